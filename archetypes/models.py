@@ -1,0 +1,1 @@
+"""Traits, the quiz, archetypes, houses and assignments arrive with the archetypes issue."""

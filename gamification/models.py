@@ -1,0 +1,1 @@
+"""XPEvent, Pet, Achievement and the commit step arrive with the gamification issue."""

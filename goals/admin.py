@@ -1,0 +1,1 @@
+# Models of this app are registered here when they land (see models.py).

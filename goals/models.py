@@ -1,0 +1,1 @@
+"""Goal and GoalHabit (weighted links to habits) arrive with the goals issue."""

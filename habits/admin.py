@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from .models import Habit, Occurrence, Pillar
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "color", "position", "created_at"]
+    search_fields = ["name", "user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Habit)
+class HabitAdmin(admin.ModelAdmin):
+    list_display = [
+        "name", "user", "pillar", "schedule", "kind", "difficulty", "status",
+        "current_streak", "consistency", "at_risk",
+    ]
+    list_filter = ["status", "schedule", "kind", "difficulty", "at_risk", "requires_verification"]
+    search_fields = ["name", "user__email", "pillar__name"]
+    list_select_related = ["user", "pillar"]
+    raw_id_fields = ["user", "pillar"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "current_streak", "longest_streak", "total_done", "total_skipped", "consistency",
+        "strength", "consecutive_misses", "last_done_on", "at_risk", "failure_rate",
+        "suggested_frequency", "created_at", "updated_at",
+    ]
+
+
+@admin.register(Occurrence)
+class OccurrenceAdmin(admin.ModelAdmin):
+    list_display = ["habit", "owner", "on", "status", "value", "verification", "completed_at"]
+    list_filter = ["status", "verification", "on"]
+    search_fields = ["habit__name", "habit__user__email", "note"]
+    list_select_related = ["habit__user"]
+    raw_id_fields = ["habit"]
+    date_hierarchy = "on"
+
+    @admin.display(ordering="habit__user__email")
+    def owner(self, occurrence: Occurrence) -> str:
+        return occurrence.habit.user.email

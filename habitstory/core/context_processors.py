@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+NAV = [
+    ("today", "Today", "core:today"),
+    ("habits", "Habits", "habits:index"),
+    ("goals", "Goals", "goals:index"),
+    ("quests", "Quests", "quests:index"),
+    ("profile", "Profile", "accounts:profile"),
+]
+
+
+def shell(request: HttpRequest) -> dict:
+    """What base.html needs on every page: the navigation and which item is current."""
+    match = getattr(request, "resolver_match", None)
+    section = ""
+    if match is not None:
+        namespace = match.namespace or ""
+        section = {"core": "today" if match.url_name == "today" else "", "accounts": "profile"}.get(
+            namespace, namespace
+        )
+    return {"nav_items": NAV, "nav_section": section}

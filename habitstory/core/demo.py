@@ -1,0 +1,115 @@
+"""The demo account: a believable person with ~90 days of history, and a staff login.
+
+Idempotent: an existing demo account is left as it is (delete it to start over).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from habitstory.accounts.models import User
+from habits.models import Habit, Occurrence, Pillar
+
+HISTORY_DAYS = 90
+
+PILLARS = [("Health", "#2f9e6b", "heart"), ("Mind", "#5b4bdb", "brain"), ("Craft", "#d9822b", "hammer")]
+
+# name, pillar, schedule fields, kind fields, difficulty, reminder, how often it gets done
+HABITS = [
+    ("Drink water", "Health", {}, {"kind": "at_least", "target_value": Decimal(8), "unit": "glasses"}, "easy", dt.time(9), 0.85),
+    ("Run", "Health", {"schedule": "per_week", "times_per_week": 3}, {}, "hard", dt.time(7), 0.8),
+    ("No more than 2 coffees", "Health", {}, {"kind": "at_most", "target_value": Decimal(2), "unit": "cups"}, "medium", None, 0.7),
+    ("Meditate 10 minutes", "Mind", {"schedule": "weekdays", "weekdays": [0, 1, 2, 3, 4]}, {"timer_minutes": 10}, "medium", dt.time(7, 30), 0.75),
+    ("Read 20 pages", "Mind", {}, {}, "easy", dt.time(21), 0.8),
+    ("Practise guitar", "Craft", {"schedule": "every_n_days", "every_n_days": 2}, {"timer_minutes": 30}, "hard", dt.time(18), 0.65),
+]
+
+
+def _ensure_user(email: str, password: str, *, staff: bool, tz: str, name: str) -> tuple[User, bool]:
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user, False
+    if staff:
+        user = User.objects.create_superuser(email, password)
+    else:
+        user = User.objects.create_user(email, password)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    user.profile.timezone = tz
+    user.profile.display_name = name
+    user.profile.save()
+    return user, True
+
+
+def _history(habit: Habit, today: dt.date, rate: float, rng: random.Random) -> list[Occurrence]:
+    occurrences = []
+    day = habit.start_date
+    while day < today:
+        if habit.schedule == Habit.Schedule.PER_WEEK:
+            # About N days of each week get done; the others have no occurrence at all.
+            if rng.random() < rate * (habit.times_per_week or 1) / 7:
+                occurrences.append(_occurrence(habit, day, Occurrence.Status.DONE, rng))
+        elif habit.is_scheduled_on(day):
+            roll = rng.random()
+            if roll < rate:
+                status = Occurrence.Status.DONE
+            elif roll < rate + 0.05:
+                status = Occurrence.Status.SKIPPED
+            else:
+                status = Occurrence.Status.MISSED
+            occurrences.append(_occurrence(habit, day, status, rng))
+        day += dt.timedelta(days=1)
+    return occurrences
+
+
+def _occurrence(habit: Habit, day: dt.date, status: str, rng: random.Random) -> Occurrence:
+    value = None
+    if habit.kind == Habit.Kind.AT_LEAST and status == Occurrence.Status.DONE:
+        value = habit.target_value + rng.randint(0, 2)
+    elif habit.kind == Habit.Kind.AT_MOST and status == Occurrence.Status.DONE:
+        value = Decimal(rng.randint(0, 2))
+    completed = None
+    if status == Occurrence.Status.DONE:
+        completed = dt.datetime.combine(day, dt.time(rng.randint(6, 22), rng.randint(0, 59)), tzinfo=dt.UTC)
+    return Occurrence(habit=habit, on=day, status=status, value=value, completed_at=completed)
+
+
+@transaction.atomic
+def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
+    """Create the demo user (with history) and the staff user if missing."""
+    staff, staff_created = _ensure_user(
+        settings.STAFF_EMAIL, settings.STAFF_PASSWORD, staff=True, tz="UTC", name="Staff"
+    )
+    demo, demo_created = _ensure_user(
+        settings.DEMO_EMAIL, settings.DEMO_PASSWORD, staff=False, tz="Europe/London", name="Robin"
+    )
+    if demo_created:
+        today = demo.profile.local_today(now or timezone.now())
+        start = today - dt.timedelta(days=HISTORY_DAYS)
+        rng = random.Random(20261123)
+        pillars = {
+            name: Pillar.objects.create(user=demo, name=name, color=color, icon=icon, position=i)
+            for i, (name, color, icon) in enumerate(PILLARS)
+        }
+        occurrences = []
+        for position, (name, pillar, schedule, kind, difficulty, reminder, rate) in enumerate(HABITS):
+            habit = Habit.objects.create(
+                user=demo,
+                pillar=pillars[pillar],
+                name=name,
+                start_date=start,
+                difficulty=difficulty,
+                reminder_time=reminder,
+                position=position,
+                **schedule,
+                **kind,
+            )
+            occurrences += _history(habit, today, rate, rng)
+        Occurrence.objects.bulk_create(occurrences, batch_size=500)
+    return {"demo": demo_created, "staff": staff_created}

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
+
+from habits.models import Habit, Occurrence
+
+from . import pwa
+from .health import run_checks
+
+
+@login_required
+@require_safe
+def today(request: HttpRequest) -> HttpResponse:
+    profile = request.user.profile
+    day = profile.local_today()
+    habits = [
+        habit
+        for habit in Habit.objects.filter(
+            user=request.user, status=Habit.Status.ACTIVE, deleted_at__isnull=True
+        ).select_related("pillar").order_by("pillar__position", "pillar_id", "position", "id")
+        if habit.is_scheduled_on(day)
+    ]
+    statuses = dict(
+        Occurrence.objects.filter(habit__in=habits, on=day).values_list("habit_id", "status")
+    )
+    rows = [(habit, statuses.get(habit.id, Occurrence.Status.SCHEDULED)) for habit in habits]
+    done = sum(1 for _, status in rows if status == Occurrence.Status.DONE)
+    return render(
+        request,
+        "core/today.html",
+        {"day": day, "rows": rows, "done": done, "profile": profile},
+    )
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = run_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@require_safe
+@cache_control(max_age=3600, public=True)
+def manifest(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(pwa.manifest(), indent=2), content_type="application/manifest+json"
+    )
+
+
+@require_safe
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    urls = pwa.precache_urls()
+    script = render_to_string(
+        "core/sw.js",
+        {
+            "precache_json": json.dumps(urls),
+            "offline_url_json": json.dumps(urls[0]),
+            "version": pwa.cache_version(urls),
+        },
+    )
+    response = HttpResponse(script, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_safe
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/offline.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors: whatever broke must not break the error page too.
+    return HttpResponse(render_to_string("500.html"), status=500)

@@ -1,0 +1,13 @@
+"""Live updates: one WebSocket per browser tab, one publish() for every app.
+
+    from habitstory import live
+    live.publish(user.id, "habit_logged", html=fragment, message="Nice!")
+
+publish() sends after the surrounding transaction commits and never raises into the
+caller: if the channel layer (Redis) is down the action still succeeds and only the push
+is lost (it is logged).
+"""
+
+from .publish import group_name, publish
+
+__all__ = ["group_name", "publish"]

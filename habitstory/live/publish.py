@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+EVENTS = frozenset(
+    {
+        "habit_logged",
+        "streak_update",
+        "xp_gained",
+        "level_up",
+        "achievement_unlocked",
+        "habit_at_risk",
+        "goal_completed",
+        "quest_completed",
+        "nudge",
+        "review_requested",
+        "notification",
+        "toast",
+    }
+)
+
+
+def group_name(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def publish(user_id: int, event: str, **data: Any) -> None:
+    """Send `event` to every open tab of the user, once the current transaction commits.
+
+    `data` must be plain values (str, int, float, bool, lists, dicts): it crosses Redis.
+    Two keys are understood by the browser: `html` (a server-rendered fragment, usually
+    with hx-swap-oob) and `message` (shown as a toast).
+    """
+    if event not in EVENTS:
+        raise ValueError(f"Unknown live event {event!r}; add it to habitstory.live.EVENTS")
+    message = {"type": "live.event", "event": event, "data": data}
+    transaction.on_commit(lambda: _send(group_name(user_id), message))
+
+
+def _send(group: str, message: dict[str, Any]) -> bool:
+    try:
+        layer = get_channel_layer()
+        if layer is None:
+            logger.warning("live: no channel layer configured; %s dropped", message["event"])
+            return False
+        async_to_sync(layer.group_send)(group, message)
+        return True
+    except Exception:
+        logger.warning(
+            "live: could not publish %s to %s; the push is lost",
+            message["event"],
+            group,
+            exc_info=True,
+        )
+        return False

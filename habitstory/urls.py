@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from habitstory.core import views as core_views
+
+admin.site.site_header = "HabitStory admin"
+admin.site.site_title = "HabitStory admin"
+
+urlpatterns = [
+    path("", include("habitstory.core.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("manifest.webmanifest", core_views.manifest, name="manifest"),
+    path("sw.js", core_views.service_worker, name="service-worker"),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("habitstory.accounts.urls")),
+    path("habits/", include("habits.urls")),
+    path("goals/", include("goals.urls")),
+    path("quests/", include("quests.urls")),
+    path("archetypes/", include("archetypes.urls")),
+    path("verification/", include("verification.urls")),
+    path("rewards/", include("gamification.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "habitstory.core.views.page_not_found"
+handler500 = "habitstory.core.views.server_error"

@@ -1,0 +1,1 @@
+"""Quest, objectives, dependencies and templates arrive with the quests issue."""

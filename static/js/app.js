@@ -1,0 +1,54 @@
+// HabitStory's small shell script: service worker, time zone, toasts, live socket state.
+// No inline scripts anywhere (CSP with nonces); each feature keeps to its own module.
+
+const TOAST_MS = 5000;
+
+function registerServiceWorker() {
+  const url = document.body.dataset.swUrl;
+  if (!url || !("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register(url, { scope: "/" }).then(
+    () => document.documentElement.dataset.sw = "registered",
+    (error) => console.warn("Service worker registration failed", error),
+  );
+}
+
+// Sign-up (and any form with data-timezone) learns the browser's IANA time zone.
+function fillTimezone(root = document) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  root.querySelectorAll('input[name="timezone"][type="hidden"]').forEach((input) => {
+    if (!input.value) input.value = zone;
+  });
+}
+
+function dismissLater(toast) {
+  if (toast.dataset.timed) return;
+  toast.dataset.timed = "1";
+  setTimeout(() => {
+    toast.classList.add("is-leaving");
+    setTimeout(() => toast.remove(), 350);
+  }, TOAST_MS);
+}
+
+function watchToasts() {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  box.querySelectorAll(".toast").forEach(dismissLater);
+  new MutationObserver(() => box.querySelectorAll(".toast").forEach(dismissLater))
+    .observe(box, { childList: true });
+}
+
+function trackLiveSocket() {
+  const set = (state) => document.body.dataset.live = state;
+  document.body.addEventListener("htmx:wsOpen", () => set("open"));
+  document.body.addEventListener("htmx:wsClose", () => set("closed"));
+  document.body.addEventListener("htmx:wsError", () => set("error"));
+  document.body.addEventListener("htmx:wsAfterMessage", () => {
+    document.body.dataset.liveMessages = String(Number(document.body.dataset.liveMessages || 0) + 1);
+  });
+}
+
+registerServiceWorker();
+fillTimezone();
+watchToasts();
+trackLiveSocket();
+document.body.addEventListener("htmx:afterSettle", (event) => fillTimezone(event.target));

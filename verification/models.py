@@ -1,0 +1,1 @@
+"""Submission and Review arrive with the verification issue."""
