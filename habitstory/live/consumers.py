@@ -5,7 +5,7 @@ import logging
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
-from .publish import group_name
+from .events import group_name
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,88 @@
+"""Every page that needs login sends strangers to log in; errors render styled pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+LOGIN_REQUIRED = ["/", "/habits/", "/goals/", "/quests/", "/profile/"]
+
+
+@pytest.mark.parametrize("url", LOGIN_REQUIRED)
+def test_anonymous_visitors_are_sent_to_log_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={url}"
+
+
+@pytest.mark.parametrize("url", LOGIN_REQUIRED)
+def test_signed_in_users_see_the_shell(owner_client, url):
+    response = owner_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'aria-label="Main"' in html and '<main id="main"' in html
+    assert 'ws-connect="/ws/live/"' in html
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    assert 'aria-current="page"' in html
+
+
+@pytest.mark.parametrize("url", LOGIN_REQUIRED)
+def test_pages_refuse_writes(owner_client, url):
+    if url != "/profile/":  # the profile form is the one page that takes a POST
+        assert owner_client.post(url).status_code == 405
+    assert owner_client.delete(url).status_code == 405
+
+
+def test_unknown_urls_render_the_styled_404(owner_client):
+    response = owner_client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"This page is not in the story" in response.content
+    assert b"Skip to content" in response.content
+
+
+def test_the_404_works_for_anonymous_visitors_too(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"This page is not in the story" in response.content
+
+
+def test_server_errors_render_the_styled_500():
+    from habitstory.core import views
+
+    response = views.server_error(None)
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+
+
+def test_an_exception_in_a_view_gives_the_500_page(owner, monkeypatch):
+    from habitstory.core import views
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "render", boom)
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+
+
+def test_today_lists_the_habits_due_today(owner_client, owner, time_machine):
+    import datetime as dt
+
+    from habits.models import Habit, Occurrence
+
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))  # a Monday
+    start = dt.date(2026, 11, 1)
+    daily = Habit.objects.create(user=owner, name="Stretch", start_date=start)
+    Habit.objects.create(user=owner, name="Long run", start_date=start, schedule="weekdays", weekdays=[5])
+    Habit.objects.create(user=owner, name="Old", start_date=start, status="archived")
+    Occurrence.objects.create(habit=daily, on=dt.date(2026, 11, 23), status="done")
+    response = owner_client.get("/")
+    names = [habit.name for habit, _ in response.context["rows"]]
+    assert names == ["Stretch"]
+    assert response.context["done"] == 1
