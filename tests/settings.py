@@ -20,7 +20,7 @@ from habitstory.settings import DATABASES  # noqa: E402
 # browser tests' ASGI server thread sees what the test wrote (WAL lets them share it).
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR / f"test-db-{os.getpid()}.sqlite3")}
 
 # Fast hashing: tests create many users; nothing here guards a real password.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
