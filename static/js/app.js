@@ -47,7 +47,18 @@ function trackLiveSocket() {
   });
 }
 
+// Buttons that destroy something ask first (data-confirm, or allauth's "remove e-mail").
+function confirmDestructive() {
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest('[data-confirm], button[name="action_remove"]');
+    if (!button) return;
+    const question = button.dataset.confirm || "Do you really want to remove this?";
+    if (!window.confirm(question)) event.preventDefault();
+  });
+}
+
 registerServiceWorker();
+confirmDestructive();
 fillTimezone();
 watchToasts();
 trackLiveSocket();

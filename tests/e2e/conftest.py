@@ -57,7 +57,7 @@ class ServerThread(threading.Thread):
         from habitstory.asgi import application
 
         config = uvicorn.Config(
-            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets"
+            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets-sansio"
         )
         self.server = uvicorn.Server(config)
         self.loop: asyncio.AbstractEventLoop | None = None
