@@ -164,3 +164,21 @@ def test_a_bad_value_stops_manage_py_with_a_clear_message():
     )
     assert result.returncode != 0
     assert "DATABASE_URL must be a sqlite:/// or postgres:// URL" in result.stderr
+
+
+def test_production_logs_are_json_lines(load, capsys):
+    import json
+    import logging.config
+
+    s = load()
+    logging.config.dictConfig(s["LOGGING"])
+    try:
+        logging.getLogger("habitstory.test").warning("day close took %s ms", 12)
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        record = json.loads(line)
+        assert record["message"] == "day close took 12 ms"
+        assert record["level"] == "WARNING" and record["logger"] == "habitstory.test"
+    finally:
+        from django.conf import settings
+
+        logging.config.dictConfig(settings.LOGGING)
