@@ -24,3 +24,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 # Fast hashing: tests create many users; nothing here guards a real password.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The browser tests' server answers from several threads; with persistent connections
+# those threads would keep the PostgreSQL test database open past its teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
