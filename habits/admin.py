@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import Habit, Occurrence, Pillar
+from .services import recompute_stats
 
 
 @admin.register(Pillar)
@@ -17,7 +18,7 @@ class HabitAdmin(admin.ModelAdmin):
         "name", "user", "pillar", "schedule", "kind", "difficulty", "status",
         "current_streak", "consistency", "at_risk",
     ]
-    list_filter = ["status", "schedule", "kind", "difficulty", "at_risk", "requires_verification"]
+    list_filter = ["status", "schedule", "kind", "difficulty", "at_risk", "requires_verification", "pillar__name"]
     search_fields = ["name", "user__email", "pillar__name"]
     list_select_related = ["user", "pillar"]
     raw_id_fields = ["user", "pillar"]
@@ -27,12 +28,18 @@ class HabitAdmin(admin.ModelAdmin):
         "strength", "consecutive_misses", "last_done_on", "at_risk", "failure_rate",
         "suggested_frequency", "created_at", "updated_at",
     ]
+    actions = ["recompute"]
+
+    @admin.action(description="Recompute statistics from occurrences")
+    def recompute(self, request, queryset):
+        count = recompute_stats(queryset)
+        self.message_user(request, f"Recomputed {count} habits.", messages.SUCCESS)
 
 
 @admin.register(Occurrence)
 class OccurrenceAdmin(admin.ModelAdmin):
     list_display = ["habit", "owner", "on", "status", "value", "verification", "completed_at"]
-    list_filter = ["status", "verification", "on"]
+    list_filter = ["status", "verification", "on", "habit__schedule"]
     search_fields = ["habit__name", "habit__user__email", "note"]
     list_select_related = ["habit__user"]
     raw_id_fields = ["habit"]

@@ -9,9 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+
+from . import stats
+
+DELETED_KEPT_DAYS = 30
+EARLIEST_START = dt.date(2000, 1, 1)  # statistics walk every day from the start
 
 
 class Pillar(models.Model):
@@ -19,8 +25,25 @@ class Pillar(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pillars")
     name = models.CharField(max_length=40)
-    color = models.CharField(max_length=7, default="#6d5dfc", help_text="A hex colour, #rrggbb.")
-    icon = models.CharField(max_length=32, blank=True, help_text="An icon name from static/icons.")
+    color = models.CharField(
+        max_length=7,
+        default="#5b4bdb",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #5b4bdb.")],
+        help_text="A hex colour, #rrggbb.",
+    )
+    class Icon(models.TextChoices):
+        HEART = "heart", "Heart"
+        BRAIN = "brain", "Mind"
+        HAMMER = "hammer", "Craft"
+        LEAF = "leaf", "Nature"
+        BOOK = "book", "Learning"
+        STAR = "star", "Star"
+        PEOPLE = "people", "People"
+        COIN = "coin", "Money"
+        SUN = "sun", "Energy"
+        MUSIC = "music", "Music"
+
+    icon = models.CharField(max_length=32, blank=True, choices=Icon.choices, help_text="Shown beside the name.")
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -32,6 +55,15 @@ class Pillar(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HabitQuerySet(models.QuerySet):
+    def alive(self) -> HabitQuerySet:
+        """Not deleted (deleted habits wait in "Recently deleted" for 30 days)."""
+        return self.filter(deleted_at__isnull=True)
+
+    def for_user(self, user) -> HabitQuerySet:
+        return self.filter(user=user).alive()
 
 
 class Habit(models.Model):
@@ -80,6 +112,9 @@ class Habit(models.Model):
     timer_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     requires_verification = models.BooleanField(default=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    # Pause periods as [start, end] ISO dates (end null while paused): paused days are not
+    # expected, so they neither break streaks nor count against consistency.
+    pauses = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -99,6 +134,8 @@ class Habit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = HabitQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["user", "status"], name="habit_user_status")]
@@ -116,15 +153,106 @@ class Habit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # --- rules -------------------------------------------------------------------------
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start_date and not EARLIEST_START <= self.start_date <= dt.date.today() + dt.timedelta(days=366):
+            errors["start_date"] = (
+                f"Choose a start date between {EARLIEST_START:%-d %B %Y} and a year from now."
+            )
+        if self.schedule == self.Schedule.WEEKDAYS:
+            days = self.weekdays or []
+            if not days:
+                errors["weekdays"] = "Pick at least one day of the week."
+            elif any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+                errors["weekdays"] = "Days are numbers from 0 (Monday) to 6 (Sunday)."
+        if self.schedule == self.Schedule.PER_WEEK and not (
+            self.times_per_week is not None and 1 <= self.times_per_week <= 7
+        ):
+            errors["times_per_week"] = "Choose between 1 and 7 times per week."
+        if self.schedule == self.Schedule.EVERY_N_DAYS and not (
+            self.every_n_days is not None and self.every_n_days >= 1
+        ):
+            errors["every_n_days"] = "Repeat every 1 day or more."
+        if self.kind != self.Kind.YES_NO:
+            if self.target_value is None:
+                errors["target_value"] = "A measurable habit needs a target, such as 8 (glasses)."
+            elif self.target_value <= 0 and self.kind == self.Kind.AT_LEAST:
+                errors["target_value"] = "The target must be more than 0."
+            elif self.target_value < 0:
+                errors["target_value"] = "The target cannot be negative."
+        if errors:
+            raise ValidationError(errors)
+        # Keep only the fields the chosen schedule uses.
+        if self.schedule != self.Schedule.WEEKDAYS:
+            self.weekdays = []
+        else:
+            self.weekdays = sorted(set(self.weekdays))
+        if self.schedule != self.Schedule.PER_WEEK:
+            self.times_per_week = None
+        if self.schedule != self.Schedule.EVERY_N_DAYS:
+            self.every_n_days = None
+        if self.kind == self.Kind.YES_NO:
+            self.target_value = None
+            self.unit = ""
+
+    @property
+    def is_measurable(self) -> bool:
+        return self.kind != self.Kind.YES_NO
+
+    @property
+    def is_per_week(self) -> bool:
+        return self.schedule == self.Schedule.PER_WEEK
+
+    def schedule_spec(self, week_start: int = 0) -> stats.Schedule:
+        return stats.Schedule(
+            kind=self.schedule,
+            start_date=self.start_date,
+            weekdays=tuple(self.weekdays or ()),
+            times_per_week=self.times_per_week,
+            every_n_days=self.every_n_days,
+            week_start=week_start,
+            pauses=tuple(
+                (dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None)
+                for start, end in (self.pauses or [])
+            ),
+        )
+
+    @property
+    def measure(self) -> stats.Measure | None:
+        if not self.is_measurable or self.target_value is None:
+            return None
+        return stats.Measure(kind=self.kind, target=self.target_value)
+
     def is_scheduled_on(self, day: dt.date) -> bool:
         """Whether `day` is an expected day. For N per week every day may be used."""
-        if day < self.start_date:
+        return self.schedule_spec().is_expected(day)
+
+    def meets_target(self, value) -> bool:
+        """Whether a measured value counts the day as done."""
+        if value is None or self.target_value is None:
             return False
+        if self.kind == self.Kind.AT_MOST:
+            return value <= self.target_value
+        return value >= self.target_value
+
+    def schedule_label(self) -> str:
         if self.schedule == self.Schedule.WEEKDAYS:
-            return day.weekday() in self.weekdays
+            names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            return ", ".join(names[d] for d in sorted(self.weekdays))
+        if self.schedule == self.Schedule.PER_WEEK:
+            return f"{self.times_per_week}× a week"
         if self.schedule == self.Schedule.EVERY_N_DAYS:
-            return (day - self.start_date).days % (self.every_n_days or 1) == 0
-        return True
+            return "every other day" if self.every_n_days == 2 else f"every {self.every_n_days} days"
+        return "every day"
+
+    def target_label(self) -> str:
+        if not self.is_measurable:
+            return ""
+        amount = f"{self.target_value.normalize():f}"
+        prefix = "at least" if self.kind == self.Kind.AT_LEAST else "at most"
+        return f"{prefix} {amount} {self.unit}".strip()
 
 
 class Occurrence(models.Model):

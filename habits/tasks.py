@@ -15,3 +15,13 @@ def close_days() -> int:
     scheduling issue; until then a run records that the schedule fired and closes nothing."""
     logger.info("close_days ran: day close is not built yet, nothing closed")
     return 0
+
+
+@shared_task(name="habits.purge_deleted")
+def purge_deleted() -> int:
+    """Daily: habits deleted more than 30 days ago are removed for good."""
+    from .services import purge_deleted as purge
+
+    count = purge()
+    logger.info("purge_deleted removed %s habits", count)
+    return count

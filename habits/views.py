@@ -1,20 +1,372 @@
+"""Habit pages. Every change is a POST that calls habits.services, then redirects (or, for
+htmx, re-renders the changed region of the same template)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.db.models import Count, Q
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .models import Habit
+from . import services
+from .forms import DayForm, HabitForm, ImportForm, PillarForm
+from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
 
+
+def _get_habit(request: HttpRequest, pk: int) -> Habit:
+    return get_object_or_404(Habit.objects.for_user(request.user).select_related("pillar"), pk=pk)
+
+
+def _get_pillar(request: HttpRequest, pk: int) -> Pillar:
+    return get_object_or_404(Pillar, pk=pk, user=request.user)
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404("Not a date") from None
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
+
+
+# --- Today ------------------------------------------------------------------------------------
+
+@login_required
+@require_safe
+def today(request: HttpRequest) -> HttpResponse:
+    profile = request.user.profile
+    day = profile.local_today()
+    rows = services.today_rows(request.user, day)
+    return render(request, "habits/today.html", {"day": day, "rows": rows, "profile": profile, **_progress(rows)})
+
+
+def _progress(rows) -> dict:
+    done = services.done_today_count(rows)
+    total = len(rows)
+    return {"done": done, "total": total, "percent": round(100 * done / total) if total else 0}
+
+
+@login_required
+@require_POST
+def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
+    """One tap on Today or the habit page: done, skip, undo, start, +, − or a value."""
+    habit = _get_habit(request, pk)
+    day = _parse_day(on)
+    action = request.POST.get("action", "")
+    error = None
+    try:
+        if action == "done":
+            services.log_occurrence(habit, day, Occurrence.Status.DONE)
+        elif action == "skip":
+            services.log_occurrence(habit, day, Occurrence.Status.SKIPPED)
+        elif action == "start":
+            services.log_occurrence(habit, day, Occurrence.Status.STARTED)
+        elif action == "undo":
+            services.undo_occurrence(habit, day)
+        elif action in ("plus", "minus"):
+            services.adjust_value(habit, day, 1 if action == "plus" else -1)
+        elif action == "value":
+            services.log_value(habit, day, request.POST.get("value", ""))
+        else:
+            error = "Unknown action."
+    except ValidationError as exc:
+        error = _error_text(exc)
+    if request.htmx:
+        habit.refresh_from_db()
+        row = services.today_row(habit, day)
+        rows = services.today_rows(request.user, day)
+        context = {"row": row, "day": day, "error": error, "progress_oob": True, **_progress(rows)}
+        return render(request, "habits/today.html#habit-row", context)
+    if error:
+        messages.error(request, error)
+    return redirect(_next_url(request, reverse("core:today")))
+
+
+# --- Habits ---------------------------------------------------------------------------------------
 
 @login_required
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     habits = (
-        Habit.objects.filter(user=request.user, deleted_at__isnull=True)
-        .exclude(status=Habit.Status.ARCHIVED)
+        Habit.objects.for_user(request.user)
         .select_related("pillar")
-        .annotate(done_count=Count("occurrences", filter=Q(occurrences__status="done")))
         .order_by("pillar__position", "pillar_id", "position", "id")
     )
-    return render(request, "habits/index.html", {"habits": habits})
+    active = [h for h in habits if h.status != Habit.Status.ARCHIVED]
+    archived = [h for h in habits if h.status == Habit.Status.ARCHIVED]
+    deleted = Habit.objects.filter(user=request.user, deleted_at__isnull=False).count()
+    return render(request, "habits/index.html", {"habits": active, "archived": archived, "deleted_count": deleted})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    today_ = request.user.profile.local_today()
+    habit = Habit(user=request.user)
+    if request.method == "GET" and request.GET.get("pillar", "").isdigit():
+        habit.pillar = Pillar.objects.filter(user=request.user, pk=request.GET["pillar"]).first()
+    form = HabitForm(request.POST or None, instance=habit, user=request.user, today=today_)
+    if request.method == "POST" and form.is_valid():
+        services.save_habit(form.save(commit=False))
+        messages.success(request, f"“{habit.name}” is on your list.")
+        return redirect("core:today")
+    return render(request, "habits/form.html", {"form": form, "habit": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    habit = _get_habit(request, pk)
+    form = HabitForm(request.POST or None, instance=habit, user=request.user, today=habit.start_date)
+    if request.method == "POST" and form.is_valid():
+        services.save_habit(form.save(commit=False))
+        messages.success(request, "Saved.")
+        return redirect("habits:detail", pk=habit.pk)
+    return render(request, "habits/form.html", {"form": form, "habit": habit})
+
+
+@login_required
+@require_safe
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from .charts import build_charts
+
+    habit = _get_habit(request, pk)
+    profile = request.user.profile
+    day = profile.local_today()
+    rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
+    entries = services.entries_of((on, status, value) for on, status, value, _ in rows)
+    result = services.compute(habit, day, entries)
+    notes = sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5]
+    return render(
+        request,
+        "habits/detail.html",
+        {
+            "habit": habit,
+            "day": day,
+            "stats": result,
+            "strength": round(100 * result.strength),
+            "charts": build_charts(habit, entries, day, profile.week_start),
+            "notes": notes,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
+    """Edit one day from the habit's calendar (backfill: counts for stats, earns no XP)."""
+    habit = _get_habit(request, pk)
+    date = _parse_day(on)
+    today_ = request.user.profile.local_today()
+    if date > today_ or date < habit.start_date:
+        raise Http404("Not a day of this habit")
+    occurrence = Occurrence.objects.filter(habit=habit, on=date).first()
+    form = DayForm(request.POST or None, habit=habit, occurrence=occurrence)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            value = data.get("value")
+            if data["status"] == "done":
+                services.log_occurrence(habit, date, Occurrence.Status.DONE, value=value, note=data["note"])
+            elif data["status"] == "skipped":
+                services.log_occurrence(habit, date, Occurrence.Status.SKIPPED, note=data["note"])
+            else:
+                services.undo_occurrence(habit, date)
+                if value is not None:
+                    services.log_value(habit, date, value)
+                services.set_note(habit, date, data["note"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"{date:%-d %B} saved.")
+            return redirect("habits:detail", pk=habit.pk)
+    return render(request, "habits/day.html", {"habit": habit, "date": date, "form": form, "occurrence": occurrence})
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    habit = _get_habit(request, pk)
+    status = request.POST.get("status")
+    if status not in Habit.Status.values:
+        messages.error(request, "Unknown status.")
+    else:
+        services.set_status(habit, status)
+        messages.success(request, f"“{habit.name}” is {habit.get_status_display().lower()}.")
+    return redirect(_next_url(request, reverse("habits:detail", args=[habit.pk])))
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    habit = _get_habit(request, pk)
+    services.delete_habit(habit)
+    messages.success(request, f"“{habit.name}” deleted. You can restore it for {DELETED_KEPT_DAYS} days.")
+    return redirect("habits:index")
+
+
+@login_required
+@require_safe
+def deleted(request: HttpRequest) -> HttpResponse:
+    habits = Habit.objects.filter(user=request.user, deleted_at__isnull=False).order_by("-deleted_at")
+    return render(request, "habits/deleted.html", {"habits": habits, "kept_days": DELETED_KEPT_DAYS})
+
+
+@login_required
+@require_POST
+def restore(request: HttpRequest, pk: int) -> HttpResponse:
+    habit = get_object_or_404(Habit, pk=pk, user=request.user, deleted_at__isnull=False)
+    services.restore_habit(habit)
+    messages.success(request, f"“{habit.name}” is back.")
+    return redirect("habits:index")
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    habit = _get_habit(request, pk)
+    siblings = Habit.objects.for_user(request.user).filter(pillar=habit.pillar)
+    services.move(habit, siblings, "up" if request.POST.get("direction") == "up" else "down")
+    return redirect(_next_url(request, reverse("habits:index")))
+
+
+@login_required
+@require_POST
+def apply_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
+    habit = _get_habit(request, pk)
+    try:
+        services.apply_suggestion(habit, request.POST.get("code", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "Suggestion applied.")
+    return redirect("habits:detail", pk=habit.pk)
+
+
+# --- Export and import -------------------------------------------------------------------------
+
+@login_required
+@require_safe
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    from .exports import iter_csv
+
+    response = StreamingHttpResponse(iter_csv(request.user), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="habitstory-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response
+
+
+@login_required
+@require_safe
+def export_json(request: HttpRequest) -> JsonResponse:
+    from .exports import export_json as build
+
+    response = JsonResponse(build(request.user), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="habitstory-{timezone.localdate():%Y-%m-%d}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_json(request: HttpRequest) -> HttpResponse:
+    from .exports import import_json as load
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            summary = load(request.user, form.cleaned_data["data"])
+        except ValidationError as exc:
+            for path, errors in list(exc.message_dict.items())[:10]:
+                form.add_error("file", f"{path}: {' '.join(errors)}")
+        else:
+            messages.success(
+                request,
+                f"Imported: {summary['habits_created']} new habits, {summary['habits_matched']} matched, "
+                f"{summary['occurrences_created']} days added, {summary['occurrences_updated']} updated.",
+            )
+            return redirect("habits:index")
+    return render(request, "habits/import.html", {"form": form})
+
+
+# --- Dashboard ---------------------------------------------------------------------------------------
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    profile = request.user.profile
+    day = profile.local_today()
+    rows = services.today_rows(request.user, day)
+    week_start, week_end = services.week_bounds(day, profile.week_start)
+    habits = Habit.objects.for_user(request.user).filter(status=Habit.Status.ACTIVE).select_related("pillar")
+    context = {
+        "day": day,
+        **_progress(rows),
+        "week_done": services.done_between(request.user, week_start, min(week_end, day)),
+        "week_start": week_start,
+        "best": habits.filter(current_streak__gt=0).order_by("-current_streak", "name")[:5],
+        "at_risk": habits.filter(at_risk=True).order_by("name"),
+        "pillars": services.pillar_summaries(request.user, day),
+    }
+    return render(request, "habits/dashboard.html", context)
+
+
+# --- Pillars ------------------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pillars(request: HttpRequest) -> HttpResponse:
+    form = PillarForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        pillar = form.save()
+        messages.success(request, f"Pillar “{pillar.name}” added.")
+        return redirect("habits:pillars")
+    day = request.user.profile.local_today()
+    return render(
+        request, "habits/pillars.html", {"form": form, "summaries": services.pillar_summaries(request.user, day)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pillar_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pillar = _get_pillar(request, pk)
+    form = PillarForm(request.POST or None, instance=pillar, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Pillar saved.")
+        return redirect("habits:pillars")
+    return render(request, "habits/pillar_form.html", {"form": form, "pillar": pillar})
+
+
+@login_required
+@require_POST
+def pillar_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    pillar = _get_pillar(request, pk)
+    services.delete_pillar(pillar)
+    messages.success(request, f"Pillar “{pillar.name}” deleted; its habits are now unsorted.")
+    return redirect("habits:pillars")
+
+
+@login_required
+@require_POST
+def pillar_move(request: HttpRequest, pk: int) -> HttpResponse:
+    pillar = _get_pillar(request, pk)
+    services.move(pillar, Pillar.objects.filter(user=request.user), request.POST.get("direction", "down"))
+    return redirect("habits:pillars")

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "habitstory.core",
     "habitstory.live",
     "habitstory.notifications",
+    "habitstory.api",
     # domain apps
     "habits",
     "goals",

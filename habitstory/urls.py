@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from habitstory.api.api import api
 from habitstory.core import views as core_views
 
 admin.site.site_header = "HabitStory admin"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("archetypes/", include("archetypes.urls")),
     path("verification/", include("verification.urls")),
     path("rewards/", include("gamification.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

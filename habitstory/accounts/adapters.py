@@ -6,6 +6,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
 
+from habits.services import create_default_pillars
+
 from .forms import parse_timezone
 
 
@@ -15,6 +17,7 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().save_user(request, user, form, commit=False)
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=True)
+            create_default_pillars(user)
             # User.save() created the profile; the browser told us the time zone.
             tz = parse_timezone(form.cleaned_data.get("timezone") or request.POST.get("timezone"))
             if tz != "UTC":
@@ -27,6 +30,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form=form)
+            create_default_pillars(user)
             tz = parse_timezone(request.POST.get("timezone") or request.COOKIES.get("tz"))
             if tz != "UTC":
                 user.profile.timezone = tz

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from habitstory.accounts.models import User
 from habits.models import Habit, Occurrence, Pillar
+from habits.services import recompute_stats
 
 HISTORY_DAYS = 90
 
@@ -112,4 +113,5 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
             )
             occurrences += _history(habit, today, rate, rng)
         Occurrence.objects.bulk_create(occurrences, batch_size=500)
+        recompute_stats(Habit.objects.filter(user=demo))
     return {"demo": demo_created, "staff": staff_created}

@@ -2,41 +2,14 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from habits.models import Habit, Occurrence
-
 from . import pwa
 from .health import run_checks
-
-
-@login_required
-@require_safe
-def today(request: HttpRequest) -> HttpResponse:
-    profile = request.user.profile
-    day = profile.local_today()
-    habits = [
-        habit
-        for habit in Habit.objects.filter(
-            user=request.user, status=Habit.Status.ACTIVE, deleted_at__isnull=True
-        ).select_related("pillar").order_by("pillar__position", "pillar_id", "position", "id")
-        if habit.is_scheduled_on(day)
-    ]
-    statuses = dict(
-        Occurrence.objects.filter(habit__in=habits, on=day).values_list("habit_id", "status")
-    )
-    rows = [(habit, statuses.get(habit.id, Occurrence.Status.SCHEDULED)) for habit in habits]
-    done = sum(1 for _, status in rows if status == Occurrence.Status.DONE)
-    return render(
-        request,
-        "core/today.html",
-        {"day": day, "rows": rows, "done": done, "profile": profile},
-    )
 
 
 @require_safe

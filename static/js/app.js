@@ -57,8 +57,31 @@ function confirmDestructive() {
   });
 }
 
+// The habit form shows only the fields the chosen schedule and type use (without
+// JavaScript every field stays visible and the server ignores the unused ones).
+function habitFormFields(root = document) {
+  const form = root.querySelector(".habit-form");
+  if (!form) return;
+  const bySchedule = { weekdays: "field-weekdays", per_week: "field-times_per_week", every_n_days: "field-every_n_days" };
+  const update = () => {
+    const schedule = form.querySelector('input[name="schedule"]:checked')?.value;
+    for (const [kind, id] of Object.entries(bySchedule)) {
+      const field = document.getElementById(id);
+      if (field) field.hidden = kind !== schedule;
+    }
+    const measurable = form.querySelector('input[name="kind"]:checked')?.value !== "yes_no";
+    for (const id of ["field-target_value", "field-unit"]) {
+      const field = document.getElementById(id);
+      if (field) field.hidden = !measurable;
+    }
+  };
+  form.addEventListener("change", update);
+  update();
+}
+
 registerServiceWorker();
 confirmDestructive();
+habitFormFields();
 fillTimezone();
 watchToasts();
 trackLiveSocket();

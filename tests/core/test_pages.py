@@ -58,7 +58,7 @@ def test_server_errors_render_the_styled_500():
 
 
 def test_an_exception_in_a_view_gives_the_500_page(owner, monkeypatch):
-    from habitstory.core import views
+    from habits import views
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
@@ -69,20 +69,3 @@ def test_an_exception_in_a_view_gives_the_500_page(owner, monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
-
-
-def test_today_lists_the_habits_due_today(owner_client, owner, time_machine):
-    import datetime as dt
-
-    from habits.models import Habit, Occurrence
-
-    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))  # a Monday
-    start = dt.date(2026, 11, 1)
-    daily = Habit.objects.create(user=owner, name="Stretch", start_date=start)
-    Habit.objects.create(user=owner, name="Long run", start_date=start, schedule="weekdays", weekdays=[5])
-    Habit.objects.create(user=owner, name="Old", start_date=start, status="archived")
-    Occurrence.objects.create(habit=daily, on=dt.date(2026, 11, 23), status="done")
-    response = owner_client.get("/")
-    names = [habit.name for habit, _ in response.context["rows"]]
-    assert names == ["Stretch"]
-    assert response.context["done"] == 1

@@ -1,0 +1,761 @@
+"""Habit statistics: the rules of DESIGN.md §4 as pure functions (no database, no ORM).
+
+Everything here works on plain values: a :class:`Schedule`, an iterable of :class:`Entry`
+(one occurrence per local date), the user's local ``today`` and, for measurable habits, a
+:class:`Measure`. The caller resolves time zones and the day-start hour.
+
+Interpretive decisions
+======================
+DESIGN.md §4 is the authority. Where it is silent these readings were chosen; each one is
+pinned by a test in ``tests/habits/test_stats_rules.py``.
+
+1.  **Rounding** is round-half-up everywhere (``round(100 × x)`` in DESIGN means 12.5 → 13,
+    never banker's rounding). Consistency is computed in exact integer arithmetic, so no
+    float error can move a value across a .5 boundary; :func:`round_half_up` does the same
+    for callers (e.g. the shown strength ``round_half_up(100 * s)``).
+2.  **Which entries count.** Entries before ``start_date``, after ``today`` or on a paused
+    day are ignored by every rule, totals included (a paused day is treated like a day
+    before the start). Two kept entries on one date, or an unknown status, raise
+    ``ValueError``.
+3.  **Open statuses** (scheduled/prompted/started) and days without an entry: on a past
+    expected day they are a miss; today they are neutral. Today *explicitly* ``missed``
+    breaks the current streak (a miss is a miss), is not folded into strength until
+    tomorrow (DESIGN folds today in only once done or skipped), and does not count in
+    consistency (DESIGN counts today only when done).
+4.  **Unscheduled days.** A done entry on a day that is not scheduled (a Tuesday for a
+    Mon/Wed habit, an off day of an every-n-days habit) counts in ``total_done``,
+    ``last_done_on`` and in the strength window (as in Loop), but not in streaks,
+    consistency, failure rate or misses, which look only at expected days.
+5.  **Pauses** are inclusive ``[start, end]`` ranges (``end=None``: still paused, also
+    covering the future); a range ending before it starts is empty. Paused days are not
+    expected, their entries are ignored, strength is unchanged over them (like a skip),
+    and they do not count as eligible days of a per-week week. ``every_n_days`` stays
+    aligned to ``start_date`` across pauses.
+6.  **Strength** (Loop's score): the update runs on every calendar day from
+    ``start_date`` to yesterday (today too once done or skipped), not only on scheduled
+    days - exactly as Loop does. ``s`` starts at 0 for every habit (Loop starts "at most"
+    habits at 1; DESIGN says 0). "Daily habits" are schedules whose window is (1, 1):
+    ``daily`` and ``every_n_days`` with n = 1; for them c is that day's credit. Every other
+    schedule (including weekdays with all seven days and 7 per week) uses
+    ``c = min(1, credit in the last 2·den days ÷ (2·num))``, the window ending on the day
+    (inclusive) and clipped at ``start_date``; it is a sliding sum, O(days).
+7.  **Measurable credit** (replaces "done = 1"): only a ``done`` entry earns credit.
+    at_least: ``min(1, value ÷ target)`` (target ≤ 0: 1). at_most: 1 when value ≤ target,
+    else ``target ÷ value``. Clamped to [0, 1]; a done entry without a value earns 1.
+    Credits are exact fractions (Decimal and float values are converted exactly).
+8.  **N per week - weeks.** Weeks begin on ``week_start``. A week's *eligible* days are
+    its days on or after ``start_date`` that are not paused and not skipped (days of the
+    current week after today are eligible unless covered by a pause). A week's
+    requirement is ``min(N, eligible days)``, so a first week that starts mid-week, or a
+    week shortened by a pause or skips, asks for no more than it can hold. A week with no
+    eligible day is neutral. A past week with done ≥ requirement adds 1, otherwise it
+    breaks the streak; the current week adds 1 once it reaches its requirement and is
+    neutral until then. Done entries count on any eligible day of the week.
+9.  **N per week - consistency.** The window days are the days of the 30-day window that
+    are on/after ``start_date``, not paused, not skipped, and not today unless today is
+    done; expected = N × window days ÷ 7; done = done entries on those days.
+10. **Consecutive misses** (day schedules): expected days counted back from yesterday
+    that were missed (or left open); skipped days are passed over; a done day stops the
+    count; today is never counted. **N per week**: the number of consecutive *failed
+    weeks*, counted back from the week before the current one (neutral weeks are passed
+    over) - the week is what is expected.
+11. **At risk** = ``consecutive_misses >= 2``: the last two expected, non-skipped days
+    before today were both missed (skips are neutral, so a skip neither triggers nor
+    clears it); for N per week, the last two judged weeks both failed.
+12. **Failure rate** (day schedules): take the newest 30 expected days before today;
+    skipped ones among them are left out of the ratio; ``missed ÷ (done + missed)``.
+    **N per week**: the newest 30 non-paused days before today; of the k non-skipped ones
+    d were done; expected = N·k ÷ 7 and missed = max(0, expected − d) (the shortfall), so
+    meeting the weekly target gives 0, not the share of idle days. ``None`` when there is
+    nothing to rate.
+13. **Suggested frequency** (only when failure rate > 50%): the whole number of times per
+    week actually achieved, ``k = max(1, floor(7 × f × (1 − failure rate)))``, giving
+    ``k ÷ 7`` per day; if that is not lower than f (habits at once a week or rarer), half
+    the current frequency (``f ÷ 2``) instead.
+14. **Suggestions**: ``lower_frequency`` when failure rate > 0.5; ``easier_difficulty``
+    when consistency is known and < 30; ``smaller_target`` when a run of 7 or more
+    (days, or weeks for N per week) was broken on a date in the 7 days ending today
+    (today − 6 … today). A day run breaks on the missed day; a week run breaks on the day
+    after the failed week (the day it closed short).
+15. **Before the start** (``today < start_date``) everything is zero/empty and
+    consistency and failure rate are ``None``.
+16. ``Schedule`` validates itself (``ValueError`` for an unknown kind, weekdays outside
+    0..6, a per-week count outside 1..7, an interval < 1, week_start outside 0..6);
+    ``every_n_days=None`` means 1, like ``Habit.is_scheduled_on``. Lists are accepted for
+    ``weekdays``/``pauses`` and stored as tuples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+DONE, SKIPPED, MISSED = "done", "skipped", "missed"
+SCHEDULED, PROMPTED, STARTED = "scheduled", "prompted", "started"
+OPEN_STATUSES = frozenset({SCHEDULED, PROMPTED, STARTED})
+STATUSES = OPEN_STATUSES | {DONE, SKIPPED, MISSED}
+
+DAILY, WEEKDAYS, PER_WEEK, EVERY_N_DAYS = "daily", "weekdays", "per_week", "every_n_days"
+KINDS = (DAILY, WEEKDAYS, PER_WEEK, EVERY_N_DAYS)
+AT_LEAST, AT_MOST = "at_least", "at_most"
+
+CONSISTENCY_DAYS = 30
+FAILURE_DAYS = 30
+RISK_MISSES = 2
+LOW_CONSISTENCY = 30
+LONG_STREAK = 7
+RECENT_BREAK_DAYS = 7
+
+_OPEN, _DONE, _SKIP, _MISS = 0, 1, 2, 3
+_CODES = {
+    SCHEDULED: _OPEN,
+    PROMPTED: _OPEN,
+    STARTED: _OPEN,
+    DONE: _DONE,
+    SKIPPED: _SKIP,
+    MISSED: _MISS,
+}
+_ONE = Fraction(1)
+_ZERO = Fraction(0)
+
+
+def round_half_up(value: float | Decimal | Fraction) -> int:
+    """Round to the nearest integer, halves away from zero (2.5 → 3, 12.5 → 13)."""
+    if isinstance(value, Fraction):
+        sign = -1 if value < 0 else 1
+        return sign * math.floor(abs(value) + Fraction(1, 2))
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _half_up_ratio(num: int, den: int) -> int:
+    """round_half_up(num / den) for non-negative integers, exactly."""
+    return (2 * num + den) // (2 * den)
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: str  # "daily" | "weekdays" | "per_week" | "every_n_days"
+    start_date: dt.date
+    weekdays: tuple[int, ...] = ()  # 0 = Monday, for "weekdays"
+    times_per_week: int | None = None  # for "per_week" (1..7)
+    every_n_days: int | None = None  # for "every_n_days" (>= 1), counted from start_date
+    week_start: int = 0  # the user's first weekday (0 = Monday, 6 = Sunday)
+    pauses: tuple[tuple[dt.date, dt.date | None], ...] = ()  # inclusive; end None = ongoing
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown schedule kind {self.kind!r}")
+        weekdays = tuple(sorted({int(d) for d in self.weekdays}))
+        if any(d < 0 or d > 6 for d in weekdays):
+            raise ValueError(f"weekdays must be 0..6, got {self.weekdays!r}")
+        object.__setattr__(self, "weekdays", weekdays)
+        if self.kind == PER_WEEK and not (
+            self.times_per_week is not None and 1 <= self.times_per_week <= 7
+        ):
+            raise ValueError(f"times_per_week must be 1..7, got {self.times_per_week!r}")
+        if self.kind == EVERY_N_DAYS and self.every_n_days is not None and self.every_n_days < 1:
+            raise ValueError(f"every_n_days must be >= 1, got {self.every_n_days!r}")
+        if not 0 <= self.week_start <= 6:
+            raise ValueError(f"week_start must be 0..6, got {self.week_start!r}")
+        object.__setattr__(self, "pauses", tuple((a, b) for a, b in self.pauses))
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """(num, den): num repetitions expected every den days."""
+        if self.kind == DAILY:
+            return (1, 1)
+        if self.kind == WEEKDAYS:
+            return (len(self.weekdays), 7)
+        if self.kind == PER_WEEK:
+            return (int(self.times_per_week), 7)
+        return (1, self._interval)
+
+    @property
+    def frequency(self) -> float:
+        """f, times per day."""
+        num, den = self.window
+        return num / den
+
+    @property
+    def _interval(self) -> int:
+        return self.every_n_days or 1
+
+    def is_paused(self, day: dt.date) -> bool:
+        return any(a <= day and (b is None or day <= b) for a, b in self.pauses)
+
+    def is_scheduled(self, day: dt.date) -> bool:
+        """Scheduled by the pattern alone (ignores pauses); False before start_date."""
+        if day < self.start_date:
+            return False
+        if self.kind == WEEKDAYS:
+            return day.weekday() in self.weekdays
+        if self.kind == EVERY_N_DAYS:
+            return (day - self.start_date).days % self._interval == 0
+        return True
+
+    def is_expected(self, day: dt.date) -> bool:
+        """An expected day: scheduled, on/after start_date and not paused.
+
+        For "N per week" every such day is usable (the week is what is expected)."""
+        return self.is_scheduled(day) and not self.is_paused(day)
+
+    def week_of(self, day: dt.date) -> dt.date:
+        """The first day of the user's week containing `day`."""
+        return day - dt.timedelta(days=(day.weekday() - self.week_start) % 7)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One occurrence."""
+
+    on: dt.date
+    status: str  # done/skipped/missed/scheduled/prompted/started
+    value: Decimal | float | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The target of a measurable habit (None for yes/no habits)."""
+
+    kind: str  # "at_least" | "at_most"
+    target: Decimal | float
+
+    def __post_init__(self) -> None:
+        if self.kind not in (AT_LEAST, AT_MOST):
+            raise ValueError(f"unknown measure kind {self.kind!r}")
+
+    def credit(self, value: Decimal | float | None) -> Fraction:
+        """How much of a 'done' a done entry with this value is worth, in [0, 1]."""
+        return Fraction(*self._credit_ratio(value))
+
+    def _credit_ratio(self, value: Decimal | float | None) -> tuple[int, int]:
+        """credit() as a (numerator, denominator > 0) pair of ints, computed exactly."""
+        if value is None:
+            return (1, 1)
+        tn, td = _ratio(self.target)
+        vn, vd = _ratio(value)
+        if self.kind == AT_LEAST:
+            if tn <= 0:
+                return (1, 1)
+            num, den = vn * td, vd * tn  # value / target
+        else:
+            if vn * td <= tn * vd:  # value <= target
+                return (1, 1)
+            if vn <= 0:
+                return (0, 1)
+            num, den = tn * vd, td * vn  # target / value
+        if num <= 0:
+            return (0, 1)
+        if num >= den:
+            return (1, 1)
+        g = math.gcd(num, den)
+        return (num // g, den // g)
+
+
+def _ratio(x: Decimal | float | Fraction) -> tuple[int, int]:
+    """x as an exact (numerator, denominator > 0) pair."""
+    if isinstance(x, int):
+        return (x, 1)
+    if isinstance(x, str):
+        x = Decimal(x)
+    return x.as_integer_ratio()
+
+
+@dataclass
+class Stats:
+    current_streak: int
+    longest_streak: int
+    total_done: int
+    total_skipped: int
+    consistency: int | None  # 0..100, None when no expected days ("—")
+    strength: float  # 0..1 (shown as round_half_up(100 * s))
+    consecutive_misses: int
+    last_done_on: dt.date | None
+    at_risk: bool
+    failure_rate: float | None  # 0..1, None when nothing to rate
+    suggested_frequency: float | None  # times per day; only when lower_frequency fires
+    suggestions: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+
+
+@dataclass(frozen=True)
+class StreakRun:
+    """One run of a streak. Units are days, or weeks for "N per week".
+
+    first/last: the first and last counted day (for weeks: the first day of the first
+    counted week, clipped to start_date, and the last day of the last counted week,
+    clipped to today). broken_on: the day the run was broken, None while it is current.
+    """
+
+    first: dt.date
+    last: dt.date
+    length: int
+    broken_on: dt.date | None
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class _Timeline:
+    """Day-indexed arrays from start_date (index 0) to today (index n - 1)."""
+
+    __slots__ = (
+        "_expected",
+        "_weeks",
+        "credit",
+        "last_done",
+        "lead",
+        "n",
+        "paused",
+        "scale",
+        "schedule",
+        "start",
+        "start_ord",
+        "status",
+        "today",
+        "total_done",
+        "total_skipped",
+    )
+
+    def __init__(self, schedule: Schedule, entries: Iterable[Entry], today: dt.date,
+                 measure: Measure | None):
+        self.schedule = schedule
+        self.today = today
+        start = self.start = schedule.start_date
+        self.start_ord = start.toordinal()
+        n = self.n = max(0, (today - start).days + 1)
+        self.lead = (start.weekday() - schedule.week_start) % 7
+        # Per-week needs the pauses through the end of the current week.
+        ext = n + 6
+        paused = [False] * ext
+        for a, b in schedule.pauses:
+            lo = max(0, (a - start).days)
+            hi = ext - 1 if b is None else min(ext - 1, (b - start).days)
+            if lo <= hi:
+                paused[lo : hi + 1] = [True] * (hi - lo + 1)
+        self.paused = paused
+        status = [_OPEN] * n
+        seen = bytearray(n)
+        credit: list = [0] * n
+        memo: dict = {}
+        total_done = total_skipped = 0
+        last_done = -1
+        start_ord = self.start_ord
+        for e in entries:
+            code = _CODES.get(e.status)
+            if code is None:
+                raise ValueError(f"unknown status {e.status!r}")
+            i = e.on.toordinal() - start_ord
+            if i < 0 or i >= n or paused[i]:
+                continue
+            if seen[i]:
+                raise ValueError(f"two entries on {e.on}")
+            seen[i] = 1
+            status[i] = code
+            if code == _DONE:
+                total_done += 1
+                last_done = max(last_done, i)
+                if measure is None:
+                    credit[i] = 1
+                else:
+                    c = memo.get(e.value)
+                    if c is None:
+                        c = memo[e.value] = measure._credit_ratio(e.value)
+                    credit[i] = c
+            elif code == _SKIP:
+                total_skipped += 1
+        # Credits as exact integers over one common denominator: sliding sums stay exact
+        # and cheap, and int / int true division rounds once, correctly.
+        # (Arbitrary float values can make that denominator huge: then exact Fractions.)
+        scale = 1
+        if memo:
+            for _n, d in memo.values():
+                scale = math.lcm(scale, d)
+                if scale.bit_length() > 256:
+                    break
+            if scale.bit_length() <= 256:
+                factor = {c: c[0] * (scale // c[1]) for c in memo.values()}
+            else:
+                scale = 1
+                factor = {c: Fraction(*c) for c in memo.values()}
+            credit = [factor[c] if c else 0 for c in credit]
+        self.status = status
+        self.credit = credit
+        self.scale = scale
+        self.total_done = total_done
+        self.total_skipped = total_skipped
+        self.last_done = last_done
+        self._expected = None
+        self._weeks = None
+
+    def date(self, i: int) -> dt.date:
+        return dt.date.fromordinal(self.start_ord + i)
+
+    # -- day schedules
+
+    @property
+    def expected(self) -> list[bool]:
+        if self._expected is None:
+            s, n, paused = self.schedule, self.n, self.paused
+            if s.kind == WEEKDAYS:
+                wd0 = self.start.weekday()
+                pattern = [((wd0 + k) % 7) in s.weekdays for k in range(7)]
+                self._expected = [pattern[i % 7] and not paused[i] for i in range(n)]
+            elif s.kind == EVERY_N_DAYS:
+                k = s._interval
+                self._expected = [i % k == 0 and not paused[i] for i in range(n)]
+            else:
+                self._expected = [not p for p in paused[:n]]
+        return self._expected
+
+    # -- per week
+
+    @property
+    def weeks(self) -> list[tuple[int, int, int, int]]:
+        """(lo, hi, eligible, done) per week, lo/hi day indices of the week [lo, hi)."""
+        if self._weeks is None:
+            n, paused, status, lead = self.n, self.paused, self.status, self.lead
+            weeks = []
+            count = (n - 1 + lead) // 7 + 1 if n else 0
+            for w in range(count):
+                lo = w * 7 - lead
+                hi = lo + 7
+                eligible = done = 0
+                for i in range(max(lo, 0), hi):
+                    if paused[i]:
+                        continue
+                    if i < n:
+                        st = status[i]
+                        if st == _SKIP:
+                            continue
+                        if st == _DONE:
+                            done += 1
+                    eligible += 1
+                weeks.append((lo, hi, eligible, done))
+            self._weeks = weeks
+        return self._weeks
+
+    def week_outcomes(self) -> list[tuple[int, int, int]]:
+        """(lo, hi, outcome) per week: +1 adds, 0 neutral, -1 breaks."""
+        N = self.schedule.times_per_week
+        weeks = self.weeks
+        last = len(weeks) - 1
+        out = []
+        for w, (lo, hi, eligible, done) in enumerate(weeks):
+            if eligible == 0:
+                outcome = 0
+            elif done >= min(N, eligible):
+                outcome = 1
+            else:
+                outcome = 0 if w == last else -1
+            out.append((lo, hi, outcome))
+        return out
+
+    # -- rules
+
+    def streak_runs(self) -> list[StreakRun]:
+        runs: list[StreakRun] = []
+        n = self.n
+        if n == 0:
+            return runs
+        run = 0
+        first = last = 0
+        if self.schedule.kind == PER_WEEK:
+            for lo, hi, outcome in self.week_outcomes():
+                if outcome > 0:
+                    if run == 0:
+                        first = max(lo, 0)
+                    run += 1
+                    last = min(hi, n) - 1
+                elif outcome < 0 and run:
+                    runs.append(StreakRun(self.date(first), self.date(last), run, self.date(hi)))
+                    run = 0
+        else:
+            status, expected, today_i = self.status, self.expected, n - 1
+            for i in range(n):
+                if not expected[i]:
+                    continue
+                st = status[i]
+                if st == _DONE:
+                    if run == 0:
+                        first = i
+                    run += 1
+                    last = i
+                elif st == _SKIP or (st == _OPEN and i == today_i):
+                    continue
+                elif run:
+                    runs.append(StreakRun(self.date(first), self.date(last), run, self.date(i)))
+                    run = 0
+        if run:
+            runs.append(StreakRun(self.date(first), self.date(last), run, None))
+        return runs
+
+    def consecutive_misses(self) -> int:
+        count = 0
+        if self.schedule.kind == PER_WEEK:
+            for _lo, _hi, outcome in reversed(self.week_outcomes()[:-1]):
+                if outcome > 0:
+                    break
+                if outcome < 0:
+                    count += 1
+            return count
+        status, expected = self.status, self.expected
+        for i in range(self.n - 2, -1, -1):
+            if not expected[i]:
+                continue
+            st = status[i]
+            if st == _DONE:
+                break
+            if st != _SKIP:
+                count += 1
+        return count
+
+    def failure_rate(self) -> Fraction | None:
+        status = self.status
+        done = missed = days = 0
+        if self.schedule.kind == PER_WEEK:
+            paused = self.paused
+            rated = 0  # k: the non-skipped days among the newest 30
+            for i in range(self.n - 2, -1, -1):
+                if paused[i]:
+                    continue
+                days += 1
+                st = status[i]
+                if st != _SKIP:
+                    rated += 1
+                    if st == _DONE:
+                        done += 1
+                if days == FAILURE_DAYS:
+                    break
+            if rated == 0:
+                return None
+            shortfall = max(_ZERO, Fraction(self.schedule.times_per_week * rated, 7) - done)
+            return shortfall / (done + shortfall)
+        expected = self.expected
+        for i in range(self.n - 2, -1, -1):
+            if not expected[i]:
+                continue
+            days += 1
+            st = status[i]
+            if st == _DONE:
+                done += 1
+            elif st != _SKIP:
+                missed += 1
+            if days == FAILURE_DAYS:
+                break
+        if done + missed == 0:
+            return None
+        return Fraction(missed, done + missed)
+
+    def strength_values(self) -> list[float]:
+        """s after each day from start_date through the last day the rule folds in."""
+        n = self.n
+        if n == 0:
+            return []
+        status, credit, paused, scale = self.status, self.credit, self.paused, self.scale
+        last = n - 1 if status[n - 1] in (_DONE, _SKIP) else n - 2
+        num, den = self.schedule.window
+        f = num / den
+        m = 0.5 ** (math.sqrt(f) / 13)
+        one_minus_m = 1 - m
+        s = 0.0
+        out = []
+        append = out.append
+        if (num, den) == (1, 1):
+            for i in range(last + 1):
+                if not (paused[i] or status[i] == _SKIP):
+                    s = s * m + (credit[i] / scale) * one_minus_m
+                append(s)
+            return out
+        width, need = 2 * den, 2 * num * scale
+        wsum = 0
+        for i in range(last + 1):
+            c_in = credit[i]
+            if c_in:
+                wsum += c_in
+            if i >= width:
+                c_out = credit[i - width]
+                if c_out:
+                    wsum -= c_out
+            if not (paused[i] or status[i] == _SKIP):
+                if need == 0:
+                    c = 0.0
+                elif wsum >= need:
+                    c = 1.0
+                else:
+                    c = wsum / need
+                s = s * m + c * one_minus_m
+            append(s)
+        return out
+
+
+def _consistency(schedule: Schedule, codes: dict[dt.date, int], day: dt.date) -> int | None:
+    """Consistency as of `day`; `codes` maps date -> status code for kept entries."""
+    start = schedule.start_date
+    if day < start:
+        return None
+    first = max(start, day - dt.timedelta(days=CONSISTENCY_DAYS - 1))
+    per_week = schedule.kind == PER_WEEK
+    expected = done = 0
+    d = first
+    one = dt.timedelta(days=1)
+    while d <= day:
+        if schedule.is_expected(d):
+            code = codes.get(d, _OPEN)
+            if code != _SKIP and (d != day or code == _DONE):
+                expected += 1
+                if code == _DONE:
+                    done += 1
+        d += one
+    if expected == 0:
+        return None
+    if per_week:
+        # done ÷ (N × days ÷ 7)
+        return min(100, _half_up_ratio(700 * done, schedule.times_per_week * expected))
+    return min(100, _half_up_ratio(100 * done, expected))
+
+
+def _codes(schedule: Schedule, entries: Iterable[Entry], today: dt.date) -> dict[dt.date, int]:
+    codes: dict[dt.date, int] = {}
+    start = schedule.start_date
+    for e in entries:
+        code = _CODES.get(e.status)
+        if code is None:
+            raise ValueError(f"unknown status {e.status!r}")
+        if start <= e.on <= today and not schedule.is_paused(e.on):
+            if e.on in codes:
+                raise ValueError(f"two entries on {e.on}")
+            codes[e.on] = code
+    return codes
+
+
+def _suggested_frequency(schedule: Schedule, failure: Fraction) -> Fraction:
+    num, den = schedule.window
+    f = Fraction(num, den)
+    k = max(1, math.floor(7 * f * (1 - failure)))
+    if Fraction(k, 7) < f:
+        return Fraction(k, 7)
+    return f / 2
+
+
+def _times(k: int) -> str:
+    return {1: "once", 2: "twice"}.get(k, f"{k} times")
+
+
+# --------------------------------------------------------------------------- public
+
+
+def compute_stats(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
+                  measure: Measure | None = None) -> Stats:
+    """All denormalised statistics of a habit as of the user's local `today`."""
+    entries = tuple(entries)
+    tl = _Timeline(schedule, entries, today, measure)
+    n = tl.n
+    if n == 0:
+        return Stats(0, 0, 0, 0, None, 0.0, 0, None, False, None, None, [])
+
+    runs = tl.streak_runs()
+    current = runs[-1].length if runs and runs[-1].broken_on is None else 0
+    longest = max((r.length for r in runs), default=0)
+
+    status = tl.status
+    codes = {
+        tl.date(i): status[i] for i in range(max(0, n - CONSISTENCY_DAYS), n) if status[i] != _OPEN
+    }
+    consistency = _consistency(schedule, codes, today)
+
+    values = tl.strength_values()
+    strength = values[-1] if values else 0.0
+
+    misses = tl.consecutive_misses()
+    failure = tl.failure_rate()
+
+    suggestions: list[tuple[str, str]] = []
+    suggested = None
+    if failure is not None and failure > Fraction(1, 2):
+        sf = _suggested_frequency(schedule, failure)
+        suggested = float(sf)
+        if sf >= Fraction(1, 7):
+            plan = f"{_times(int(sf * 7))} a week"
+        else:
+            plan = f"once every {round_half_up(1 / sf)} days"
+        suggestions.append((
+            "lower_frequency",
+            (
+                "You've missed more than half of your recent check-ins. "
+                f"Try {plan} for now and build up from there."
+            ),
+        ))
+    if consistency is not None and consistency < LOW_CONSISTENCY:
+        suggestions.append((
+            "easier_difficulty",
+            (
+                "Your consistency has dipped below 30%. An easier version of this habit "
+                "could help you get back on track."
+            ),
+        ))
+    recent = today - dt.timedelta(days=RECENT_BREAK_DAYS - 1)
+    if any(r.length >= LONG_STREAK and r.broken_on is not None and r.broken_on >= recent
+           for r in runs):
+        unit = "week" if schedule.kind == PER_WEEK else "day"
+        suggestions.append((
+            "smaller_target",
+            (
+                f"Your streak of {LONG_STREAK}+ {unit}s just ended. Restart with a smaller "
+                "target and build it back up."
+            ),
+        ))
+
+    return Stats(
+        current_streak=current,
+        longest_streak=longest,
+        total_done=tl.total_done,
+        total_skipped=tl.total_skipped,
+        consistency=consistency,
+        strength=strength,
+        consecutive_misses=misses,
+        last_done_on=tl.date(tl.last_done) if tl.last_done >= 0 else None,
+        at_risk=misses >= RISK_MISSES,
+        failure_rate=None if failure is None else float(failure),
+        suggested_frequency=suggested,
+        suggestions=suggestions,
+    )
+
+
+def strength_series(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
+                    measure: Measure | None = None) -> list[tuple[dt.date, float]]:
+    """(day, s after that day) from start_date through the last day the rule folds in:
+    yesterday, or today once today is done or skipped. Empty before any such day."""
+    tl = _Timeline(schedule, entries, today, measure)
+    start_ord = tl.start_ord
+    return [(dt.date.fromordinal(start_ord + i), s) for i, s in enumerate(tl.strength_values())]
+
+
+def consistency_on(schedule: Schedule, entries: Iterable[Entry], day: dt.date,
+                   measure: Measure | None = None) -> int | None:
+    """Consistency as it was on `day` (today = day). Measure does not affect it."""
+    return _consistency(schedule, _codes(schedule, entries, day), day)
+
+
+def consistency_trend(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
+                      days: int = 30) -> list[tuple[dt.date, int | None]]:
+    """(day, consistency_on(day)) for the `days` days ending today, oldest first."""
+    codes = _codes(schedule, entries, today)
+    out = []
+    for back in range(days - 1, -1, -1):
+        day = today - dt.timedelta(days=back)
+        # entries after `day` must not count: _consistency only reads dates <= day
+        out.append((day, _consistency(schedule, codes, day)))
+    return out
+
+
+def streak_history(schedule: Schedule, entries: Iterable[Entry], today: dt.date) -> list[StreakRun]:
+    """Every streak run through today, oldest first; the last one is current when its
+    broken_on is None."""
+    return _Timeline(schedule, entries, today, None).streak_runs()

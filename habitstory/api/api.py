@@ -1,0 +1,107 @@
+"""The JSON API, version 1, mounted at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs). Every response is an envelope (see envelope.py), including a 404 for an
+unknown path and a 405 for a method a path does not take."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path, re_path, reverse
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI
+from ninja.responses import NinjaJSONEncoder
+
+from . import envelope, views
+from .auth import RATE_LIMIT, BearerToken, BrowserSession, PerUserThrottle
+from .docs import SwaggerPage, docs_asset
+from .parser import StrictJSONParser
+from .routers import analytics, habits, pillars, suggestions
+
+DESCRIPTION = """
+Your habits, logs, statistics and pillars, as JSON.
+
+**Authentication.** Create a personal access token on your profile page (or with
+`manage.py create_token EMAIL`) and send it as `Authorization: Bearer <token>`. In the
+browser, your session works too; unsafe methods then need the `X-CSRFToken` header.
+
+**Envelope.** Success: `{"data": …, "meta": {"timestamp", "version"}}`. Failure:
+`{"error": {"code", "message", "details": {field: [messages]}}, "meta": …}` with codes
+`validation_error` (400), `unauthorized` (401), `csrf_failed` / `forbidden` (403),
+`not_found` (404, also for another user's objects), `method_not_allowed` (405),
+`payload_too_large` (413) and `rate_limited` (429, with `Retry-After`).
+
+**Limits.** {rate} requests a minute per user (all their tokens and the session together).
+
+**Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
+DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
+""".replace("{rate}", RATE_LIMIT.split("/")[0])
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    return envelope.error_response(404, message="No such endpoint. See /api/v1/docs.")
+
+
+def root(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """/api/v1/: where the description and the docs are (no credentials needed)."""
+    data = {"version": envelope.VERSION, "openapi": reverse("api:openapi-json"), "docs": reverse("api:openapi-view")}
+    return HttpResponse(json.dumps(envelope.ok(data), cls=NinjaJSONEncoder), content_type="application/json")
+
+
+def _json_405(view):
+    """ninja answers a method a path does not take with a plain-text 405; make it an
+    envelope (keeping the Allow header)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "")
+            response = envelope.error_response(405, message=f"This path takes {allowed}.")
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+class HabitStoryAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.view_func.__name__  # "create_habit", unique across the routers
+
+    def _get_urls(self) -> list:
+        urls = []
+        for pattern in super()._get_urls():
+            if pattern.name == "api-root":  # ninja's root view is a bare 404
+                pattern = URLPattern(pattern.pattern, root, pattern.default_args, pattern.name)
+            elif isinstance(pattern, URLPattern):
+                pattern = URLPattern(pattern.pattern, _json_405(pattern.callback), pattern.default_args, pattern.name)
+            urls.append(pattern)
+        return [
+            *urls,
+            path("docs/assets/<str:name>", docs_asset, name="docs-asset"),
+            # The profile page's token forms (HTML, not part of the JSON API).
+            path("account/tokens/", views.tokens, name="tokens"),
+            path("account/tokens/<int:token_id>/revoke", views.revoke_token, name="revoke-token"),
+            re_path(r"^.*$", not_found),
+        ]
+
+
+api = HabitStoryAPI(
+    title="HabitStory API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    parser=StrictJSONParser(),
+    auth=[BearerToken(), BrowserSession()],
+    throttle=[PerUserThrottle(RATE_LIMIT)],
+    docs=SwaggerPage(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+envelope.install(api)
+api.add_router("", habits.router)
+api.add_router("", analytics.router)
+api.add_router("", suggestions.router)
+api.add_router("", pillars.router)

@@ -1,0 +1,54 @@
+"""Loading a user's objects for the API. Another user's id, or a deleted habit, is a 404:
+objects are always looked up by pk AND user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.http import Http404
+
+from habits import services, stats
+from habits.models import Habit, Occurrence, Pillar
+
+
+def habit_for(user, pk: int) -> Habit:
+    habit = Habit.objects.for_user(user).filter(pk=pk).first()
+    if habit is None:
+        raise Http404("No such habit")
+    habit.user = user  # the profile (time zone, week start) is already loaded
+    return habit
+
+
+def pillar_for(user, pk: int) -> Pillar:
+    pillar = Pillar.objects.filter(user=user, pk=pk).first()
+    if pillar is None:
+        raise Http404("No such pillar")
+    return pillar
+
+
+def habits_of(user, status: str | None = None) -> list[Habit]:
+    habits = Habit.objects.for_user(user).order_by("position", "id")
+    if status:
+        habits = habits.filter(status=status)
+    result = list(habits)
+    for habit in result:
+        habit.user = user
+    return result
+
+
+def entries(habit: Habit) -> list[stats.Entry]:
+    return services.entries_of(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value"))
+
+
+def stats_of(habits: list[Habit], today: dt.date) -> dict[int, stats.Stats]:
+    """Each habit's statistics as of `today`, from one query for all their occurrences."""
+    by_habit: dict[int, list[stats.Entry]] = defaultdict(list)
+    rows = Occurrence.objects.filter(habit__in=habits).values_list("habit_id", "on", "status", "value")
+    for habit_id, on, status, value in rows:
+        by_habit[habit_id].append(stats.Entry(on=on, status=status, value=value))
+    return {habit.pk: services.compute(habit, today, by_habit[habit.pk]) for habit in habits}
+
+
+def stats_one(habit: Habit, today: dt.date) -> stats.Stats:
+    return services.compute(habit, today, entries(habit))

@@ -1,0 +1,278 @@
+"""The API's shapes. Input schemas check types only; the rules (a weekly schedule needs
+days, a measurable habit needs a target, …) stay on the models and services, whose errors
+are renamed to these field names (see HABIT_FIELDS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from habits import stats
+from habits.models import Habit, Occurrence, Pillar
+
+ScheduleKind = Literal["daily", "weekdays", "per_week", "every_n_days"]
+HabitType = Literal["yes_no", "at_least", "at_most"]
+Difficulty = Literal["easy", "medium", "hard"]
+HabitStatus = Literal["active", "paused", "archived"]
+LogStatus = Literal["done", "skipped"]
+
+# Integers within what the database columns hold (a bigger number is a 400, not a crash).
+SmallInt = Annotated[int, Field(ge=0, le=32767)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+# Model field → API field, for errors from Habit.full_clean and the services.
+HABIT_FIELDS = {
+    "weekdays": "schedule.days",
+    "times_per_week": "schedule.times",
+    "every_n_days": "schedule.n",
+    "schedule": "schedule.kind",
+    "kind": "type",
+    "target_value": "target.value",
+    "unit": "target.unit",
+}
+
+
+class Input(Schema):
+    """Unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- stats ----------------------------------------------------------------------------------
+
+
+class Suggestion(Schema):
+    code: str
+    message: str
+
+
+class StatsOut(Schema):
+    current_streak: int
+    longest_streak: int
+    consistency: int | None = Field(description="0–100 over the last 30 days; null when nothing was expected.")
+    strength: int = Field(description="0–100, round(100 × s) of the Loop-style habit score.")
+    total_done: int
+    total_skipped: int
+    consecutive_misses: int
+    last_done_on: dt.date | None
+    at_risk: bool
+    failure_rate: float | None = Field(description="0–1 over the last 30 expected days.")
+    suggested_frequency: float | None = Field(description="Times per day, when a lower frequency is suggested.")
+    suggestions: list[Suggestion]
+
+
+# --- habits ---------------------------------------------------------------------------------
+
+
+class DailySchedule(Schema):
+    kind: Literal["daily"]
+
+
+class WeekdaysSchedule(Schema):
+    kind: Literal["weekdays"]
+    days: list[int] = Field(description="0 = Monday … 6 = Sunday.")
+
+
+class PerWeekSchedule(Schema):
+    kind: Literal["per_week"]
+    times: int
+
+
+class EveryNDaysSchedule(Schema):
+    kind: Literal["every_n_days"]
+    n: int
+    start: dt.date = Field(description="The habit's start date, from which the days are counted.")
+
+
+ScheduleOut = Annotated[
+    Union[DailySchedule, WeekdaysSchedule, PerWeekSchedule, EveryNDaysSchedule], Field(discriminator="kind")
+]
+
+
+class ScheduleIn(Input):
+    kind: ScheduleKind
+    days: list[SmallInt] | None = Field(None, description="weekdays: 0 = Monday … 6 = Sunday.")
+    times: SmallInt | None = Field(None, description="per_week: 1–7.")
+    n: SmallInt | None = Field(None, description="every_n_days: 1 or more.")
+    start: dt.date | None = Field(None, description="every_n_days: sets the habit's start_date.")
+
+
+class Target(Schema):
+    value: Decimal
+    unit: str
+
+
+class TargetIn(Input):
+    value: Decimal
+    unit: str = ""
+
+
+class HabitOut(Schema):
+    id: int
+    name: str
+    pillar: int | None
+    schedule: ScheduleOut
+    type: HabitType
+    target: Target | None
+    difficulty: Difficulty
+    priority: int
+    reminder_time: str | None = Field(description="HH:MM, the user's local time.")
+    timer_minutes: int | None
+    requires_verification: bool
+    status: HabitStatus
+    start_date: dt.date
+    notes: str
+    created_at: dt.datetime
+    stats: StatsOut
+
+
+class HabitIn(Input):
+    name: str
+    pillar: Id | None = Field(None, description="One of your pillar ids; null for unsorted.")
+    schedule: ScheduleIn = Field(default_factory=lambda: ScheduleIn(kind="daily"))
+    type: HabitType = "yes_no"
+    target: TargetIn | None = Field(None, description="Required for at_least / at_most habits.")
+    difficulty: Difficulty = "medium"
+    priority: SmallInt = Field(2, description="1 = high … 3 = low.")
+    reminder_time: dt.time | None = Field(None, description="HH:MM, your local time.")
+    timer_minutes: SmallInt | None = None
+    requires_verification: bool = False
+    status: HabitStatus = "active"
+    start_date: dt.date | None = Field(None, description="Defaults to your local today; may be in the past.")
+    notes: str = ""
+
+
+class HabitPatch(Input):
+    """Only the fields sent change. `null` is accepted only where it means something
+    (no pillar, no target, no reminder, no timer)."""
+
+    name: str = None  # type: ignore[assignment]
+    pillar: Id | None = None
+    schedule: ScheduleIn = None  # type: ignore[assignment]
+    type: HabitType = None  # type: ignore[assignment]
+    target: TargetIn | None = None
+    difficulty: Difficulty = None  # type: ignore[assignment]
+    priority: SmallInt = None  # type: ignore[assignment]
+    reminder_time: dt.time | None = None
+    timer_minutes: SmallInt | None = None
+    requires_verification: bool = None  # type: ignore[assignment]
+    status: HabitStatus = None  # type: ignore[assignment]
+    start_date: dt.date = None  # type: ignore[assignment]
+    notes: str = None  # type: ignore[assignment]
+
+
+# --- logs -----------------------------------------------------------------------------------
+
+
+class LogIn(Input):
+    status: LogStatus | None = Field(None, description="Optional when a value is sent for a measurable habit.")
+    value: Decimal | None = Field(None, description="The measured amount (measurable habits).")
+    note: str | None = None
+
+
+class LogOut(Schema):
+    date: dt.date
+    status: str = Field(description="done, skipped, missed, or open: scheduled, prompted, started.")
+    value: Decimal | None
+    note: str
+
+
+class LogResult(Schema):
+    log: LogOut | None
+    stats: StatsOut
+
+
+class LogRange(Schema):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    logs: list[LogOut]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+# --- pillars --------------------------------------------------------------------------------
+
+
+class PillarOut(Schema):
+    id: int
+    name: str
+    color: str
+    icon: str
+    position: int
+
+
+class PillarIn(Input):
+    name: str
+    color: str | None = Field(None, description="#rrggbb; a default colour when left out.")
+    icon: str = ""
+
+
+class PillarPatch(Input):
+    name: str = None  # type: ignore[assignment]
+    color: str = None  # type: ignore[assignment]
+    icon: str = None  # type: ignore[assignment]
+
+
+# --- models → data --------------------------------------------------------------------------
+
+
+def stats_data(result: stats.Stats) -> dict:
+    return {
+        "current_streak": result.current_streak,
+        "longest_streak": result.longest_streak,
+        "consistency": result.consistency,
+        "strength": stats.round_half_up(100 * result.strength),
+        "total_done": result.total_done,
+        "total_skipped": result.total_skipped,
+        "consecutive_misses": result.consecutive_misses,
+        "last_done_on": result.last_done_on,
+        "at_risk": result.at_risk,
+        "failure_rate": result.failure_rate,
+        "suggested_frequency": result.suggested_frequency,
+        "suggestions": [{"code": code, "message": message} for code, message in result.suggestions],
+    }
+
+
+def schedule_data(habit: Habit) -> dict:
+    if habit.schedule == Habit.Schedule.WEEKDAYS:
+        return {"kind": habit.schedule, "days": sorted(habit.weekdays or [])}
+    if habit.schedule == Habit.Schedule.PER_WEEK:
+        return {"kind": habit.schedule, "times": habit.times_per_week}
+    if habit.schedule == Habit.Schedule.EVERY_N_DAYS:
+        return {"kind": habit.schedule, "n": habit.every_n_days, "start": habit.start_date}
+    return {"kind": habit.schedule}
+
+
+def habit_data(habit: Habit, result: stats.Stats) -> dict:
+    return {
+        "id": habit.pk,
+        "name": habit.name,
+        "pillar": habit.pillar_id,
+        "schedule": schedule_data(habit),
+        "type": habit.kind,
+        "target": {"value": habit.target_value, "unit": habit.unit} if habit.is_measurable else None,
+        "difficulty": habit.difficulty,
+        "priority": habit.priority,
+        "reminder_time": habit.reminder_time.strftime("%H:%M") if habit.reminder_time else None,
+        "timer_minutes": habit.timer_minutes,
+        "requires_verification": habit.requires_verification,
+        "status": habit.status,
+        "start_date": habit.start_date,
+        "notes": habit.notes,
+        "created_at": habit.created_at,
+        "stats": stats_data(result),
+    }
+
+
+def log_data(occurrence: Occurrence | None) -> dict | None:
+    if occurrence is None:
+        return None
+    return {"date": occurrence.on, "status": occurrence.status, "value": occurrence.value, "note": occurrence.note}
+
+
+def pillar_data(pillar: Pillar) -> dict:
+    return {"id": pillar.pk, "name": pillar.name, "color": pillar.color, "icon": pillar.icon, "position": pillar.position}

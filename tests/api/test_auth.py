@@ -1,0 +1,158 @@
+"""Who may call the API: tokens, the browser session (with CSRF), nobody else; and how often."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from django.test import Client
+
+from habits.models import Habit
+from habitstory.api import services
+from habitstory.api.models import ApiToken
+
+from .conftest import NOW, ApiClient, csrf_headers
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/habits"
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert isinstance(body["error"]["details"], dict)
+    assert body["meta"]["version"] == "v1"
+    return body
+
+
+def test_it_accepts_a_bearer_token(api, frozen):
+    response = api.get(URL)
+    assert response.status_code == 200
+    assert response.json() == {"data": [], "meta": {"timestamp": "2026-03-04T12:00:00Z", "version": "v1"}}
+
+
+def test_it_refuses_a_request_without_credentials(anon):
+    response = anon.get(URL)
+    assert_error(response, 401, "unauthorized")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer hs_not-a-real-token",
+        "Bearer ",
+        "Bearer " + "x" * 5000,
+        "Basic b3duZXI6cGFzc3dvcmQ=",
+        "hs_token-without-scheme",
+        "Bearer hs_\x00\x01",
+    ],
+)
+def test_it_refuses_a_wrong_token(anon, header):
+    assert_error(anon.get(URL, HTTP_AUTHORIZATION=header), 401, "unauthorized")
+
+
+def test_it_refuses_a_revoked_token(owner, api):
+    assert api.get(URL).status_code == 200
+    services.revoke_token(ApiToken.objects.get(user=owner))
+    assert_error(api.get(URL), 401, "unauthorized")
+
+
+def test_it_refuses_the_token_of_a_deactivated_user(owner, api):
+    owner.is_active = False
+    owner.save()
+    assert_error(api.get(URL), 401, "unauthorized")
+
+
+def test_a_wrong_token_is_not_rescued_by_the_session(owner):
+    client = Client()
+    client.force_login(owner)
+    response = client.get(URL, HTTP_AUTHORIZATION="Bearer hs_wrong")
+    assert_error(response, 401, "unauthorized")
+
+
+def test_tokens_are_stored_hashed(owner):
+    token, raw = services.issue_token(owner, "Shortcuts")
+    assert raw.startswith("hs_") and len(raw) > 40
+    assert token.prefix == raw[:8]
+    assert token.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in {token.name, token.prefix, token.token_hash}
+
+
+def test_it_accepts_the_session(session_api, frozen):
+    assert session_api.get(URL).status_code == 200
+
+
+def test_a_session_post_without_the_csrf_token_is_refused(session_api, frozen):
+    response = session_api.post(URL, {"name": "Stretch"})
+    assert_error(response, 403, "csrf_failed")
+    assert not Habit.objects.exists()
+
+
+def test_a_session_post_with_the_csrf_token_works(session_api, frozen):
+    response = session_api.post(URL, {"name": "Stretch"}, **csrf_headers(session_api))
+    assert response.status_code == 201, response.content
+    assert Habit.objects.get().name == "Stretch"
+
+
+def test_a_token_needs_no_csrf_token(owner_token, frozen):
+    api = ApiClient(owner_token, Client(enforce_csrf_checks=True))
+    assert api.post(URL, {"name": "Stretch"}).status_code == 201
+
+
+def test_last_use_is_recorded_at_most_once_a_minute(owner, api, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    api.get(URL)
+    token = ApiToken.objects.get(user=owner)
+    assert token.last_used_at == NOW
+
+    time_machine.move_to(NOW + dt.timedelta(seconds=30), tick=False)
+    api.get(URL)
+    token.refresh_from_db()
+    assert token.last_used_at == NOW
+
+    later = NOW + dt.timedelta(seconds=61)
+    time_machine.move_to(later, tick=False)
+    api.get(URL)
+    token.refresh_from_db()
+    assert token.last_used_at == later
+
+
+def test_reads_within_a_minute_write_nothing(owner, api, frozen, django_assert_max_num_queries):
+    api.get(URL)
+    with django_assert_max_num_queries(3):  # token + habits + occurrences; no UPDATE
+        api.get(URL)
+
+
+def test_it_limits_the_rate_per_user(api, stranger_api, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for _ in range(120):
+        assert api.get("/api/v1/pillars").status_code == 200
+    response = api.get("/api/v1/pillars")
+    assert_error(response, 429, "rate_limited")
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert stranger_api.get("/api/v1/pillars").status_code == 200  # others are not held up
+
+    time_machine.move_to(NOW + dt.timedelta(seconds=61), tick=False)
+    assert api.get("/api/v1/pillars").status_code == 200
+
+
+def test_retry_after_is_the_rest_of_the_window(api, time_machine):
+    time_machine.move_to(NOW + dt.timedelta(seconds=45), tick=False)
+    for _ in range(120):
+        api.get("/api/v1/pillars")
+    assert api.get("/api/v1/pillars")["Retry-After"] == "15"
+
+
+def test_the_rate_limit_counts_all_of_a_users_tokens(owner, api, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    other = ApiClient(services.issue_token(owner, "second")[1])
+    for _ in range(60):
+        api.get("/api/v1/pillars")
+        other.get("/api/v1/pillars")
+    assert_error(other.get("/api/v1/pillars"), 429, "rate_limited")
