@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         from habitstory.core.demo import seed_demo
 

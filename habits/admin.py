@@ -2,10 +2,21 @@ from django.contrib import admin, messages
 
 from .models import Habit, Occurrence, Pillar
 from .services import recompute_stats
+from .today_cache import touch_many
+
+
+class TouchTodayMixin:
+    """Bulk deletes skip the models' delete(): tell the owners' Today lists here."""
+
+    owner_path = "user_id"
+
+    def delete_queryset(self, request, queryset):
+        touch_many(queryset.values_list(self.owner_path, flat=True).distinct())
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(TouchTodayMixin, admin.ModelAdmin):
     list_display = ["name", "user", "color", "position", "created_at"]
     search_fields = ["name", "user__email"]
     list_select_related = ["user"]
@@ -13,7 +24,7 @@ class PillarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Habit)
-class HabitAdmin(admin.ModelAdmin):
+class HabitAdmin(TouchTodayMixin, admin.ModelAdmin):
     list_display = [
         "name", "user", "pillar", "schedule", "kind", "difficulty", "status",
         "current_streak", "consistency", "at_risk",
@@ -37,7 +48,8 @@ class HabitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Occurrence)
-class OccurrenceAdmin(admin.ModelAdmin):
+class OccurrenceAdmin(TouchTodayMixin, admin.ModelAdmin):
+    owner_path = "habit__user_id"
     list_display = ["habit", "owner", "on", "status", "value", "verification", "completed_at"]
     list_filter = ["status", "verification", "on", "habit__schedule"]
     search_fields = ["habit__name", "habit__user__email", "note"]

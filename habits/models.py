@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from . import stats
+from .today_cache import touch
 
 DELETED_KEPT_DAYS = 30
 EARLIEST_START = dt.date(2000, 1, 1)  # statistics walk every day from the start
@@ -55,6 +56,14 @@ class Pillar(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        touch(self.user_id)
+
+    def delete(self, *args, **kwargs):
+        touch(self.user_id)
+        return super().delete(*args, **kwargs)
 
 
 class HabitQuerySet(models.QuerySet):
@@ -152,6 +161,14 @@ class Habit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        touch(self.user_id)
+
+    def delete(self, *args, **kwargs):
+        touch(self.user_id)
+        return super().delete(*args, **kwargs)
 
     # --- rules -------------------------------------------------------------------------
 
@@ -293,3 +310,11 @@ class Occurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.habit} on {self.on}: {self.status}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        touch(self.habit.user_id)
+
+    def delete(self, *args, **kwargs):
+        touch(self.habit.user_id)
+        return super().delete(*args, **kwargs)

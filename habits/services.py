@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max
+from django.urls import reverse
 from django.utils import timezone
 
 from . import stats
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
+from .today_cache import touch
 
 DEFAULT_PILLARS = [("Health", "#2f9e6b", "heart"), ("Mind", "#5b4bdb", "brain"), ("Craft", "#d9822b", "hammer")]
 STAT_FIELDS = [
@@ -36,6 +39,7 @@ OPEN = (Occurrence.Status.SCHEDULED, Occurrence.Status.PROMPTED, Occurrence.Stat
 def create_default_pillars(user) -> list[Pillar]:
     if Pillar.objects.filter(user=user).exists():
         return []
+    touch(user.pk)
     return Pillar.objects.bulk_create(
         Pillar(user=user, name=name, color=color, icon=icon, position=i)
         for i, (name, color, icon) in enumerate(DEFAULT_PILLARS)
@@ -46,6 +50,7 @@ def create_default_pillars(user) -> list[Pillar]:
 def delete_pillar(pillar: Pillar) -> None:
     """Its habits stay, moved to "Unsorted"."""
     Habit.objects.filter(pillar=pillar).update(pillar=None)
+    touch(pillar.user_id)
     pillar.delete()
 
 
@@ -60,6 +65,7 @@ def move(obj, siblings, direction: str) -> None:
     for position, item in enumerate(ordered):
         item.position = position
     type(obj).objects.bulk_update(ordered, ["position"])
+    touch(obj.user_id)
 
 
 # --- habits --------------------------------------------------------------------------------
@@ -148,12 +154,20 @@ def _clean_value(habit: Habit, value) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def _locked_occurrence(habit: Habit, on: dt.date) -> tuple[Habit, Occurrence]:
-    """Lock the habit (stats are rewritten) and its occurrence for the day."""
-    habit = Habit.objects.select_for_update().select_related("user__profile").get(pk=habit.pk)
-    occurrence, _ = Occurrence.objects.get_or_create(habit=habit, on=on)
-    occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
-    return habit, occurrence
+@contextmanager
+def _changing_day(habit: Habit, on: dt.date, today: dt.date) -> Iterator[tuple[Habit, Occurrence]]:
+    """One transaction around a change to a day: lock the habit (its stats are rewritten)
+    and the day's occurrence, let the caller change it, save it, rewrite the stats. The
+    other tabs hear of it after commit."""
+    with transaction.atomic():
+        habit = Habit.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=habit.pk)
+        occurrence, _ = Occurrence.objects.get_or_create(habit=habit, on=on)
+        occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+        occurrence.habit = habit
+        yield habit, occurrence
+        occurrence.save()
+        refresh_stats(habit, today)
+    _publish(habit, on, today)
 
 
 def log_occurrence(
@@ -175,8 +189,7 @@ def log_occurrence(
     value = _clean_value(habit, value)
     if status == Occurrence.Status.STARTED and on != today:
         raise ValidationError({"status": "A timer can only be started today."})
-    with transaction.atomic():
-        habit, occurrence = _locked_occurrence(habit, on)
+    with _changing_day(habit, on, today) as (habit, occurrence):
         occurrence.status = status
         if status == Occurrence.Status.STARTED:
             occurrence.started_at = occurrence.started_at or now
@@ -190,9 +203,6 @@ def log_occurrence(
             occurrence.value = value
         if note is not None:
             occurrence.note = note.strip()
-        occurrence.save()
-        refresh_stats(habit, today)
-    _publish(habit, on, today)
     return occurrence
 
 
@@ -208,8 +218,7 @@ def log_value(
     value = _clean_value(habit, value)
     if value is None:
         raise ValidationError({"value": "Enter a number."})
-    with transaction.atomic():
-        habit, occurrence = _locked_occurrence(habit, on)
+    with _changing_day(habit, on, today) as (habit, occurrence):
         occurrence.value = value
         if habit.meets_target(value):
             occurrence.status = Occurrence.Status.DONE
@@ -224,9 +233,6 @@ def log_value(
             occurrence.completed_at = None
         if note is not None:
             occurrence.note = note.strip()
-        occurrence.save()
-        refresh_stats(habit, today)
-    _publish(habit, on, today)
     return occurrence
 
 
@@ -244,10 +250,11 @@ def undo_occurrence(habit: Habit, on: dt.date, *, now: dt.datetime | None = None
     today = habit.user.profile.local_today(now)
     _check_day(habit, on, today)
     with transaction.atomic():
-        habit = Habit.objects.select_for_update().select_related("user__profile").get(pk=habit.pk)
+        habit = Habit.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=habit.pk)
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
         if occurrence is None:
             return None
+        occurrence.habit = habit
         occurrence.status = Occurrence.Status.SCHEDULED
         occurrence.value = None
         occurrence.completed_at = None
@@ -270,6 +277,7 @@ def set_note(habit: Habit, on: dt.date, note: str, *, now: dt.datetime | None = 
 def _publish(habit: Habit, on: dt.date, today: dt.date) -> None:
     """Other open tabs re-render the row (after commit; never raises)."""
     from django.template.loader import render_to_string
+    from django.templatetags.static import static
 
     from habitstory import live
 
@@ -279,7 +287,8 @@ def _publish(habit: Habit, on: dt.date, today: dt.date) -> None:
     row = today_row(habit, today)
     if row is None:
         return
-    html = render_to_string("habits/today.html#habit-row", {"row": row, "day": today, "oob": True})
+    context = {"row": row, "day": today, "oob": True, "sprite": static("icons/nav.svg")}
+    html = render_to_string("habits/today.html#habit-row", context)
     live.publish(habit.user_id, "habit_logged", habit_id=habit.pk, html=html)
 
 
@@ -306,6 +315,7 @@ def refresh_stats(habit: Habit, today: dt.date | None = None) -> stats.Stats:
     result = compute(habit, today, entries_of(rows))
     apply_stats(habit, result)
     Habit.objects.filter(pk=habit.pk).update(**{name: getattr(habit, name) for name in STAT_FIELDS})
+    touch(habit.user_id)
     return result
 
 
@@ -325,6 +335,7 @@ def recompute_stats(habits, *, batch_size: int = 500, progress=None) -> int:
         for habit in batch:
             apply_stats(habit, compute(habit, habit.user.profile.local_today(), by_habit[habit.pk]))
         Habit.objects.bulk_update(batch, STAT_FIELDS, batch_size=batch_size)
+        touch(*(habit.user_id for habit in batch))
         done += len(batch)
         if progress:
             progress(done, len(ids))
@@ -365,6 +376,8 @@ class TodayRow:
     habit: Habit
     occurrence: Occurrence | None
     week_done: int = 0  # N per week: done this week so far
+    log_url: str = ""
+    detail_url: str = ""
 
     @property
     def status(self) -> str:
@@ -389,20 +402,33 @@ def week_bounds(day: dt.date, week_start: int) -> tuple[dt.date, dt.date]:
 
 
 def _rows(user, habits: list[Habit], day: dt.date) -> list[TodayRow]:
-    """Today's rows for these habits in a fixed number of queries."""
-    occurrences = {o.habit_id: o for o in Occurrence.objects.filter(habit__in=habits, on=day)}
-    per_week = [h.pk for h in habits if h.is_per_week]
-    week_done: dict[int, int] = {}
-    if per_week:
-        start, end = week_bounds(day, user.profile.week_start)
-        week_done = dict(
-            Occurrence.objects.filter(habit_id__in=per_week, on__range=(start, end), status=Occurrence.Status.DONE)
-            .values_list("habit_id")
-            .annotate(n=Count("id"))
-        )
+    """Today's rows for these habits in one more query: this week's occurrences give both
+    today's state and the N-per-week counts."""
+    week_start, _ = week_bounds(day, user.profile.week_start)
+    occurrences: dict[int, Occurrence] = {}
+    week_done: dict[int, int] = defaultdict(int)
+    for pk, habit_id, on, status, value, started_at, updated_at in Occurrence.objects.filter(
+        habit__in=habits, on__range=(week_start, day)
+    ).values_list("id", "habit_id", "on", "status", "value", "started_at", "updated_at"):
+        if on == day:
+            occurrences[habit_id] = Occurrence(
+                id=pk, habit_id=habit_id, on=on, status=status, value=value,
+                started_at=started_at, updated_at=updated_at,
+            )
+        if status == Occurrence.Status.DONE:
+            week_done[habit_id] += 1
+    # Reversed once per request, not once per row and link: the page has dozens.
+    log_url = reverse("habits:log", args=[_PK, day.isoformat()]).replace(str(_PK), "{}")
+    detail_url = reverse("habits:detail", args=[_PK]).replace(str(_PK), "{}")
     rows = []
     for habit in habits:
-        row = TodayRow(habit, occurrences.get(habit.pk), week_done.get(habit.pk, 0))
+        row = TodayRow(
+            habit,
+            occurrences.get(habit.pk),
+            week_done.get(habit.pk, 0),
+            log_url=log_url.format(habit.pk),
+            detail_url=detail_url.format(habit.pk),
+        )
         if habit.is_per_week:
             # Listed until the week's target is met; a habit done today stays, ticked.
             if row.week_done >= (habit.times_per_week or 1) and not row.is_done and row.is_open:
@@ -413,11 +439,21 @@ def _rows(user, habits: list[Habit], day: dt.date) -> list[TodayRow]:
     return rows
 
 
+# What a Today row shows: loading only these keeps the page's cost flat as habits grow.
+TODAY_FIELDS = [
+    "id", "user_id", "name", "status", "schedule", "weekdays", "times_per_week", "every_n_days",
+    "start_date", "pauses", "kind", "target_value", "unit", "timer_minutes", "current_streak",
+    "updated_at", "position", "pillar__id", "pillar__name", "pillar__icon", "pillar__position",
+]
+_PK = 987654321  # a placeholder id for reversing URL patterns once
+
+
 def today_rows(user, day: dt.date) -> list[TodayRow]:
     habits = list(
         Habit.objects.for_user(user)
         .filter(status=Habit.Status.ACTIVE, start_date__lte=day)
         .select_related("pillar")
+        .only(*TODAY_FIELDS)
         .order_by(F("pillar__position").asc(nulls_last=True), "pillar_id", "position", "id")
     )
     return _rows(user, habits, day)
@@ -425,7 +461,14 @@ def today_rows(user, day: dt.date) -> list[TodayRow]:
 
 def today_row(habit: Habit, day: dt.date) -> TodayRow | None:
     rows = _rows(habit.user, [habit], day)
-    return rows[0] if rows else TodayRow(habit, Occurrence.objects.filter(habit=habit, on=day).first())
+    if rows:
+        return rows[0]
+    return TodayRow(
+        habit,
+        Occurrence.objects.filter(habit=habit, on=day).first(),
+        log_url=reverse("habits:log", args=[habit.pk, day.isoformat()]),
+        detail_url=reverse("habits:detail", args=[habit.pk]),
+    )
 
 
 def done_today_count(rows: list[TodayRow]) -> int:
@@ -464,22 +507,3 @@ def done_between(user, start: dt.date, end: dt.date) -> int:
     return Occurrence.objects.filter(
         habit__user=user, habit__deleted_at__isnull=True, on__range=(start, end), status=Occurrence.Status.DONE
     ).count()
-
-
-def expected_between(user, start: dt.date, end: dt.date) -> int:
-    """Expected habit-days in a range (N per week counts N a week)."""
-    total = 0
-    for habit in Habit.objects.for_user(user).filter(status=Habit.Status.ACTIVE):
-        spec = habit.schedule_spec(user.profile.week_start)
-        if habit.is_per_week:
-            total += habit.times_per_week or 0
-            continue
-        day = start
-        while day <= end:
-            total += spec.is_expected(day)
-            day += dt.timedelta(days=1)
-    return total
-
-
-def q_alive_for(user) -> Q:
-    return Q(habit__user=user, habit__deleted_at__isnull=True)

@@ -7,7 +7,12 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.safestring import mark_safe
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import services
+from . import services, today_cache
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
 
@@ -48,13 +53,27 @@ def _error_text(error: ValidationError) -> str:
 
 # --- Today ------------------------------------------------------------------------------------
 
+_CSRF_PLACEHOLDER = "csrf-token-placeholder-5e2b"
+
+
 @login_required
 @require_safe
 def today(request: HttpRequest) -> HttpResponse:
     profile = request.user.profile
     day = profile.local_today()
-    rows = services.today_rows(request.user, day)
-    return render(request, "habits/today.html", {"day": day, "rows": rows, "profile": profile, **_progress(rows)})
+    sprite = static("icons/nav.svg")
+    key = today_cache.list_key(request.user.pk, day.isoformat(), profile.week_start, sprite)
+    html = cache.get(key)
+    rows = None
+    if html is None:
+        rows = services.today_rows(request.user, day)
+        context = {"rows": rows, "day": day, "sprite": sprite, "csrf_token": _CSRF_PLACEHOLDER, **_progress(rows)}
+        html = render_to_string("habits/today.html#habit-list", context)
+        cache.set(key, html, today_cache.LIST_SECONDS)
+    list_html = mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
+    return render(
+        request, "habits/today.html", {"day": day, "profile": profile, "list_html": list_html, "rows": rows}
+    )
 
 
 def _progress(rows) -> dict:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.templatetags.static import static
 
 NAV = [
     ("today", "Today", "core:today"),
@@ -20,4 +21,4 @@ def shell(request: HttpRequest) -> dict:
         section = {"core": "today" if match.url_name == "today" else "", "accounts": "profile"}.get(
             namespace, namespace
         )
-    return {"nav_items": NAV, "nav_section": section}
+    return {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg")}

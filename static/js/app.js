@@ -79,8 +79,25 @@ function habitFormFields(root = document) {
   update();
 }
 
+// A started timer counts down on its row; ticking "done" finishes it.
+function runTimers() {
+  const tick = () => {
+    document.querySelectorAll(".timer[data-started-at]").forEach((timer) => {
+      const end = Date.parse(timer.dataset.startedAt) + Number(timer.dataset.minutes) * 60000;
+      const left = Math.round((end - Date.now()) / 1000);
+      if (Number.isNaN(left)) return;
+      timer.textContent = left > 0
+        ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`
+        : "time's up: tick it off";
+    });
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
 registerServiceWorker();
 confirmDestructive();
+runTimers();
 habitFormFields();
 fillTimezone();
 watchToasts();

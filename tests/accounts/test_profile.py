@@ -71,7 +71,7 @@ def test_bad_input_names_the_field_and_keeps_what_was_typed(owner_client, owner,
     response = owner_client.post(URL, data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
-    assert f'aria-invalid="true"'.encode() in response.content
+    assert 'aria-invalid="true"'.encode() in response.content
     # What was typed comes back in the form, and nothing was saved.
     assert response.context["form"].data["display_name"] == data["display_name"]
     owner.profile.refresh_from_db()

@@ -216,7 +216,8 @@ def test_deleted_habits_are_purged_after_30_days(make_habit, now):
 
 
 def test_reorder_habits(owner_client, make_habit, now):
-    first, second = make_habit("First", position=0), make_habit("Second", position=1)
+    make_habit("First", position=0)
+    second = make_habit("Second", position=1)
     owner_client.post(f"/habits/{second.pk}/move/", {"direction": "up"})
     assert [r.habit.name for r in owner_client.get("/").context["rows"]] == ["Second", "First"]
 
@@ -235,7 +236,7 @@ def test_the_dashboard(owner_client, make_habit, now):
     Occurrence.objects.bulk_create(
         Occurrence(habit=good, on=TODAY - dt.timedelta(days=d), status="done") for d in range(0, 5)
     )
-    risky = make_habit("Risky", start_date=TODAY - dt.timedelta(days=5))
+    make_habit("Risky", start_date=TODAY - dt.timedelta(days=5))
     from habits.services import recompute_stats
 
     recompute_stats(Habit.objects.all())
@@ -314,7 +315,6 @@ def test_new_users_get_default_pillars(client):
 
 
 def test_export_and_import_round_trip_through_the_pages(owner_client, make_habit, now, client, make_user):
-    import json
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 

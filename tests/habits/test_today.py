@@ -6,9 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from habits import services
 from habits.models import Habit, Occurrence
 
 from .conftest import TODAY
@@ -204,14 +206,50 @@ def today_queries(client, owner, pillar, make_habit, count):
             Occurrence(habit=habit, on=TODAY - dt.timedelta(days=d), status="done") for d in range(1, 20)
         )
     client.get("/")  # warm caches (site, content types)
-    with CaptureQueriesContext(connection) as queries:
+    cache.clear()  # measure the list being built, not served from the cache
+    with CaptureQueriesContext(connection) as built:
         response = client.get("/")
     assert len(response.context["rows"]) >= count // 2
-    return len(queries)
+    with CaptureQueriesContext(connection) as cached:
+        response = client.get("/")
+    assert response.context["rows"] is None  # served from the cache
+    return len(built), len(cached)
 
 
 def test_today_runs_a_constant_number_of_queries(owner_client, owner, pillar, make_habit, now):
     few = today_queries(owner_client, owner, pillar, make_habit, 5)
     Habit.objects.all().delete()
     many = today_queries(owner_client, owner, pillar, make_habit, 50)
-    assert few == many <= 7
+    assert few == many
+    built, cached = many
+    assert built <= 5 and cached <= 3  # session, user, profile
+
+
+def test_the_cached_list_follows_every_change(owner_client, owner, make_habit, pillar, now):
+    habit = make_habit("Stretch", pillar=pillar)
+    assert b"Stretch" in owner_client.get("/").content
+    services.log_occurrence(habit, TODAY, "done")
+    assert b"habit-row is-done" in owner_client.get("/").content
+    pillar.name = "Body"
+    pillar.save()
+    assert b"Body</h2>" in owner_client.get("/").content
+    Habit.objects.filter(pk=habit.pk).update(name="Renamed behind its back")  # no save(): no touch
+    services.recompute_stats(Habit.objects.filter(pk=habit.pk))  # a bulk writer touches
+    assert b"Renamed behind its back" in owner_client.get("/").content
+    owner_client.post(f"/habits/{habit.pk}/status/", {"status": "archived"})
+    assert b"Your story starts here" in owner_client.get("/").content
+
+
+def test_the_cached_list_carries_this_requests_csrf_token(owner_client, make_habit, now):
+    make_habit()
+    owner_client.get("/")
+    response = owner_client.get("/")
+    assert response.context["rows"] is None
+    import re
+
+    from django.middleware.csrf import _does_token_match
+
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()))
+    secret = owner_client.cookies["csrftoken"].value
+    assert tokens and all(_does_token_match(token, secret) for token in tokens)
+    assert b"csrf-token-placeholder" not in response.content

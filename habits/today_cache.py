@@ -1,0 +1,53 @@
+"""The Today page's habit list is cached per user, under a version that every change to
+the user's habits, pillars or occurrences replaces (after commit).
+
+Rendering a list of 30 habits costs several times the rest of the page; most visits to
+Today change nothing, so the list's HTML is reused until something it shows changes. The
+version lives in the cache too: if it is evicted, a new one is made and the list is simply
+rendered again. Writes that bypass models' save() (bulk and queryset updates) call
+`touch()` themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+VERSION_SECONDS = 7 * 24 * 3600
+LIST_SECONDS = 3600
+
+
+def _version_key(user_id: int) -> str:
+    return f"today:version:{user_id}"
+
+
+def touch(*user_ids: int) -> None:
+    """The user's Today list is out of date. The version is replaced now and again when the
+    current transaction commits: a list rendered in between, from data not yet committed,
+    is then never served."""
+    ids = [uid for uid in set(user_ids) if uid is not None]
+    if ids:
+        _replace_versions(ids)
+        transaction.on_commit(lambda: _replace_versions(ids))
+
+
+def touch_many(user_ids: Iterable[int]) -> None:
+    touch(*user_ids)
+
+
+def _replace_versions(user_ids: list[int]) -> None:
+    cache.set_many({_version_key(uid): uuid.uuid4().hex for uid in user_ids}, VERSION_SECONDS)
+
+
+def list_key(user_id: int, *parts) -> str:
+    """The cache key of the user's current Today list (parts: the day, week start, …)."""
+    key = _version_key(user_id)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(key, version, VERSION_SECONDS)
+        version = cache.get(key, version)
+    return "today:list:" + ":".join(str(p) for p in (user_id, version, *parts))
