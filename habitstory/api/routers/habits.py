@@ -3,6 +3,7 @@ Every change goes through habits.services."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -42,10 +43,8 @@ MAX_LOG_YEARS = 2
 
 def parse_day(value: str | None, field: str) -> dt.date:
     if value and DAY.fullmatch(value):
-        try:
+        with contextlib.suppress(ValueError):  # 2026-02-30 and friends
             return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
     raise invalid({field: "Use a real date written YYYY-MM-DD."})
 
 
