@@ -1,5 +1,11 @@
-"""URLs of the gamification app, mounted by habitstory/urls.py; its pages land with its issue."""
+from django.urls import path
+
+from . import views
 
 app_name = "gamification"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("achievements/", views.achievements, name="achievements"),
+    path("pet/", views.pet, name="pet"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+]

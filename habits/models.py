@@ -295,6 +295,9 @@ class Occurrence(models.Model):
     value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     note = models.TextField(blank=True)
     verification = models.CharField(max_length=8, choices=Verification.choices, default="", blank=True)
+    # How many times this day has been ticked done: each tick's XP is keyed on it, so an
+    # undo and a new tick award again while a repeated tick never does.
+    xp_cycle = models.PositiveIntegerField(default=0)
     prompted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

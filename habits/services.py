@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,17 +157,21 @@ def _clean_value(habit: Habit, value) -> Decimal | None:
 @contextmanager
 def _changing_day(habit: Habit, on: dt.date, today: dt.date) -> Iterator[tuple[Habit, Occurrence]]:
     """One transaction around a change to a day: lock the habit (its stats are rewritten)
-    and the day's occurrence, let the caller change it, save it, rewrite the stats. The
-    other tabs hear of it after commit."""
-    with transaction.atomic():
+    and the day's occurrence, let the caller change it, save it, rewrite the stats. (The
+    commit step, gamification.services.commit, wraps this and tells the other tabs.)"""
+    # No savepoint when the commit step's transaction is already open: a failure here
+    # aborts the whole commit anyway.
+    with transaction.atomic(savepoint=False):
         habit = Habit.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=habit.pk)
-        occurrence, _ = Occurrence.objects.get_or_create(habit=habit, on=on)
-        occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+        # The habit's lock serialises changes to its days, so the day's row can be read
+        # (locked) and created without get_or_create's savepoint.
+        occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
+        if occurrence is None:
+            occurrence = Occurrence(habit=habit, on=on)
         occurrence.habit = habit
         yield habit, occurrence
         occurrence.save()
         refresh_stats(habit, today)
-    _publish(habit, on, today)
 
 
 def log_occurrence(
@@ -249,7 +253,7 @@ def undo_occurrence(habit: Habit, on: dt.date, *, now: dt.datetime | None = None
     now = now or timezone.now()
     today = habit.user.profile.local_today(now)
     _check_day(habit, on, today)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         habit = Habit.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=habit.pk)
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
         if occurrence is None:
@@ -261,7 +265,6 @@ def undo_occurrence(habit: Habit, on: dt.date, *, now: dt.datetime | None = None
         occurrence.started_at = None
         occurrence.save()
         refresh_stats(habit, today)
-    _publish(habit, on, today)
     return occurrence
 
 
@@ -272,24 +275,6 @@ def set_note(habit: Habit, on: dt.date, note: str, *, now: dt.datetime | None = 
     occurrence.note = note.strip()
     occurrence.save(update_fields=["note", "updated_at"])
     return occurrence
-
-
-def _publish(habit: Habit, on: dt.date, today: dt.date) -> None:
-    """Other open tabs re-render the row (after commit; never raises)."""
-    from django.template.loader import render_to_string
-    from django.templatetags.static import static
-
-    from habitstory import live
-
-    if on != today:
-        live.publish(habit.user_id, "streak_update", habit_id=habit.pk)
-        return
-    row = today_row(habit, today)
-    if row is None:
-        return
-    context = {"row": row, "day": today, "oob": True, "sprite": static("icons/nav.svg")}
-    html = render_to_string("habits/today.html#habit-row", context)
-    live.publish(habit.user_id, "habit_logged", habit_id=habit.pk, html=html)
 
 
 # --- statistics --------------------------------------------------------------------------------

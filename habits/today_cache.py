@@ -10,6 +10,7 @@ rendered again. Writes that bypass models' save() (bulk and queryset updates) ca
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable
 
@@ -24,14 +25,30 @@ def _version_key(user_id: int) -> str:
     return f"today:version:{user_id}"
 
 
+_pending = threading.local()
+
+
 def touch(*user_ids: int) -> None:
     """The user's Today list is out of date. The version is replaced now and again when the
     current transaction commits: a list rendered in between, from data not yet committed,
-    is then never served."""
-    ids = [uid for uid in set(user_ids) if uid is not None]
-    if ids:
-        _replace_versions(ids)
-        transaction.on_commit(lambda: _replace_versions(ids))
+    is then never served. The commit-time replacement is registered once per transaction."""
+    ids = {uid for uid in user_ids if uid is not None}
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _replace_versions(list(ids))
+        return
+    pending = getattr(_pending, "ids", None)
+    if pending is None or getattr(_pending, "connection", None) is not connection or not pending["open"]:
+        pending = _pending.ids = {"ids": set(), "open": True}
+        _pending.connection = connection
+
+        def flush(state=pending):
+            state["open"] = False
+            _replace_versions(list(state["ids"]))
+
+        transaction.on_commit(flush)
+    pending["ids"] |= ids
+    _replace_versions(list(ids))
 
 
 def touch_many(user_ids: Iterable[int]) -> None:

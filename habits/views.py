@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from gamification import services as gamification
+
 from . import services, today_cache
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
@@ -85,37 +87,41 @@ def _progress(rows) -> dict:
 @login_required
 @require_POST
 def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
-    """One tap on Today or the habit page: done, skip, undo, start, +, − or a value."""
+    """One tap on Today or the habit page: done, skip, undo, start, +, − or a value. Goes
+    through the commit step (XP, level, pet, goals, achievements)."""
     habit = _get_habit(request, pk)
     day = _parse_day(on)
     action = request.POST.get("action", "")
-    error = None
+    error, outcome = None, None
     try:
-        if action == "done":
-            services.log_occurrence(habit, day, Occurrence.Status.DONE)
-        elif action == "skip":
-            services.log_occurrence(habit, day, Occurrence.Status.SKIPPED)
-        elif action == "start":
-            services.log_occurrence(habit, day, Occurrence.Status.STARTED)
-        elif action == "undo":
-            services.undo_occurrence(habit, day)
-        elif action in ("plus", "minus"):
-            services.adjust_value(habit, day, 1 if action == "plus" else -1)
-        elif action == "value":
-            services.log_value(habit, day, request.POST.get("value", ""))
-        else:
-            error = "Unknown action."
+        outcome = gamification.commit(habit, day, action, value=request.POST.get("value"))
     except ValidationError as exc:
         error = _error_text(exc)
     if request.htmx:
-        habit.refresh_from_db()
-        row = services.today_row(habit, day)
-        rows = services.today_rows(request.user, day)
-        context = {"row": row, "day": day, "error": error, "progress_oob": True, **_progress(rows)}
+        request.user.profile.refresh_from_db()
+        if outcome is not None and outcome.rows is not None:
+            rows, row = outcome.rows, outcome.row()
+        else:
+            habit.refresh_from_db()
+            rows, row = services.today_rows(request.user, day), services.today_row(habit, day)
+        context = {
+            "row": row, "day": day, "error": error, "progress_oob": True, "outcome": outcome,
+            "xp": gamification.xp_summary(request.user.profile), **_progress(rows),
+        }
         return render(request, "habits/today.html#habit-row", context)
     if error:
         messages.error(request, error)
+    elif outcome is not None:
+        for text in _outcome_messages(outcome):
+            messages.success(request, text)
     return redirect(_next_url(request, reverse("core:today")))
+
+
+def _outcome_messages(outcome) -> list[str]:
+    texts = [f"Level {outcome.level_after}! Your story grows."] if outcome.levelled_up else []
+    texts += [f"Goal complete: {goal.name}" for goal in outcome.goals_completed]
+    texts += [f"Achievement unlocked: {a.name}" for a in outcome.unlocked]
+    return texts
 
 
 # --- Habits ---------------------------------------------------------------------------------------
@@ -203,13 +209,13 @@ def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
         try:
             value = data.get("value")
             if data["status"] == "done":
-                services.log_occurrence(habit, date, Occurrence.Status.DONE, value=value, note=data["note"])
+                gamification.commit(habit, date, "done", value=value, note=data["note"])
             elif data["status"] == "skipped":
-                services.log_occurrence(habit, date, Occurrence.Status.SKIPPED, note=data["note"])
+                gamification.commit(habit, date, "skip", note=data["note"])
             else:
-                services.undo_occurrence(habit, date)
+                gamification.commit(habit, date, "undo")
                 if value is not None:
-                    services.log_value(habit, date, value)
+                    gamification.commit(habit, date, "value", value=value)
                 services.set_note(habit, date, data["note"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():

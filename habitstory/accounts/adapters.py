@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
 
+from gamification.services import pet_of
 from habits.services import create_default_pillars
 
 from .forms import parse_timezone
@@ -18,6 +19,7 @@ class AccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=True)
             create_default_pillars(user)
+            pet_of(user)  # every user starts with an egg
             # User.save() created the profile; the browser told us the time zone.
             tz = parse_timezone(form.cleaned_data.get("timezone") or request.POST.get("timezone"))
             if tz != "UTC":
@@ -31,6 +33,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form=form)
             create_default_pillars(user)
+            pet_of(user)
             tz = parse_timezone(request.POST.get("timezone") or request.COOKIES.get("tz"))
             if tz != "UTC":
                 user.profile.timezone = tz

@@ -16,14 +16,17 @@ class ProfileInline(admin.StackedInline):
         ("prompt_window_start", "prompt_window_end"),
         ("quiet_hours_start", "quiet_hours_end"),
         "notification_preferences",
+        "show_on_leaderboards",
+        ("xp_total", "level"),
     ]
+    readonly_fields = ["xp_total", "level"]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [ProfileInline]
     ordering = ["email"]
-    list_display = ["email", "display_name", "timezone", "is_staff", "is_active", "date_joined", "last_login"]
+    list_display = ["email", "display_name", "timezone", "level", "xp", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "date_joined"]
     list_select_related = ["profile"]
     search_fields = ["email", "profile__display_name"]
@@ -39,6 +42,23 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
+
+    actions = ["rebuild_xp"]
+
+    @admin.display(ordering="profile__level")
+    def level(self, user: User) -> int:
+        return user.profile.level
+
+    @admin.display(ordering="profile__xp_total", description="XP")
+    def xp(self, user: User) -> int:
+        return user.profile.xp_total
+
+    @admin.action(description="Rebuild XP and level from the ledger")
+    def rebuild_xp(self, request, queryset):
+        from gamification.services import rebuild_xp
+
+        count = rebuild_xp(queryset)
+        self.message_user(request, f"Rebuilt XP for {count} users.")
 
     @admin.display(ordering="profile__display_name")
     def display_name(self, user: User) -> str:

@@ -66,6 +66,7 @@ class ProfileForm(forms.ModelForm):
             "prompt_window_end",
             "quiet_hours_start",
             "quiet_hours_end",
+            "show_on_leaderboards",
         ]
         labels = {
             "day_start_hour": "Day starts at (hour)",
@@ -73,12 +74,14 @@ class ProfileForm(forms.ModelForm):
             "prompt_window_end": "Prompts until",
             "quiet_hours_start": "Quiet hours from",
             "quiet_hours_end": "Quiet hours until",
+            "show_on_leaderboards": "Show me on leaderboards",
         }
         help_texts = {
             "display_name": "Shown in greetings and, if you opt in later, on leaderboards.",
             "day_start_hour": "0 = midnight. With 2, a tick at 01:30 still counts for yesterday.",
             "prompt_window_start": "Prompts and nudges only arrive inside this window.",
             "quiet_hours_start": "Nothing is pushed or e-mailed during quiet hours.",
+            "show_on_leaderboards": "Others see your display name (or “Player #” and a number) and this week's XP.",
         }
         widgets = {
             "prompt_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -99,6 +99,15 @@ class Profile(models.Model):
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
     notification_preferences = models.JSONField(default=default_notification_preferences)
+    show_on_leaderboards = models.BooleanField(
+        default=False, help_text="Show my display name and weekly XP on leaderboards."
+    )
+    # Denormalised from the XP ledger by the commit step (gamification.services); rebuilt
+    # by `manage.py rebuild_xp`.
+    xp_total = models.IntegerField(default=0)
+    level = models.PositiveSmallIntegerField(default=1)
+    xp_today = models.IntegerField(default=0)
+    xp_today_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

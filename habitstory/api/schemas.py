@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Union
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from goals import pace
 from habits import stats
 from habits.models import Habit, Occurrence, Pillar
 
@@ -276,3 +277,223 @@ def log_data(occurrence: Occurrence | None) -> dict | None:
 
 def pillar_data(pillar: Pillar) -> dict:
     return {"id": pillar.pk, "name": pillar.name, "color": pillar.color, "icon": pillar.icon, "position": pillar.position}
+
+
+# --- rewards: XP, level, pet, achievements, leaderboard -------------------------------------
+
+
+class PetSummary(Schema):
+    name: str
+    species: str
+    level: int
+    stage: str
+    mood: str
+
+
+class MeOut(Schema):
+    xp: int = Field(description="Total XP (the sum of your ledger).")
+    level: int
+    xp_into_level: int = Field(description="XP earned since reaching `level`.")
+    xp_for_next_level: int = Field(description="XP the step from `level` to `level + 1` takes.")
+    today_xp: int = Field(description="XP earned on your local today.")
+    pet: PetSummary
+
+
+class PetEventOut(Schema):
+    kind: str = Field(description="hatched, level_up, stage or mood.")
+    detail: str
+    created_at: dt.datetime
+
+
+class PetOut(Schema):
+    name: str
+    species: str
+    xp: int
+    level: int
+    stage: str
+    mood: str
+    created_at: dt.datetime
+    history: list[PetEventOut] = Field(description="The 20 most recent events, newest first.")
+
+
+class AchievementProgress(Schema):
+    current: int
+    threshold: int
+
+
+class AchievementOut(Schema):
+    code: str
+    name: str
+    description: str
+    icon: str
+    kind: str
+    threshold: int
+    xp_reward: int
+    unlocked: bool
+    unlocked_at: dt.datetime | None
+    progress: AchievementProgress | None = Field(description="For a locked achievement whose rule can be counted.")
+
+
+class LeaderboardRow(Schema):
+    rank: int = Field(description="Ties share a rank: 1, 2, 2, 4.")
+    name: str = Field(description="The player's display name, or “Player #id”.")
+    xp: int = Field(description="XP earned this week.")
+    is_you: bool
+
+
+class LeaderboardYou(Schema):
+    rank: int = Field(description="One more than the listed players with more XP, listed or not.")
+    xp: int
+    listed: bool = Field(description="Whether you are among `rows`.")
+    opted_in: bool = Field(description="Whether you show on leaderboards (your profile's setting).")
+    name: str
+
+
+class LeaderboardOut(Schema):
+    scope: str
+    start: dt.date = Field(description="The first day of your current week.")
+    end: dt.date
+    rows: list[LeaderboardRow] = Field(description="The top 50 who opted in and earned XP this week.")
+    you: LeaderboardYou
+
+
+class XPEventOut(Schema):
+    id: int
+    on: dt.date = Field(description="Your local day of the event.")
+    amount: int = Field(description="Negative for a compensating entry (an undo, a reopened goal).")
+    reason: str
+    source: str
+    created_at: dt.datetime
+
+
+class XPEventRange(Schema):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    total: int = Field(description="The sum of the amounts in the range.")
+    events: list[XPEventOut]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+# Model field → API field, for errors from Goal.full_clean.
+GOAL_FIELDS = {"target_value": "target.value", "unit": "target.unit"}
+
+
+class GoalHabitOut(Schema):
+    habit_id: int
+    weight: Decimal
+
+
+class GoalPace(Schema):
+    status: Literal["completed", "no_deadline", "overdue", "ahead", "on_track", "behind"] = Field(
+        description="ahead / on_track / behind: within ±10% of a straight line from 0 on the start date to the "
+        "target on the deadline."
+    )
+    days_elapsed: int = Field(description="From the start date to today, both counted; at least 1.")
+    rate: Decimal = Field(description="Progress per day so far.")
+    expected_finish: dt.date | None = Field(description="When the target is reached at this rate; null if never.")
+    planned: Decimal | None = Field(description="Where the plan is today (with a deadline, while open and not overdue).")
+    days_left: int | None = Field(description="To the deadline, today included; null without a deadline.")
+
+
+class GoalOut(Schema):
+    id: int
+    name: str
+    description: str
+    target: Target
+    start_date: dt.date
+    deadline: dt.date | None
+    current_value: Decimal
+    completed_at: dt.datetime | None
+    habits: list[GoalHabitOut] = Field(description="Linked habits: each done day adds weight × value (1 for yes/no).")
+    pace: GoalPace
+    created_at: dt.datetime
+
+
+class GoalIn(Input):
+    name: str
+    description: str = ""
+    target: TargetIn
+    start_date: dt.date | None = Field(None, description="Defaults to your local today; may be in the past.")
+    deadline: dt.date | None = Field(None, description="On or after start_date.")
+
+
+class GoalPatch(Input):
+    """Only the fields sent change; `null` is accepted for the deadline only."""
+
+    name: str = None  # type: ignore[assignment]
+    description: str = None  # type: ignore[assignment]
+    target: TargetIn = None  # type: ignore[assignment]
+    start_date: dt.date = None  # type: ignore[assignment]
+    deadline: dt.date | None = None
+
+
+class GoalHabitIn(Input):
+    weight: Decimal = Field(description="More than 0, up to 2 decimal places.")
+
+
+class GoalEntryIn(Input):
+    amount: Decimal = Field(description="Not 0; negative to take progress back.")
+    note: str | None = None
+
+
+class GoalEntryOut(Schema):
+    id: int
+    amount: Decimal
+    note: str
+    on: dt.date
+    created_at: dt.datetime
+
+
+class GoalEntryResult(Schema):
+    entry: GoalEntryOut
+    goal: GoalOut
+
+
+class GoalProgressDay(Schema):
+    date: dt.date
+    value: Decimal = Field(description="The cumulative value at the end of the day.")
+
+
+class GoalProgressOut(Schema):
+    target: Target
+    current_value: Decimal
+    completed_at: dt.datetime | None
+    start_date: dt.date
+    days: list[GoalProgressDay] = Field(description="Every day from start_date to your local today.")
+
+
+def pace_data(goal, today: dt.date) -> dict:
+    result = pace.pace(goal.start_date, today, goal.current_value, goal.target_value, goal.deadline)
+    return {
+        "status": result.status,
+        "days_elapsed": result.days_elapsed,
+        "rate": Decimal(pace.rate_text(result.rate)),  # 1.33, 0.004: not 28 digits
+        "expected_finish": result.expected_finish,
+        "planned": result.planned.quantize(Decimal("0.01")) if result.planned is not None else None,
+        "days_left": result.days_left,
+    }
+
+
+def goal_data(goal, today: dt.date) -> dict:
+    """A goal with its links prefetched (`goal.live_links`, see routers/goals.py), and its
+    pace as of the user's `today`."""
+    return {
+        "id": goal.pk,
+        "name": goal.name,
+        "description": goal.description,
+        "target": {"value": goal.target_value, "unit": goal.unit},
+        "start_date": goal.start_date,
+        "deadline": goal.deadline,
+        "current_value": goal.current_value,
+        "completed_at": goal.completed_at,
+        "habits": [{"habit_id": link.habit_id, "weight": link.weight} for link in goal.live_links],
+        "pace": pace_data(goal, today),
+        "created_at": goal.created_at,
+    }
+
+
+def goal_entry_data(entry) -> dict:
+    return {"id": entry.pk, "amount": entry.amount, "note": entry.note, "on": entry.on, "created_at": entry.created_at}

@@ -21,4 +21,10 @@ def shell(request: HttpRequest) -> dict:
         section = {"core": "today" if match.url_name == "today" else "", "accounts": "profile"}.get(
             namespace, namespace
         )
-    return {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg")}
+    context = {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg")}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from gamification.services import xp_summary
+
+        context["xp"] = xp_summary(user.profile)
+    return context

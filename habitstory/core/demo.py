@@ -81,6 +81,45 @@ def _occurrence(habit: Habit, day: dt.date, status: str, rng: random.Random) -> 
     return Occurrence(habit=habit, on=day, status=status, value=value, completed_at=completed)
 
 
+def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) -> None:
+    """XP as if each done day had been ticked on the day (streaks counted as they grew),
+    two goals fed by habits, and the totals rebuilt from that ledger."""
+    from gamification.models import XPEvent
+    from gamification.rules import tick_xp
+    from gamification.services import pet_of, rebuild_xp
+    from goals.models import Goal, GoalHabit
+    from goals.services import refresh_goals
+
+    events, ticked = [], []
+    for habit in Habit.objects.filter(user=demo):
+        streak = 0
+        for occurrence in habit.occurrences.order_by("on"):
+            streak = streak + 1 if occurrence.status == Occurrence.Status.DONE else (
+                streak if occurrence.status == Occurrence.Status.SKIPPED else 0
+            )
+            if occurrence.status == Occurrence.Status.DONE:
+                events.append(XPEvent(
+                    user=demo, amount=tick_xp(habit.difficulty, streak), reason=XPEvent.Reason.HABIT_DONE,
+                    source=f"occurrence:{occurrence.pk}:1", on=occurrence.on,
+                ))
+                ticked.append(occurrence.pk)
+    XPEvent.objects.bulk_create(events, batch_size=500)
+    Occurrence.objects.filter(pk__in=ticked).update(xp_cycle=1)
+    pet = pet_of(demo)
+    pet.name, pet.species = "Pip", "fox"
+    pet.save(update_fields=["name", "species", "updated_at"])
+    rebuild_xp([demo])
+    habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
+    reading = Goal.objects.create(
+        user=demo, name="Read 2,000 pages", target_value=2000, unit="pages", start_date=start,
+        deadline=today + dt.timedelta(days=60), description="Twenty pages a day adds up.",
+    )
+    GoalHabit.objects.create(goal=reading, habit=habits["Read 20 pages"], weight=20)
+    running = Goal.objects.create(user=demo, name="Run 40 times", target_value=40, unit="runs", start_date=start)
+    GoalHabit.objects.create(goal=running, habit=habits["Run"], weight=1)
+    refresh_goals([reading, running], now=now)
+
+
 @transaction.atomic
 def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
     """Create the demo user (with history) and the staff user if missing."""
@@ -114,4 +153,5 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
             occurrences += _history(habit, today, rate, rng)
         Occurrence.objects.bulk_create(occurrences, batch_size=500)
         recompute_stats(Habit.objects.filter(user=demo))
+        _demo_rewards(demo, start, today, now or timezone.now())
     return {"demo": demo_created, "staff": staff_created}

@@ -38,7 +38,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The browser only listens; anything it sends is ignored."""
 
     async def live_event(self, message: dict) -> None:
-        html = render_to_string(
-            "live/event.html", {"event": message["event"], **message.get("data", {})}
-        )
+        await self.send(text_data=_render(message["event"], message.get("data", {})))
+
+    async def live_batch(self, message: dict) -> None:
+        html = "".join(_render(item["event"], item.get("data", {})) for item in message["events"])
         await self.send(text_data=html)
+
+
+def _render(event: str, data: dict) -> str:
+    return render_to_string("live/event.html", {"event": event, **data})

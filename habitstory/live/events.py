@@ -44,6 +44,19 @@ def publish(user_id: int, event: str, **data: Any) -> None:
     transaction.on_commit(lambda: _send(group_name(user_id), message))
 
 
+def publish_many(user_id: int, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several events in one message (one round trip to the channel layer), in order,
+    after the current transaction commits. The commit step uses it for a tick's row, XP
+    bar, level-up, goal and achievement news."""
+    for event, _ in events:
+        if event not in EVENTS:
+            raise ValueError(f"Unknown live event {event!r}; add it to habitstory.live.EVENTS")
+    if not events:
+        return
+    message = {"type": "live.batch", "event": events[0][0], "events": [{"event": e, "data": d} for e, d in events]}
+    transaction.on_commit(lambda: _send(group_name(user_id), message))
+
+
 def _send(group: str, message: dict[str, Any]) -> bool:
     try:
         layer = get_channel_layer()

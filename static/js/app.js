@@ -29,12 +29,24 @@ function dismissLater(toast) {
   }, TOAST_MS);
 }
 
+// The tab that ticked hears the news twice (its own htmx answer and the live socket that
+// tells every tab): a toast whose data-key is already showing is dropped.
+function dropDuplicates(box) {
+  const seen = new Set();
+  box.querySelectorAll(".toast[data-key]").forEach((toast) => {
+    if (seen.has(toast.dataset.key)) toast.remove();
+    else seen.add(toast.dataset.key);
+  });
+}
+
 function watchToasts() {
   const box = document.getElementById("toasts");
   if (!box) return;
   box.querySelectorAll(".toast").forEach(dismissLater);
-  new MutationObserver(() => box.querySelectorAll(".toast").forEach(dismissLater))
-    .observe(box, { childList: true });
+  new MutationObserver(() => {
+    dropDuplicates(box);
+    box.querySelectorAll(".toast").forEach(dismissLater);
+  }).observe(box, { childList: true });
 }
 
 function trackLiveSocket() {

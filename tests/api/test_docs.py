@@ -23,6 +23,16 @@ PATHS = {
     "/api/v1/suggestions/habits/{habit_id}/adaptive": {"get"},
     "/api/v1/pillars": {"get", "post"},
     "/api/v1/pillars/{pillar_id}": {"get", "patch", "delete"},
+    "/api/v1/me": {"get"},
+    "/api/v1/pet": {"get"},
+    "/api/v1/achievements": {"get"},
+    "/api/v1/leaderboard": {"get"},
+    "/api/v1/xp-events": {"get"},
+    "/api/v1/goals": {"get", "post"},
+    "/api/v1/goals/{goal_id}": {"get", "patch", "delete"},
+    "/api/v1/goals/{goal_id}/habits/{habit_id}": {"put", "delete"},
+    "/api/v1/goals/{goal_id}/entries": {"post"},
+    "/api/v1/goals/{goal_id}/progress": {"get"},
 }
 
 

@@ -300,6 +300,13 @@ def test_patch_makes_a_habit_measurable(api, owner, frozen):
     assert data["data"]["target"] == {"value": "2.50", "unit": "coffees"}
 
 
+def test_patch_a_target_without_a_unit(api, owner, frozen):
+    habit = make_habit(owner)
+    response = api.patch(f"{URL}/{habit.pk}", {"type": "at_least", "target": {"value": 5}})
+    assert response.status_code == 200
+    assert response.json()["data"]["target"] == {"value": "5.00", "unit": ""}
+
+
 @pytest.mark.parametrize(
     "body,field",
     [

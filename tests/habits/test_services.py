@@ -60,18 +60,23 @@ def test_done_on_a_measurable_habit_records_the_target(make_habit, now):
     assert occurrence.value == Decimal(8)
 
 
-def test_the_log_publishes_the_row_to_other_tabs(make_habit, now, monkeypatch):
+def test_the_commit_step_publishes_the_row_and_xp_to_other_tabs(make_habit, now, monkeypatch, django_capture_on_commit_callbacks):
+    from gamification.services import commit
     from habitstory.live import events
 
     sent = []
     monkeypatch.setattr(events, "_send", lambda group, message: sent.append(message))
     habit = make_habit()
-    with_commit = pytest.importorskip("django.test").TestCase.captureOnCommitCallbacks
-    with with_commit(execute=True):
-        services.log_occurrence(habit, TODAY, "done")
-    assert sent[0]["event"] == "habit_logged"
-    assert f'id="habit-row-{habit.pk}"' in sent[0]["data"]["html"]
-    assert 'hx-swap-oob="true"' in sent[0]["data"]["html"]
+    with django_capture_on_commit_callbacks(execute=True):
+        commit(habit, TODAY, "done")
+    assert len(sent) == 1  # one message for everything the tick changed
+    batch = {item["event"]: item["data"] for item in sent[0]["events"]}
+    unlocked = [item["data"]["message"] for item in sent[0]["events"] if item["event"] == "achievement_unlocked"]
+    assert "Achievement unlocked: First step" in unlocked
+    assert f'id="habit-row-{habit.pk}"' in batch["habit_logged"]["html"]
+    assert 'hx-swap-oob="true"' in batch["habit_logged"]["html"]
+    assert 'id="xp-bar"' in batch["xp_gained"]["html"]
+
 
 
 def test_recompute_stats_command(make_habit, owner, now, capsys):

@@ -29,7 +29,7 @@ def test_a_signed_in_user_connects_and_receives_published_events(owner_client, o
         socket = communicator(owner_client)
         connected, _ = await socket.connect()
         assert connected
-        await sync_to_async(live.publish)(owner.pk, "toast", message="Level up!", level="success")
+        await sync_to_async(live.publish)(owner.pk, "toast", message="Level up!", tone="success")
         html = await socket.receive_from(timeout=3)
         assert 'id="toasts" hx-swap-oob="beforeend"' in html
         assert "Level up!" in html and "toast-success" in html

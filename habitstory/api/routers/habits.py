@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
+from gamification.services import commit
 from habits import services
 from habits.models import Habit, Occurrence, Pillar
 
@@ -81,7 +82,7 @@ def _apply(habit: Habit, data: dict, user) -> None:
     if "target" in data:
         target = data["target"]
         habit.target_value = target["value"] if target else None
-        habit.unit = target["unit"].strip() if target else ""
+        habit.unit = (target.get("unit") or "").strip() if target else ""
     if "schedule" in data:
         schedule = data["schedule"]
         habit.schedule = schedule["kind"]
@@ -180,9 +181,10 @@ def log_day(request: HttpRequest, habit_id: int, day: str, payload: LogIn):
     on = parse_day(day, "date")
     try:
         if payload.status is not None:
-            occurrence = services.log_occurrence(habit, on, payload.status, value=payload.value, note=payload.note)
+            action = "done" if payload.status == Occurrence.Status.DONE else "skip"
+            occurrence = commit(habit, on, action, value=payload.value, note=payload.note).occurrence
         elif payload.value is not None and habit.is_measurable:
-            occurrence = services.log_value(habit, on, payload.value, note=payload.note)
+            occurrence = commit(habit, on, "value", value=payload.value, note=payload.note).occurrence
         else:
             raise invalid({"status": "Send done or skipped (or, for a measurable habit, a value)."})
     except ValidationError as error:
@@ -198,7 +200,7 @@ def undo_day(request: HttpRequest, habit_id: int, day: str):
     habit = habit_for(user, habit_id)
     on = parse_day(day, "date")
     try:
-        occurrence = services.undo_occurrence(habit, on)
+        occurrence = commit(habit, on, "undo").occurrence
     except ValidationError as error:
         raise invalid(model_error_details(error)) from None
     return ok({"log": log_data(occurrence), "stats": stats_data(stats_one(habit, user.profile.local_today()))})

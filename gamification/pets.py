@@ -1,0 +1,137 @@
+"""The pet as people see it: what its drawing shows (gamification/_pet_svg.html), its page's
+facts, and the one writer of its name and species, `rename_pet`.
+
+XP, level, stage and mood move only through the commit step (gamification.services);
+this module never touches them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import rules
+from .models import Pet, PetEvent
+
+NAME_MAX = 30
+HISTORY_LIMIT = 30
+
+# How big the creature is drawn at each stage; an egg is drawn on its own.
+STAGE_SCALE = {"egg": "1", "hatchling": "0.62", "young": "0.8", "adult": "1", "legendary": "1"}
+
+MOOD_TEXT = {
+    "thriving": "Thriving: almost every habit due in the last 7 days was done.",
+    "happy": "Happy: most habits due in the last 7 days were done.",
+    "okay": "Okay: about half of the last 7 days' habits were done.",
+    "sad": "Sad: most habits due in the last 7 days were missed.",
+    "sleepy": "Sleepy: nothing was done for 3 days or more. A tick wakes it up.",
+}
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What _pet_svg.html needs to draw one pet."""
+
+    species: str
+    stage: str
+    mood: str
+    title: str
+    scale: str  # a string, so the template never localises the decimal point
+
+    @property
+    def is_egg(self) -> bool:
+        return self.stage == Pet.Stage.EGG
+
+    @property
+    def transform(self) -> str:
+        """Grow the creature from its feet (60, 106) in the 120 × 120 view box."""
+        return f"translate(60 106) scale({self.scale}) translate(-60 -106)"
+
+    @property
+    def face_dy(self) -> int:
+        """An egg wears its face lower down than a creature's head."""
+        return 26 if self.is_egg else 0
+
+    @property
+    def mouth_dy(self) -> int:
+        """The owl's mouth sits under its beak."""
+        return 5 if self.species == Pet.Species.OWL and not self.is_egg else 0
+
+
+def describe(pet: Pet, species: str | None = None) -> str:
+    """"Pip the fox, a happy hatchling": the drawing's accessible name."""
+    species_label = Pet.Species(species or pet.species).label.lower()
+    mood, stage = Pet.Mood(pet.mood).label.lower(), Pet.Stage(pet.stage).label.lower()
+    article = "an" if mood[0] in "aeiou" else "a"
+    return f"{pet.name} the {species_label}, {article} {mood} {stage}"
+
+
+def drawing(pet: Pet, species: str | None = None) -> Drawing:
+    """The pet's drawing; `species` draws it as another species (the species picker)."""
+    species = species or pet.species
+    return Drawing(
+        species=species, stage=pet.stage, mood=pet.mood,
+        title=describe(pet, species), scale=STAGE_SCALE.get(pet.stage, "1"),
+    )
+
+
+def pet_for(user) -> Pet:
+    """The user's pet, or, before their first tick gives them one, the egg they will get
+    (unsaved: a page view writes nothing)."""
+    return Pet.objects.filter(user=user).first() or Pet(user=user)
+
+
+def history(pet: Pet) -> list[PetEvent]:
+    """Newest first, at most HISTORY_LIMIT."""
+    return list(pet.events.all()[:HISTORY_LIMIT]) if pet.pk else []
+
+
+def facts(pet: Pet) -> dict:
+    """Level, XP to the next level and the next stage, for the pet page."""
+    level, into, need = rules.level_for(pet.xp)
+    next_stage = min(
+        ((threshold, stage) for threshold, stage in rules.PET_STAGES if threshold > level), default=None
+    )
+    return {
+        "level": level,
+        "into": into,
+        "need": need,
+        "to_next": need - into,
+        "percent": min(100, round(100 * into / need)) if need else 100,
+        "next_stage": Pet.Stage(next_stage[1]).label.lower() if next_stage else None,
+        "next_stage_level": next_stage[0] if next_stage else None,
+        "mood_text": MOOD_TEXT.get(pet.mood, ""),
+    }
+
+
+class PetForm(forms.Form):
+    name = forms.CharField(
+        max_length=NAME_MAX,
+        error_messages={"required": "Give your pet a name.", "max_length": "Up to 30 characters, please."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    species = forms.ChoiceField(
+        choices=Pet.Species.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Pick one of the species shown."},
+    )
+
+
+def rename_pet(pet: Pet, name: str, species: str) -> Pet:
+    """Give the pet a name (trimmed, 1–30 characters) and a species. Only these two fields
+    are written, so a tick moving the pet's XP at the same moment is not overwritten."""
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Give your pet a name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = "Up to 30 characters, please."
+    if species not in Pet.Species.values:
+        errors["species"] = "Pick one of the species shown."
+    if errors:
+        raise ValidationError(errors)
+    pet.name, pet.species = name, species
+    pet.save(update_fields=["name", "species", "updated_at"])
+    return pet

@@ -1,0 +1,56 @@
+"""The arithmetic of DESIGN.md §4: XP per tick, the level curve, pet stages and moods.
+Pure functions; gamification.services applies them."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+BASE_XP = {"easy": 5, "medium": 10, "hard": 20}
+STREAK_CAP = 21
+GOAL_XP = 100
+PET_STAGES = [(20, "legendary"), (10, "adult"), (5, "young"), (2, "hatchling"), (1, "egg")]
+MAX_LEVEL = 999
+
+
+def round_half_up(value: Fraction) -> int:
+    return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def tick_xp(difficulty: str, streak_after: int) -> int:
+    """base × (1 + 0.5 × min(streak, 21) ÷ 21), rounded half up; the streak after this tick."""
+    base = BASE_XP[difficulty]
+    return round_half_up(base * (1 + Fraction(1, 2) * min(streak_after, STREAK_CAP) / STREAK_CAP))
+
+
+def xp_to_next(level: int) -> int:
+    """XP from level L to L + 1: round((0.25 L² + 10 L + 139.75) ÷ 10) × 10 (150 from 1 to 2)."""
+    return round_half_up((Fraction(level * level, 4) + 10 * level + Fraction(13975, 100)) / 10) * 10
+
+
+def level_for(xp: int) -> tuple[int, int, int]:
+    """(level, XP into that level, XP the next level needs) for a total."""
+    level, remaining = 1, max(0, xp)
+    while level < MAX_LEVEL and remaining >= xp_to_next(level):
+        remaining -= xp_to_next(level)
+        level += 1
+    return level, remaining, xp_to_next(level)
+
+
+def stage_for(level: int) -> str:
+    return next(stage for threshold, stage in PET_STAGES if level >= threshold)
+
+
+def mood_for(consistency: int | None, days_since_activity: int | None) -> str:
+    """From the last 7 days' consistency; sleepy after 3 days without activity."""
+    if days_since_activity is None or days_since_activity >= 3:
+        return "sleepy"
+    if consistency is None:
+        return "okay"
+    if consistency >= 80:
+        return "thriving"
+    if consistency >= 60:
+        return "happy"
+    if consistency >= 40:
+        return "okay"
+    return "sad"

@@ -1,0 +1,143 @@
+"""Goal progress: current value = manual entries + Σ weight × value over done occurrences
+of linked habits on or after the goal's start date (value 1 for yes/no habits).
+
+A log moves the linked goals by weight × the change in what that day counts
+(`apply_habit_change`, inside the commit step's transaction: one query, none when nothing
+changed); anything else it depends on (an entry, a link or weight, the target or start
+date) recomputes the goal from scratch (`refresh_goals`), and the property tests check the
+two always agree. Both return completion transitions for the commit step to settle XP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, DecimalField, F, Sum, Value, When
+
+from habits.models import Habit, Occurrence
+
+from .models import Goal, GoalEntry, GoalHabit
+
+MAX_ENTRY = Decimal("9999999999")
+
+
+def contribution(goal_ids: list[int]) -> dict[int, Decimal]:
+    """Σ weight × value per goal over done occurrences of its linked habits since its start
+    (one query for any number of goals)."""
+    value = Case(
+        When(habit__kind=Habit.Kind.YES_NO, then=Value(Decimal(1))),
+        default=F("habit__occurrences__value"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    rows = (
+        GoalHabit.objects.filter(
+            goal_id__in=goal_ids,
+            habit__deleted_at__isnull=True,
+            habit__occurrences__status=Occurrence.Status.DONE,
+            habit__occurrences__on__gte=F("goal__start_date"),
+        )
+        .values("goal_id")
+        .annotate(total=Sum(F("weight") * value, output_field=DecimalField(max_digits=20, decimal_places=4)))
+    )
+    return {row["goal_id"]: row["total"] or Decimal(0) for row in rows}
+
+
+def manual(goal_ids: list[int]) -> dict[int, Decimal]:
+    rows = GoalEntry.objects.filter(goal_id__in=goal_ids).values("goal_id").annotate(total=Sum("amount"))
+    return {row["goal_id"]: row["total"] or Decimal(0) for row in rows}
+
+
+def refresh_goals(goals: list[Goal], *, now: dt.datetime) -> list[tuple[Goal, str]]:
+    """Recompute these goals; returns [(goal, "completed" | "reopened")] for those that
+    crossed their target. Completion is stamped once; going back under the target reopens
+    the goal (and the next completion is a new cycle)."""
+    if not goals:
+        return []
+    ids = [goal.pk for goal in goals]
+    habits, entries = contribution(ids), manual(ids)
+    transitions = []
+    for goal in goals:
+        goal.current_value = (habits.get(goal.pk, Decimal(0)) + entries.get(goal.pk, Decimal(0))).quantize(
+            Decimal("0.01")
+        )
+        transitions += _settle(goal, now)
+    return transitions
+
+
+def refresh_for_habit(habit: Habit, *, now: dt.datetime) -> list[tuple[Goal, str]]:
+    """The goals a log of this habit can move, locked and recomputed."""
+    goals = list(Goal.objects.select_for_update().filter(links__habit=habit).order_by("pk"))
+    return refresh_goals(goals, now=now)
+
+
+def _counted(habit: Habit, state: tuple | None) -> Decimal:
+    """What one day of a habit adds to a goal per unit of weight."""
+    if state is None or state[0] != Occurrence.Status.DONE:
+        return Decimal(0)
+    if habit.kind == Habit.Kind.YES_NO:
+        return Decimal(1)
+    return Decimal(state[1] or 0)
+
+
+def apply_habit_change(habit: Habit, on: dt.date, before: tuple | None, after: tuple | None, *,
+                       now: dt.datetime) -> list[tuple[Goal, str]]:
+    """The commit step's goal update for one day of a habit: linked goals that count that
+    day move by weight × (what the day counts now − what it counted before). Nothing to do
+    when the day's contribution did not change. `before`/`after` are (status, value)."""
+    change = _counted(habit, after) - _counted(habit, before)
+    if not change:
+        return []
+    links = list(
+        GoalHabit.objects.select_for_update(of=("goal",)).select_related("goal")
+        .filter(habit=habit, goal__start_date__lte=on).order_by("goal_id")
+    )
+    transitions = []
+    for link in links:
+        goal = link.goal
+        goal.current_value = (goal.current_value + link.weight * change).quantize(Decimal("0.01"))
+        transitions += _settle(goal, now)
+    return transitions
+
+
+def _settle(goal: Goal, now: dt.datetime) -> list[tuple[Goal, str]]:
+    reached = goal.current_value >= goal.target_value
+    transition = []
+    if reached and goal.completed_at is None:
+        goal.completed_at = now
+        goal.completion_cycle += 1
+        transition = [(goal, "completed")]
+    elif not reached and goal.completed_at is not None:
+        goal.completed_at = None
+        transition = [(goal, "reopened")]
+    goal.save(update_fields=["current_value", "completed_at", "completion_cycle", "updated_at"])
+    return transition
+
+
+def add_entry(goal: Goal, amount, note: str, *, today: dt.date, now: dt.datetime) -> list[tuple[Goal, str]]:
+    try:
+        amount = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationError({"amount": "Enter a number, such as 5 or -2.5."}) from None
+    if not amount.is_finite() or amount == 0 or abs(amount) > MAX_ENTRY:
+        raise ValidationError({"amount": "Enter a number other than 0 (up to 9,999,999,999)."})
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationError({"note": "Keep the note under 200 characters."})
+    GoalEntry.objects.create(goal=goal, amount=amount.quantize(Decimal("0.01")), note=note, on=today)
+    return refresh_goals([goal], now=now)
+
+
+def link_habit(goal: Goal, habit: Habit, weight) -> tuple[GoalHabit, bool]:
+    """Link a habit (or change its weight). Callers go through the commit step
+    (gamification.services.commit_link), which recomputes the goal."""
+    weight = Decimal(str(weight))
+    if not weight.is_finite() or weight <= 0:
+        raise ValidationError({"weight": "The weight must be more than 0."})
+    return GoalHabit.objects.update_or_create(goal=goal, habit=habit, defaults={"weight": weight})
+
+
+def unlink_habit(goal: Goal, habit: Habit) -> bool:
+    deleted, _ = GoalHabit.objects.filter(goal=goal, habit=habit).delete()
+    return bool(deleted)
