@@ -23,8 +23,8 @@ def definitions(user) -> tuple[list[Achievement], set[int]]:
 def check(user, *, today: dt.date, now: dt.datetime, level: int, outcome, habit: Habit | None = None,
           on: dt.date | None = None, action: str | None = None) -> list[Achievement]:
     """Unlock what this change earned; returns the new unlocks."""
-    active, unlocked = definitions(user)
-    candidates = [a for a in active if a.pk not in unlocked]
+    # What is still locked for this user, in one query.
+    candidates = list(Achievement.objects.filter(active=True).exclude(unlocks__user=user))
     if not candidates:
         return []
     ticked = (

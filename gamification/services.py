@@ -26,6 +26,7 @@ from django.utils import timezone
 from goals import services as goal_services
 from goals.models import Goal
 from habits import services as habit_services
+from habits import today_cache
 from habits.models import Habit, Occurrence
 from habitstory import live
 from quests import services as quest_services
@@ -51,6 +52,9 @@ class Outcome:
     unlocked: list = field(default_factory=list)  # Achievement definitions
     rows: list | None = None  # Today's rows after the change, when the day is today
     result: object = None  # what a goal change returned
+    profile: object = None  # the user's profile as the commit left it
+    row_html: str = ""  # the changed Today row, rendered once (out-of-band) for every tab
+    recent: object = None  # habits.services.Recent after the change
     habit: Habit | None = None
     on: dt.date | None = None
     today: dt.date | None = None
@@ -82,19 +86,23 @@ def commit(
     if action not in ACTIONS:
         raise ValidationError({"action": f"Unknown action {action!r}."})
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), today_cache.batched():
         profile = _lock_profile(habit.user_id)
         user = profile.user
-        habit = Habit.objects.select_for_update(of=("self",)).get(pk=habit.pk)
         habit.user = user
         today = profile.local_today(now)
-        before = Occurrence.objects.filter(habit=habit, on=on).values_list("status", "value").first()
-        occurrence = _apply(habit, on, action, value, note, now)
-        habit.refresh_from_db(fields=habit_services.STAT_FIELDS)
+        occurrence = _apply(habit, on, action, value, note, now)  # locks the habit and the day
+        before = getattr(occurrence, "before", None)
+        if occurrence is not None and Occurrence.habit.is_cached(occurrence):
+            habit = occurrence.habit  # the locked instance, its statistics just rewritten
+        else:
+            habit.refresh_from_db(fields=habit_services.STAT_FIELDS)
         habit.user = user
-        outcome = Outcome(occurrence, level_before=profile.level, habit=habit, on=on, today=today)
+        outcome = Outcome(occurrence, level_before=profile.level, habit=habit, on=on, today=today, profile=profile)
+        outcome.recent = habit_services.recent(user, today)
         if on == today:
-            outcome.rows = habit_services.today_rows(user, today)
+            outcome.rows = habit_services.today_rows(user, today, outcome.recent)
+            outcome.row_html = render_row(outcome.row(), today)
 
         before_status = before[0] if before else None
         outcome.xp += _tick_xp(user, habit, occurrence, before_status, on, today)
@@ -199,7 +207,8 @@ def _finish(user, profile, outcome: Outcome, today: dt.date, now: dt.datetime, *
         outcome.xp += _award(user, achievement.xp_reward, XPEvent.Reason.ACHIEVEMENT, f"achievement:{achievement.code}:{user.pk}", today)
     outcome.unlocked = unlocked
     _move_profile(profile, outcome, today)
-    _move_pet(user, outcome.xp, today)
+    outcome.profile = profile
+    _move_pet(user, outcome.xp, today, outcome.recent)
 
 
 # --- XP --------------------------------------------------------------------------------------
@@ -273,7 +282,7 @@ def pet_of(user) -> Pet:
     return pet
 
 
-def _move_pet(user, xp: int, today: dt.date) -> None:
+def _move_pet(user, xp: int, today: dt.date, snapshot=None) -> None:
     """The profile lock already serialises this user's commits."""
     pet = pet_of(user)
     events = []
@@ -287,7 +296,7 @@ def _move_pet(user, xp: int, today: dt.date) -> None:
         if stage != pet.stage:
             events.append(PetEvent(pet=pet, kind=PetEvent.Kind.STAGE, detail=f"{pet.name} became {stage}."))
             pet.stage = stage
-    mood = rules.mood_for(*recent_activity(user, today))
+    mood = rules.mood_for(*recent_activity(user, today, snapshot))
     if mood != pet.mood:
         events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
         pet.mood = mood
@@ -295,20 +304,14 @@ def _move_pet(user, xp: int, today: dt.date) -> None:
     PetEvent.objects.bulk_create(events)
 
 
-def recent_activity(user, today: dt.date) -> tuple[int | None, int | None]:
-    """(the last 7 days' consistency over active habits, days since the last done) from
-    two queries."""
+def recent_activity(user, today: dt.date, snapshot=None) -> tuple[int | None, int | None]:
+    """(the last 7 days' consistency over active habits, days since the last done), from
+    a habits.services.Recent snapshot (read here when not given)."""
+    snapshot = snapshot if snapshot is not None and snapshot.day == today else habit_services.recent(user, today)
     week = [today - dt.timedelta(days=n) for n in range(7)]
-    habits = list(
-        Habit.objects.for_user(user).filter(status=Habit.Status.ACTIVE)
-        .only("id", "schedule", "weekdays", "times_per_week", "every_n_days", "start_date", "pauses", "last_done_on")
-    )
-    done = set(
-        Occurrence.objects.filter(habit__in=habits, on__in=week, status=Occurrence.Status.DONE)
-        .values_list("habit_id", "on")
-    )
+    done = {(habit_id, on) for _, habit_id, on, status, *_ in snapshot.occurrences if status == Occurrence.Status.DONE}
     expected = hits = 0
-    for habit in habits:
+    for habit in snapshot.habits:
         if habit.is_per_week:
             expected += habit.times_per_week or 0
             hits += min(habit.times_per_week or 0, sum(1 for day in week if (habit.pk, day) in done))
@@ -321,7 +324,7 @@ def recent_activity(user, today: dt.date) -> tuple[int | None, int | None]:
                 expected += 1
                 hits += (habit.pk, day) in done
     consistency = rules.round_half_up(rules.Fraction(100 * hits, expected)) if expected else None
-    last = max((h.last_done_on for h in habits if h.last_done_on), default=None)
+    last = max((h.last_done_on for h in snapshot.habits if h.last_done_on), default=None)
     days_since = (today - last).days if last else None
     return consistency, days_since
 
@@ -356,6 +359,12 @@ def rebuild_xp(users, progress=None) -> int:
 
 # --- what the header and the live events show ----------------------------------------------------
 
+def render_row(row, day: dt.date, error: str | None = None) -> str:
+    """A Today row as an out-of-band fragment: the htmx answer and the live event alike."""
+    context = {"row": row, "day": day, "oob": True, "error": error, "sprite": static("icons/nav.svg")}
+    return render_to_string("habits/today.html#habit-row", context)
+
+
 def xp_summary(profile) -> dict:
     today = profile.local_today()
     level, into, need = rules.level_for(profile.xp_total)
@@ -379,17 +388,12 @@ def _publish_after_commit(user, outcome: Outcome) -> None:
     achievement news."""
     events: list[tuple[str, dict]] = []
     if outcome.habit is not None:
-        row = outcome.row()
-        if row is not None:
-            html = render_to_string(
-                "habits/today.html#habit-row",
-                {"row": row, "day": outcome.today, "oob": True, "sprite": static("icons/nav.svg")},
-            )
-            events.append(("habit_logged", {"habit_id": outcome.habit.pk, "html": html}))
+        if outcome.row_html:
+            events.append(("habit_logged", {"habit_id": outcome.habit.pk, "html": outcome.row_html}))
         else:
             events.append(("streak_update", {"habit_id": outcome.habit.pk}))
     if outcome.xp:
-        profile = type(user.profile).objects.get(pk=user.profile.pk)
+        profile = outcome.profile or type(user.profile).objects.get(user=user)
         events.append(("xp_gained", {"amount": outcome.xp, "html": xp_bar_html(profile, oob=True)}))
     if outcome.levelled_up:
         events.append(("level_up", {"new_level": outcome.level_after, "tone": "success", "key": f"level:{outcome.level_after}",

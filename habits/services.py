@@ -166,10 +166,12 @@ def _changing_day(habit: Habit, on: dt.date, today: dt.date) -> Iterator[tuple[H
         # The habit's lock serialises changes to its days, so the day's row can be read
         # (locked) and created without get_or_create's savepoint.
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
+        before = (occurrence.status, occurrence.value) if occurrence else None
         if occurrence is None:
             occurrence = Occurrence(habit=habit, on=on)
         occurrence.habit = habit
         yield habit, occurrence
+        occurrence.before = before  # (status, value) before this change, for the commit step
         occurrence.save()
         refresh_stats(habit, today)
 
@@ -258,6 +260,7 @@ def undo_occurrence(habit: Habit, on: dt.date, *, now: dt.datetime | None = None
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
         if occurrence is None:
             return None
+        occurrence.before = (occurrence.status, occurrence.value)
         occurrence.habit = habit
         occurrence.status = Occurrence.Status.SCHEDULED
         occurrence.value = None
@@ -386,15 +389,48 @@ def week_bounds(day: dt.date, week_start: int) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=6)
 
 
-def _rows(user, habits: list[Habit], day: dt.date) -> list[TodayRow]:
-    """Today's rows for these habits in one more query: this week's occurrences give both
-    today's state and the N-per-week counts."""
+OCCURRENCE_COLUMNS = ("id", "habit_id", "on", "status", "value", "started_at", "updated_at")
+
+
+@dataclass
+class Recent:
+    """A user's active habits and their occurrences of the last 7 days, read once (two
+    queries): enough for Today's rows (this week's counts included: a week started at
+    most 6 days ago) and for the pet's mood."""
+
+    day: dt.date
+    habits: list[Habit]
+    occurrences: list[tuple]  # OCCURRENCE_COLUMNS
+
+
+def recent(user, day: dt.date) -> Recent:
+    habits = list(
+        Habit.objects.for_user(user)
+        .filter(status=Habit.Status.ACTIVE)
+        .select_related("pillar")
+        .only(*TODAY_FIELDS)
+        .order_by(F("pillar__position").asc(nulls_last=True), "pillar_id", "position", "id")
+    )
+    occurrences = list(
+        Occurrence.objects.filter(habit__in=habits, on__range=(day - dt.timedelta(days=6), day))
+        .values_list(*OCCURRENCE_COLUMNS)
+    )
+    return Recent(day, habits, occurrences)
+
+
+def _rows(user, habits: list[Habit], day: dt.date, occurrence_rows: list[tuple] | None = None) -> list[TodayRow]:
+    """Today's rows for these habits: this week's occurrences give both today's state and
+    the N-per-week counts (one query, or none when `occurrence_rows` are given)."""
     week_start, _ = week_bounds(day, user.profile.week_start)
     occurrences: dict[int, Occurrence] = {}
     week_done: dict[int, int] = defaultdict(int)
-    for pk, habit_id, on, status, value, started_at, updated_at in Occurrence.objects.filter(
-        habit__in=habits, on__range=(week_start, day)
-    ).values_list("id", "habit_id", "on", "status", "value", "started_at", "updated_at"):
+    if occurrence_rows is None:
+        occurrence_rows = Occurrence.objects.filter(habit__in=habits, on__range=(week_start, day)).values_list(
+            *OCCURRENCE_COLUMNS
+        )
+    for pk, habit_id, on, status, value, started_at, updated_at in occurrence_rows:
+        if not week_start <= on <= day:
+            continue
         if on == day:
             occurrences[habit_id] = Occurrence(
                 id=pk, habit_id=habit_id, on=on, status=status, value=value,
@@ -428,20 +464,16 @@ def _rows(user, habits: list[Habit], day: dt.date) -> list[TodayRow]:
 TODAY_FIELDS = [
     "id", "user_id", "name", "status", "schedule", "weekdays", "times_per_week", "every_n_days",
     "start_date", "pauses", "kind", "target_value", "unit", "timer_minutes", "current_streak",
-    "updated_at", "position", "pillar__id", "pillar__name", "pillar__icon", "pillar__position",
+    "updated_at", "position", "last_done_on", "pillar__id", "pillar__name", "pillar__icon", "pillar__position",
 ]
 _PK = 987654321  # a placeholder id for reversing URL patterns once
 
 
-def today_rows(user, day: dt.date) -> list[TodayRow]:
-    habits = list(
-        Habit.objects.for_user(user)
-        .filter(status=Habit.Status.ACTIVE, start_date__lte=day)
-        .select_related("pillar")
-        .only(*TODAY_FIELDS)
-        .order_by(F("pillar__position").asc(nulls_last=True), "pillar_id", "position", "id")
-    )
-    return _rows(user, habits, day)
+def today_rows(user, day: dt.date, snapshot: Recent | None = None) -> list[TodayRow]:
+    """The habits due on the user's day, in their order, with the day's state (two
+    queries, or none given a snapshot from `recent`)."""
+    snapshot = snapshot or recent(user, day)
+    return _rows(user, [h for h in snapshot.habits if h.start_date <= day], day, snapshot.occurrences)
 
 
 def today_row(habit: Habit, day: dt.date) -> TodayRow | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -25,30 +26,38 @@ def _version_key(user_id: int) -> str:
     return f"today:version:{user_id}"
 
 
-_pending = threading.local()
+_batch = threading.local()
 
 
 def touch(*user_ids: int) -> None:
     """The user's Today list is out of date. The version is replaced now and again when the
     current transaction commits: a list rendered in between, from data not yet committed,
-    is then never served. The commit-time replacement is registered once per transaction."""
+    is then never served. Inside `batched()` (the commit step) each user is touched once."""
     ids = {uid for uid in user_ids if uid is not None}
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _replace_versions(list(ids))
+    if not ids:
         return
-    pending = getattr(_pending, "ids", None)
-    if pending is None or getattr(_pending, "connection", None) is not connection or not pending["open"]:
-        pending = _pending.ids = {"ids": set(), "open": True}
-        _pending.connection = connection
-
-        def flush(state=pending):
-            state["open"] = False
-            _replace_versions(list(state["ids"]))
-
-        transaction.on_commit(flush)
-    pending["ids"] |= ids
+    pending = getattr(_batch, "ids", None)
+    if pending is not None:
+        pending |= ids
+        return
     _replace_versions(list(ids))
+    transaction.on_commit(lambda: _replace_versions(list(ids)))
+
+
+@contextmanager
+def batched():
+    """Collect the touches of one commit step and replace each version once (and once
+    more on commit)."""
+    if getattr(_batch, "ids", None) is not None:
+        yield  # already batching
+        return
+    _batch.ids = set()
+    try:
+        yield
+    finally:
+        ids, _batch.ids = _batch.ids, None
+        if ids:
+            touch(*ids)
 
 
 def touch_many(user_ids: Iterable[int]) -> None:

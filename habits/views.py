@@ -98,17 +98,17 @@ def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     except ValidationError as exc:
         error = _error_text(exc)
     if request.htmx:
-        request.user.profile.refresh_from_db()
+        # Everything comes back out-of-band: the row (the same HTML the other tabs get),
+        # today's progress, the XP bar and any news.
+        profile = outcome.profile if outcome is not None else request.user.profile
         if outcome is not None and outcome.rows is not None:
-            rows, row = outcome.rows, outcome.row()
+            rows, row_html = outcome.rows, outcome.row_html
         else:
             habit.refresh_from_db()
-            rows, row = services.today_rows(request.user, day), services.today_row(habit, day)
-        context = {
-            "row": row, "day": day, "error": error, "progress_oob": True, "outcome": outcome,
-            "xp": gamification.xp_summary(request.user.profile), **_progress(rows),
-        }
-        return render(request, "habits/today.html#habit-row", context)
+            rows = services.today_rows(request.user, day)
+            row_html = gamification.render_row(services.today_row(habit, day), day, error)
+        context = {"outcome": outcome, "xp": gamification.xp_summary(profile), **_progress(rows)}
+        return HttpResponse(row_html + render_to_string("habits/today.html#tick-answer", context, request))
     if error:
         messages.error(request, error)
     elif outcome is not None:
