@@ -115,8 +115,10 @@ def commit(
     return outcome
 
 
-def commit_goal_entry(goal: Goal, amount, note: str = "", *, now: dt.datetime | None = None) -> Outcome:
-    """A manual goal entry (+/−) with its consequences: completion, XP, achievements."""
+def _commit_goal(goal: Goal, settle, now: dt.datetime | None) -> Outcome:
+    """The commit step for a goal: lock the user (profile) and the goal, let `settle(goal,
+    today, now)` change it and return (result, transitions), then XP, achievements, level
+    and pet, and the news after commit."""
     now = now or timezone.now()
     with transaction.atomic():
         profile = _lock_profile(goal.user_id)
@@ -124,29 +126,29 @@ def commit_goal_entry(goal: Goal, amount, note: str = "", *, now: dt.datetime | 
         goal = Goal.objects.select_for_update().get(pk=goal.pk)
         today = profile.local_today(now)
         outcome = Outcome(None, level_before=profile.level)
-        transitions = goal_services.add_entry(goal, amount, note, today=today, now=now)
+        outcome.result, transitions = settle(goal, today, now)
         outcome.xp += _goal_xp(user, transitions, today, outcome)
         _finish(user, profile, outcome, today, now)
     _publish_after_commit(user, outcome)
     return outcome
+
+
+def commit_goal_entry(goal: Goal, amount, note: str = "", *, now: dt.datetime | None = None) -> Outcome:
+    """A manual goal entry (+/−) with its consequences: completion, XP, achievements."""
+    return _commit_goal(
+        goal, lambda g, today, now: (None, goal_services.add_entry(g, amount, note, today=today, now=now)), now
+    )
 
 
 def commit_goal_change(goal: Goal, *, change=None, now: dt.datetime | None = None) -> Outcome:
     """Change a goal's settings or links (`change(goal)`, run under the locks) and settle
     what follows: recompute it, complete or reopen it, move XP."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        profile = _lock_profile(goal.user_id)
-        user = profile.user
-        goal = Goal.objects.select_for_update().get(pk=goal.pk)
-        today = profile.local_today(now)
-        outcome = Outcome(None, level_before=profile.level)
-        outcome.result = change(goal) if change else None
-        transitions = goal_services.refresh_goals([goal], now=now)
-        outcome.xp += _goal_xp(user, transitions, today, outcome)
-        _finish(user, profile, outcome, today, now)
-    _publish_after_commit(user, outcome)
-    return outcome
+
+    def settle(locked: Goal, today: dt.date, now: dt.datetime):
+        result = change(locked) if change else None
+        return result, goal_services.refresh_goals([locked], now=now)
+
+    return _commit_goal(goal, settle, now)
 
 
 def commit_link(goal: Goal, habit: Habit, weight, *, now: dt.datetime | None = None) -> Outcome:
