@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -57,13 +59,48 @@ def publish_many(user_id: int, events: list[tuple[str, dict[str, Any]]]) -> None
     transaction.on_commit(lambda: _send(group_name(user_id), message))
 
 
+class _Publisher:
+    """One event loop in a daemon thread, for sending to a shared (Redis) channel layer from
+    synchronous code: views, jobs, commands. `async_to_sync` would start a new loop for
+    every message, and channels_redis keeps its connections per loop, so every message
+    would open a new Redis connection. (Recreated after a fork: a worker process gets its
+    own.)"""
+
+    TIMEOUT = 2.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._thread is None or not self._thread.is_alive():
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, name="live-publisher", daemon=True)
+                self._thread.start()
+            return self._loop
+
+    def send(self, layer, group: str, message: dict[str, Any]) -> None:
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), self._running_loop())
+        future.result(self.TIMEOUT)
+
+
+_publisher = _Publisher()
+
+
 def _send(group: str, message: dict[str, Any]) -> bool:
     try:
         layer = get_channel_layer()
         if layer is None:
             logger.warning("live: no channel layer configured; %s dropped", message["event"])
             return False
-        async_to_sync(layer.group_send)(group, message)
+        if isinstance(layer, InMemoryChannelLayer):
+            # In-process only: must run on the loop that serves the sockets (the ASGI
+            # server's, which async_to_sync finds from a view's worker thread).
+            async_to_sync(layer.group_send)(group, message)
+        else:
+            _publisher.send(layer, group, message)
         return True
     except Exception:
         logger.warning(
