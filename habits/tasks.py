@@ -5,16 +5,28 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="habits.close_days")
-def close_days() -> int:
-    """Hourly day close. The exactly-once close of ended local days arrives with the
-    scheduling issue; until then a run records that the schedule fired and closes nothing."""
-    logger.info("close_days ran: day close is not built yet, nothing closed")
-    return 0
+@shared_task(
+    name="habits.close_days",
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def close_days() -> dict:
+    """Hourly day close (habits.closing): ended local days' open occurrences become
+    missed, exactly once per user and day, however often or late it runs."""
+    from .closing import close_days as close, record_success
+
+    summary = close()
+    record_success("habits.close_days")
+    logger.info("close_days ran: %s", summary)
+    return summary
 
 
 @shared_task(name="habits.purge_deleted")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("archetypes/", include("archetypes.urls")),
     path("verification/", include("verification.urls")),
     path("rewards/", include("gamification.urls")),
+    path("inbox/", include("habitstory.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

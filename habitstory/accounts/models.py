@@ -108,6 +108,10 @@ class Profile(models.Model):
     level = models.PositiveSmallIntegerField(default=1)
     xp_today = models.IntegerField(default=0)
     xp_today_on = models.DateField(null=True, blank=True)
+    # The last local day the hourly day close has closed for this user (habits.closing):
+    # claimed with a conditional UPDATE so each day is closed exactly once. Null until the
+    # first close, which closes only the day before.
+    closed_through = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

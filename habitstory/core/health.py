@@ -1,4 +1,5 @@
-"""What /healthz checks: the database, the cache and the channel layer."""
+"""What /healthz checks: the database, the cache and the channel layer; and when each
+scheduled job last finished (reported, never a failure: a job that never ran is null)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import asyncio
 import logging
 import time
 import uuid
+import datetime as dt
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +73,36 @@ def run_checks() -> dict[str, dict]:
             results[name] = {"ok": True}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return results
+
+
+# --- Scheduled jobs' last success ---------------------------------------------------------------
+
+
+def last_success_key(task: str) -> str:
+    """Where a job records its last successful run, e.g. "job:last_success:habits.close_days"."""
+    return f"job:last_success:{task}"
+
+
+def record_success(task: str, now: dt.datetime | None = None) -> None:
+    """Called by a task when its run finished; kept until overwritten."""
+    cache.set(last_success_key(task), (now or timezone.now()).isoformat(), None)
+
+
+def job_runs() -> dict[str, dict]:
+    """Each beat job (core.schedules.JOBS) by task name: its name and the ISO time of its
+    last success, or null if it never ran (one cache read). A cache that cannot be read is
+    reported here and already fails the cache check."""
+    from .schedules import JOBS
+
+    keys = {job.task: last_success_key(job.task) for job in JOBS}
+    try:
+        found = cache.get_many(list(keys.values()))
+        error = None
+    except Exception as exc:  # reported, like the checks
+        found, error = {}, f"{type(exc).__name__}: {exc}"[:300]
+    runs = {}
+    for job in JOBS:
+        runs[job.task] = {"name": job.name, "last_success": found.get(keys[job.task])}
+        if error:
+            runs[job.task]["error"] = error
+    return runs

@@ -9,7 +9,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from . import pwa
-from .health import run_checks
+from .health import job_runs, run_checks
 
 
 @require_safe
@@ -18,7 +18,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = run_checks()
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {"status": "ok" if healthy else "unavailable", "checks": checks, "jobs": job_runs()},
         status=200 if healthy else 503,
     )
 

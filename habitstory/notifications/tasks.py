@@ -1,26 +1,44 @@
-"""Scheduled delivery jobs. Registered with beat by `manage.py setup_schedules`.
-
-Their bodies arrive with the notifications issue (prompts every 15 minutes, nudges
-hourly); until then each run only records that the schedule fired, so the beat → worker
-path can be seen working in the logs and in admin.
-"""
+"""Scheduled delivery jobs, registered with beat by `manage.py setup_schedules`: prompts
+every 15 minutes, nudges hourly. Thin loops over notifications.jobs, where the rules are
+(and are tested without Celery). A whole run that cannot reach the database or the broker
+is retried with backoff; a single failing user is logged and skipped by the job and
+tried again next run. Each finished run records its time for /healthz."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
+
+from habitstory.core.health import record_success
 
 logger = logging.getLogger(__name__)
 
+RETRY = {
+    "autoretry_for": (OperationalError, ConnectionError),
+    "retry_backoff": True,
+    "max_retries": 3,
+}
 
-@shared_task(name="notifications.send_prompts")
-def send_prompts() -> int:
-    logger.info("send_prompts ran: prompt delivery is not built yet, nothing sent")
-    return 0
+
+@shared_task(name="notifications.send_prompts", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
+def send_prompts() -> dict:
+    """Habits whose reminder time has come get their occurrence prompted and a notification."""
+    from .jobs import send_prompts as run
+
+    summary = run()
+    record_success("notifications.send_prompts")
+    logger.info("send_prompts: %s", summary)
+    return summary
 
 
-@shared_task(name="notifications.send_nudges")
-def send_nudges() -> int:
-    logger.info("send_nudges ran: nudges are not built yet, nothing sent")
-    return 0
+@shared_task(name="notifications.send_nudges", soft_time_limit=20 * 60, time_limit=25 * 60, **RETRY)
+def send_nudges() -> dict:
+    """Habits left undone on their last two expected days get one gentle nudge a day."""
+    from .jobs import send_nudges as run
+
+    summary = run()
+    record_success("notifications.send_nudges")
+    logger.info("send_nudges: %s", summary)
+    return summary

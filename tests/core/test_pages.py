@@ -69,3 +69,18 @@ def test_an_exception_in_a_view_gives_the_500_page(owner, monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+def test_no_template_has_a_multi_line_comment_tag():
+    """Django's {# #} is one line only: a multi-line one is printed on the page."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in root.glob("**/templates/**/*.html"):
+        if ".venv" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "{#" in line and "#}" not in line[line.index("{#"):]:
+                offenders.append(f"{path.relative_to(root)}:{number}")
+    assert offenders == []

@@ -1,0 +1,291 @@
+"""The hourly day close (DESIGN.md §5): once a user's local day has ended, its expected
+days still open become missed, statistics are recomputed, new risks raise an alert and
+pets' moods follow.
+
+Exactly once: each user's range of days is claimed with a conditional UPDATE of
+`Profile.closed_through` (healthchecks' "claim one row"), in the same transaction as the
+writes. A second run, an overlapping run or a run after an outage finds nothing left to
+claim, or claims exactly the days no one closed yet, so it ends in the same state as
+on-time runs.
+
+Decisions:
+- A user never closed before (`closed_through` null) has only yesterday closed: older
+  open days are already counted as missed by the statistics, and writing them out would
+  turn imported history into a wall of misses.
+- "N per week" habits have no individually expected day: their days are left alone.
+- Only expected days are closed: paused days, days before the start and days off the
+  schedule are left as they are; archived and deleted habits are skipped.
+- Statistics are recomputed for every alive habit of a closed user (the day moving on
+  changes streaks and windows even where nothing was missed), with the current clock.
+- A pet's mood is updated only for users who already have a pet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from habitstory import live
+from habitstory.accounts.models import Profile
+
+from . import services
+from .models import Habit, Occurrence
+from .today_cache import touch
+
+logger = logging.getLogger(__name__)
+
+ID_CHUNK = 900  # below SQLite's 999 parameters per statement
+NEVER_SWALLOWED = (SoftTimeLimitExceeded,)  # a run out of time stops; the next one catches up
+
+
+@dataclass
+class Plan:
+    """One user's days to close and the occurrences that become missed."""
+
+    profile_id: int
+    user_id: int
+    old: dt.date | None  # closed_through before this run
+    first: dt.date
+    last: dt.date
+    today: dt.date
+    week_start: int
+    create: list[tuple[int, dt.date]] = field(default_factory=list)  # (habit id, day) without a row
+    open_ids: list[int] = field(default_factory=list)  # open occurrences to mark missed
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass
+class Summary:
+    users: int = 0
+    days: int = 0
+    missed: int = 0
+    at_risk: int = 0
+    failed: list[int] = field(default_factory=list)  # user ids, retried next run
+
+    def add(self, other: Summary) -> None:
+        self.users += other.users
+        self.days += other.days
+        self.missed += other.missed
+        self.at_risk += other.at_risk
+
+    def as_dict(self) -> dict:
+        return {"users": self.users, "days": self.days, "missed": self.missed,
+                "at_risk": self.at_risk, "failed": list(self.failed)}
+
+
+def close_days(
+    now: dt.datetime | None = None, *, users=None, until: dt.date | None = None, batch_size: int = 500
+) -> dict:
+    """Close every ended, not yet closed local day up to yesterday (or `until`, if
+    earlier), for all users or only `users`. Safe to run twice, at once, or late.
+    Returns {"users", "days", "missed", "at_risk", "failed"}."""
+    now = now or timezone.now()
+    profiles = Profile.objects.filter(user__is_active=True)
+    if users is not None:
+        profiles = profiles.filter(user__in=users)
+    # No local "yesterday" is later than the UTC date: anyone closed through it is done.
+    profiles = profiles.filter(Q(closed_through__isnull=True) | Q(closed_through__lt=now.astimezone(dt.UTC).date()))
+    ids = list(profiles.order_by("pk").values_list("pk", flat=True))
+    summary = Summary()
+    for start in range(0, len(ids), batch_size):
+        _close_batch(ids[start : start + batch_size], now, until, summary)
+    return summary.as_dict()
+
+
+def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None, summary: Summary) -> None:
+    plans = []
+    for profile in Profile.objects.filter(pk__in=profile_ids).order_by("pk"):
+        today = profile.local_today(now)
+        last = today - dt.timedelta(days=1)
+        if until is not None:
+            last = min(last, until)
+        first = profile.closed_through + dt.timedelta(days=1) if profile.closed_through else last
+        if first <= last:
+            plans.append(
+                Plan(profile.pk, profile.user_id, profile.closed_through, first, last, today, profile.week_start)
+            )
+    if not plans:
+        return
+    plans = _find_misses(plans, summary)
+    try:
+        summary.add(_write(plans))
+    except NEVER_SWALLOWED:
+        raise
+    except Exception:
+        # One user's bad row must not cost the others their close: again, one by one.
+        logger.warning("close_days: batch of %s users failed; closing them one by one", len(plans), exc_info=True)
+        for plan in plans:
+            try:
+                summary.add(_write([plan]))
+            except NEVER_SWALLOWED:
+                raise
+            except Exception:
+                logger.exception("close_days: could not close days for user %s", plan.user_id)
+                summary.failed.append(plan.user_id)
+
+
+def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
+    """Fill each plan with the occurrences to create or mark missed: two queries for the
+    batch. A user whose habits cannot be read is logged and left for the next run."""
+    by_user = {plan.user_id: plan for plan in plans}
+    habits = defaultdict(list)
+    for habit in (
+        Habit.objects.alive()
+        .filter(user_id__in=by_user)
+        .exclude(status=Habit.Status.ARCHIVED)
+        .exclude(schedule=Habit.Schedule.PER_WEEK)
+        .only("id", "user_id", "schedule", "weekdays", "times_per_week", "every_n_days", "start_date", "pauses")
+    ):
+        habits[habit.user_id].append(habit)
+    existing: dict[tuple[int, dt.date], tuple[int, str]] = {}
+    for pk, habit_id, on, status in Occurrence.objects.filter(
+        habit__in=[h for hs in habits.values() for h in hs],
+        on__range=(min(p.first for p in plans), max(p.last for p in plans)),
+    ).values_list("id", "habit_id", "on", "status"):
+        existing[habit_id, on] = (pk, status)
+    planned = []
+    for plan in plans:
+        try:
+            _plan_user(plan, habits[plan.user_id], existing)
+        except Exception:
+            logger.exception("close_days: could not plan the close for user %s", plan.user_id)
+            summary.failed.append(plan.user_id)
+            continue
+        planned.append(plan)
+    return planned
+
+
+def _plan_user(plan: Plan, habits: list[Habit], existing: dict[tuple[int, dt.date], tuple[int, str]]) -> None:
+    days = [plan.first + dt.timedelta(days=n) for n in range(plan.days)]
+    for habit in habits:
+        spec = habit.schedule_spec(plan.week_start)
+        for day in days:
+            if not spec.is_expected(day):
+                continue
+            row = existing.get((habit.pk, day))
+            if row is None:
+                plan.create.append((habit.pk, day))
+            elif row[1] in services.OPEN:
+                plan.open_ids.append(row[0])
+
+
+def _write(plans: list[Plan]) -> Summary:
+    """One transaction: claim the users' ranges, write the misses, recompute statistics,
+    raise new risks; then pets' moods. Only the users claimed here are written."""
+    result = Summary()
+    with transaction.atomic():
+        plans = _claim(plans)
+        if not plans:
+            return result
+        created = Occurrence.objects.bulk_create(
+            [Occurrence(habit_id=habit_id, on=day, status=Occurrence.Status.MISSED)
+             for plan in plans for habit_id, day in plan.create],
+            ignore_conflicts=True,
+        )
+        result.missed += len(created)
+        open_ids = [pk for plan in plans for pk in plan.open_ids]
+        for start in range(0, len(open_ids), ID_CHUNK):
+            result.missed += Occurrence.objects.filter(
+                pk__in=open_ids[start : start + ID_CHUNK], status__in=services.OPEN
+            ).update(status=Occurrence.Status.MISSED, updated_at=timezone.now())
+        user_ids = [plan.user_id for plan in plans]
+        habits = Habit.objects.alive().filter(user_id__in=user_ids)
+        at_risk_before = set(habits.filter(at_risk=True).values_list("pk", flat=True))
+        services.recompute_stats(habits)
+        touch(*user_ids)
+        for pk, user_id, name in (
+            habits.filter(at_risk=True, status=Habit.Status.ACTIVE)
+            .exclude(pk__in=at_risk_before)
+            .values_list("pk", "user_id", "name")
+        ):
+            live.publish(
+                user_id, "habit_at_risk", habit_id=pk,
+                message=f"“{name}” is at risk: two misses in a row.", tone="warning",
+            )
+            result.at_risk += 1
+        result.users = len(plans)
+        result.days = sum(plan.days for plan in plans)
+    try:
+        _move_pets(plans)
+    except Exception:
+        logger.exception("close_days: pets' moods not updated for users %s", [p.user_id for p in plans])
+    return result
+
+
+class _Contended(Exception):
+    """Another run claimed some of these users first."""
+
+
+def _claim(plans: list[Plan]) -> list[Plan]:
+    """Move each user's closed_through from what this run read to its last day; keep the
+    plans whose row this run moved. Users with the same range are claimed with one UPDATE;
+    if another run got to some of them first, they are claimed one by one instead."""
+    groups: dict[tuple, list[Plan]] = defaultdict(list)
+    for plan in plans:
+        groups[plan.old, plan.last].append(plan)
+    claimed = []
+    for (old, new), group in groups.items():
+        ids = [plan.profile_id for plan in group]
+        try:
+            with transaction.atomic():
+                if Profile.objects.filter(pk__in=ids, closed_through=old).update(closed_through=new) != len(ids):
+                    raise _Contended
+            claimed += group
+        except _Contended:
+            claimed += [
+                plan for plan in group
+                if Profile.objects.filter(pk=plan.profile_id, closed_through=old).update(closed_through=new)
+            ]
+    return claimed
+
+
+def _move_pets(plans: list[Plan]) -> None:
+    """Each closed user's pet takes the mood of their last 7 days (gamification.rules),
+    from one read of the batch's habits and recent occurrences."""
+    from gamification import rules
+    from gamification.models import Pet, PetEvent
+    from gamification.services import recent_activity
+
+    pets = {pet.user_id: pet for pet in Pet.objects.filter(user_id__in=[p.user_id for p in plans])}
+    if not pets:
+        return
+    today_of = {plan.user_id: plan.today for plan in plans if plan.user_id in pets}
+    habits = defaultdict(list)
+    for habit in Habit.objects.alive().filter(user_id__in=today_of, status=Habit.Status.ACTIVE):
+        habits[habit.user_id].append(habit)
+    occurrences = defaultdict(list)
+    for row in Occurrence.objects.filter(
+        habit__in=[h for hs in habits.values() for h in hs],
+        on__range=(min(today_of.values()) - dt.timedelta(days=6), max(today_of.values())),
+    ).values_list(*services.OCCURRENCE_COLUMNS, "habit__user_id"):
+        occurrences[row[-1]].append(row[:-1])
+    changed, events = [], []
+    for user_id, today in today_of.items():
+        week = [row for row in occurrences[user_id] if today - dt.timedelta(days=6) <= row[2] <= today]
+        snapshot = services.Recent(today, habits[user_id], week)
+        mood = rules.mood_for(*recent_activity(None, today, snapshot))
+        pet = pets[user_id]
+        if mood != pet.mood:
+            pet.mood = mood
+            pet.updated_at = timezone.now()
+            changed.append(pet)
+            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
+    if changed:
+        Pet.objects.bulk_update(changed, ["mood", "updated_at"])
+        PetEvent.objects.bulk_create(events)
+
+
+def record_success(name: str, now: dt.datetime | None = None) -> None:
+    """The health page shows when each job last finished."""
+    cache.set(f"job:last_success:{name}", (now or timezone.now()).isoformat(), None)

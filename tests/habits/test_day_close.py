@@ -1,0 +1,441 @@
+"""The hourly day close (habits.closing): ended local days' open expected days become
+missed exactly once, across zones, day-start hours, DST changes, repeats, overlaps and
+outages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gamification.models import Pet
+from gamification.services import commit, pet_of
+from habits import closing, tasks
+from habits.models import Habit, Occurrence
+from habits.services import STAT_FIELDS, save_habit
+from habitstory.live import events as live_events
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+D = dt.date
+
+# zone, day-start hour, the instant the close runs (UTC), the user's day then, the days it
+# closes (closed_through was the day before the first one).
+CASES = [
+    # 23:59 NZDT on the 23rd, then midnight: the 23rd has ended.
+    ("Pacific/Auckland", 0, dt.datetime(2026, 11, 23, 10, 59, tzinfo=UTC), D(2026, 11, 23), [D(2026, 11, 22)]),
+    ("Pacific/Auckland", 0, dt.datetime(2026, 11, 23, 11, 0, tzinfo=UTC), D(2026, 11, 24),
+     [D(2026, 11, 22), D(2026, 11, 23)]),
+    # Auckland springs forward on 27 September: 01:59 NZST, then 03:00 NZDT (day starts at 2).
+    ("Pacific/Auckland", 2, dt.datetime(2026, 9, 26, 13, 59, tzinfo=UTC), D(2026, 9, 26), [D(2026, 9, 25)]),
+    ("Pacific/Auckland", 2, dt.datetime(2026, 9, 26, 14, 0, tzinfo=UTC), D(2026, 9, 27),
+     [D(2026, 9, 25), D(2026, 9, 26)]),
+    ("Europe/London", 0, dt.datetime(2026, 11, 23, 23, 59, tzinfo=UTC), D(2026, 11, 23), [D(2026, 11, 22)]),
+    ("Europe/London", 0, dt.datetime(2026, 11, 24, 0, 0, tzinfo=UTC), D(2026, 11, 24),
+     [D(2026, 11, 22), D(2026, 11, 23)]),
+    ("America/Los_Angeles", 0, dt.datetime(2026, 11, 24, 7, 59, tzinfo=UTC), D(2026, 11, 23), [D(2026, 11, 22)]),
+    # Los Angeles falls back on 1 November: 01:30 PST (the second one) is still the 31st
+    # with a 2 a.m. day start; 02:00 PST starts the 1st.
+    ("America/Los_Angeles", 2, dt.datetime(2026, 11, 1, 9, 30, tzinfo=UTC), D(2026, 10, 31), [D(2026, 10, 30)]),
+    ("America/Los_Angeles", 2, dt.datetime(2026, 11, 1, 10, 0, tzinfo=UTC), D(2026, 11, 1),
+     [D(2026, 10, 30), D(2026, 10, 31)]),
+]
+
+
+def _user(make_user, email, zone="Europe/London", day_start=0, closed_through=None):
+    user = make_user(email)
+    profile = user.profile
+    profile.timezone = zone
+    profile.day_start_hour = day_start
+    profile.closed_through = closed_through
+    profile.save()
+    return user
+
+
+def _habit(user, name, start, **fields):
+    return save_habit(Habit(user=user, name=name, start_date=start, **fields))
+
+
+def _state(users) -> dict:
+    """Everything the close writes, keyed by names so that two users can be compared."""
+    rows = {}
+    for user in users:
+        user.profile.refresh_from_db()
+        habits = Habit.objects.filter(user=user).order_by("name")
+        rows[user.pk] = {
+            "closed_through": user.profile.closed_through,
+            "occurrences": sorted(
+                Occurrence.objects.filter(habit__user=user).values_list("habit__name", "on", "status", "value")
+            ),
+            "stats": [(h.name, *[getattr(h, f) for f in STAT_FIELDS]) for h in habits],
+        }
+    return rows
+
+
+def _missed(user) -> set[tuple[str, dt.date]]:
+    return set(Occurrence.objects.filter(habit__user=user, status="missed").values_list("habit__name", "on"))
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    messages = []
+    monkeypatch.setattr(live_events, "_send", lambda group, message: messages.append((group, message)) or True)
+    return messages
+
+
+def _risk_events(sent):
+    return [(group, m["data"]["habit_id"]) for group, m in sent if m["event"] == "habit_at_risk"]
+
+
+# --- which days close -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("zone", "day_start", "instant", "today", "closes"), CASES)
+def test_it_marks_exactly_the_open_expected_days_of_ended_days(
+    make_user, time_machine, zone, day_start, instant, today, closes
+):
+    time_machine.move_to(instant, tick=False)
+    closed_through = closes[0] - dt.timedelta(days=1)
+    user = _user(make_user, "tz@example.com", zone, day_start, closed_through)
+    start = closes[0] - dt.timedelta(days=10)
+    daily = _habit(user, "Daily", start)
+    logged = _habit(user, "Logged", start)
+    weekdays = _habit(user, "Weekdays", start, schedule="weekdays", weekdays=[0, 2, 4])
+    _habit(user, "PerWeek", start, schedule="per_week", times_per_week=3)
+    paused = _habit(user, "Paused", start, pauses=[[closes[0].isoformat(), closes[0].isoformat()]])
+    late = _habit(user, "Late", closes[-1])
+    _habit(user, "Archived", start, status="archived")
+    deleted = _habit(user, "Deleted", start)
+    deleted.deleted_at = instant
+    deleted.save()
+    commit(logged, closes[0], "done")
+    if len(closes) > 1:
+        commit(logged, closes[-1], "skip")
+    for day in (closed_through, closes[-1], today):  # open rows: an already closed day, an ended one, today
+        Occurrence.objects.create(habit=daily, on=day, status="prompted")
+
+    summary = closing.close_days()
+
+    expected = {("Daily", d) for d in closes}
+    expected |= {("Weekdays", d) for d in closes if weekdays.schedule_spec().is_expected(d)}
+    expected |= {("Paused", d) for d in closes[1:]}
+    expected.add(("Late", closes[-1]))
+    assert _missed(user) == expected
+    assert paused.occurrences.count() == len(closes) - 1
+    assert not Occurrence.objects.filter(habit__name__in=["PerWeek", "Archived", "Deleted"]).exists()
+    assert set(logged.occurrences.values_list("on", "status")) == (
+        {(closes[0], "done"), (closes[-1], "skipped")} if len(closes) > 1 else {(closes[0], "done")}
+    )
+    assert daily.occurrences.get(on=today).status == "prompted"
+    assert daily.occurrences.get(on=closed_through).status == "prompted"
+    assert not Occurrence.objects.filter(on__gte=today).exclude(habit=daily).exists()
+    user.profile.refresh_from_db()
+    assert user.profile.closed_through == closes[-1]
+    assert summary == {"users": 1, "days": len(closes), "missed": len(expected), "at_risk": summary["at_risk"],
+                       "failed": []}
+    daily.refresh_from_db()
+    assert daily.consecutive_misses >= len(closes)  # stats were recomputed from the new rows
+
+
+def test_it_closes_only_yesterday_for_a_user_never_closed(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "new@example.com")
+    _habit(user, "Daily", D(2026, 11, 1))
+
+    closing.close_days()
+
+    assert _missed(user) == {("Daily", D(2026, 11, 22))}
+    user.profile.refresh_from_db()
+    assert user.profile.closed_through == D(2026, 11, 22)
+
+
+def test_it_closes_up_to_until_and_never_today(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "until@example.com", closed_through=D(2026, 11, 18))
+    _habit(user, "Daily", D(2026, 11, 1))
+
+    closing.close_days(until=D(2026, 11, 20))
+    assert _missed(user) == {("Daily", D(2026, 11, 19)), ("Daily", D(2026, 11, 20))}
+    closing.close_days(until=D(2026, 12, 31))
+    assert max(on for _, on in _missed(user)) == D(2026, 11, 22)
+    user.profile.refresh_from_db()
+    assert user.profile.closed_through == D(2026, 11, 22)
+
+
+# --- exactly once ------------------------------------------------------------------------------
+
+def _three_zone_users(make_user, time_machine, closed_through):
+    """Four users set up on the day after `closed_through` (their stats as of then)."""
+    time_machine.move_to(dt.datetime.combine(closed_through, dt.time(12), UTC) + dt.timedelta(days=1), tick=False)
+    users = []
+    for n, (zone, day_start) in enumerate(
+        [("Pacific/Auckland", 0), ("Europe/London", 0), ("America/Los_Angeles", 0), ("Europe/London", 2)]
+    ):
+        user = _user(make_user, f"u{n}@example.com", zone, day_start, closed_through)
+        start = closed_through + dt.timedelta(days=1)
+        daily = _habit(user, "Daily", start)
+        _habit(user, "Weekdays", start, schedule="weekdays", weekdays=[1, 3])
+        commit(daily, start, "done")
+        users.append(user)
+    return users
+
+
+def test_it_changes_nothing_when_run_twice(make_user, time_machine, sent, django_capture_on_commit_callbacks):
+    users = _three_zone_users(make_user, time_machine, D(2026, 10, 27))
+    time_machine.move_to(dt.datetime(2026, 11, 1, 10, 30, tzinfo=UTC), tick=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = closing.close_days()
+    state = _state(users)
+    events = _risk_events(sent)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = closing.close_days()
+
+    assert first["users"] == 4 and first["missed"] > 0
+    assert second == {"users": 0, "days": 0, "missed": 0, "at_risk": 0, "failed": []}
+    assert _state(users) == state
+    assert _risk_events(sent) == events
+    assert len(events) == 4  # each user's daily habit: two misses in a row, raised once
+
+
+def test_an_outage_then_one_run_equals_on_time_runs(make_user, time_machine, sent, django_capture_on_commit_callbacks):
+    start = dt.datetime(2026, 11, 20, 12, tzinfo=UTC)
+    on_time = _three_zone_users(make_user, time_machine, D(2026, 11, 18))
+    late = []
+    for user in on_time:  # the same users again, closed only after a 3-day outage
+        twin = _user(make_user, "late-" + user.email, str(user.profile.timezone), user.profile.day_start_hour,
+                     D(2026, 11, 18))
+        for habit in user.habits.all():
+            twin_habit = _habit(twin, habit.name, habit.start_date, schedule=habit.schedule, weekdays=habit.weekdays)
+            for on in habit.occurrences.filter(status="done").values_list("on", flat=True):
+                commit(twin_habit, on, "done")
+        late.append(twin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for days in range(4):
+            time_machine.move_to(start + dt.timedelta(days=days), tick=False)
+            closing.close_days(users=on_time)
+        closing.close_days(users=late)
+
+    on_time_state, late_state = _state(on_time), _state(late)
+    assert list(on_time_state.values()) == list(late_state.values())
+    assert late_state[late[1].pk]["closed_through"] == D(2026, 11, 22)
+    raised = _risk_events(sent)
+    assert sorted(group for group, _ in raised) == sorted(f"user-{u.pk}" for u in on_time + late)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="overlapping runs need PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_close_each_day_once(make_user, time_machine, sent):
+    from django.db import connections
+
+    users = _three_zone_users(make_user, time_machine, D(2026, 10, 27))
+    for n in range(12):
+        user = _user(make_user, f"more{n}@example.com", closed_through=D(2026, 10, 27))
+        commit(_habit(user, "Daily", D(2026, 10, 28)), D(2026, 10, 28), "done")
+        users.append(user)
+    now = dt.datetime(2026, 11, 1, 10, 30, tzinfo=UTC)
+    time_machine.move_to(now, tick=False)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(closing.close_days(now, batch_size=4))
+        except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(r["users"] for r in results) == len(users)
+    assert sum(r["at_risk"] for r in results) == len(users)
+    state = _state(users)
+    assert closing.close_days(now)["users"] == 0
+    assert _state(users) == state
+    raised = _risk_events(sent)
+    assert len(raised) == len(set(raised)) == len(users)
+    for user in users:
+        days = Occurrence.objects.filter(habit__user=user, habit__name="Daily").values_list("on", flat=True)
+        assert len(days) == len(set(days))
+
+
+# --- alerts, pets, failures --------------------------------------------------------------------
+
+def test_it_raises_the_at_risk_alert_once(make_user, time_machine, sent, django_capture_on_commit_callbacks):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "risk@example.com", closed_through=D(2026, 11, 19))
+    habit = _habit(user, "Stretch", D(2026, 11, 15))
+    commit(habit, D(2026, 11, 19), "done")
+    commit(habit, D(2026, 11, 20), "done")
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = closing.close_days()
+    with django_capture_on_commit_callbacks(execute=True):
+        closing.close_days()
+
+    habit.refresh_from_db()
+    assert habit.at_risk and summary["at_risk"] == 1
+    risk = [m for _, m in sent if m["event"] == "habit_at_risk"]
+    assert len(risk) == 1
+    assert risk[0]["data"] == {
+        "habit_id": habit.pk, "message": "“Stretch” is at risk: two misses in a row.", "tone": "warning",
+    }
+
+
+def test_it_moves_the_pets_mood(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "pet@example.com", closed_through=D(2026, 11, 15))
+    habit = _habit(user, "Walk", D(2026, 11, 1))
+    for day in (D(2026, 11, 17), D(2026, 11, 18), D(2026, 11, 21)):
+        commit(habit, day, "done")
+    pet = pet_of(user)
+    Pet.objects.filter(pk=pet.pk).update(mood="thriving")
+
+    closing.close_days()
+
+    pet.refresh_from_db()
+    assert pet.mood == "okay"  # 3 of the last 6 ended days done
+    assert pet.events.filter(kind="mood").exists()
+
+
+def test_a_failing_user_does_not_stop_the_others(make_user, time_machine, monkeypatch, caplog):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    good = _user(make_user, "good@example.com", closed_through=D(2026, 11, 20))
+    bad = _user(make_user, "bad@example.com", closed_through=D(2026, 11, 20))
+    for user in (good, bad):
+        _habit(user, "Daily", D(2026, 11, 1))
+    plan_user = closing._plan_user
+
+    def failing(plan, *args):
+        if plan.user_id == bad.pk:
+            raise ValueError("corrupt schedule")
+        return plan_user(plan, *args)
+
+    monkeypatch.setattr(closing, "_plan_user", failing)
+    with caplog.at_level(logging.ERROR, logger="habits.closing"):
+        summary = closing.close_days()
+
+    assert summary["users"] == 1 and summary["failed"] == [bad.pk]
+    assert f"user {bad.pk}" in caplog.text
+    assert len(_missed(good)) == 2 and not _missed(bad)
+    bad.profile.refresh_from_db()
+    assert bad.profile.closed_through == D(2026, 11, 20)
+
+    monkeypatch.setattr(closing, "_plan_user", plan_user)
+    assert closing.close_days()["users"] == 1
+    assert _missed(bad) == _missed(good)
+
+
+def test_a_failing_write_rolls_back_only_that_users_claim(make_user, time_machine, monkeypatch, caplog):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    users = [_user(make_user, f"w{n}@example.com", closed_through=D(2026, 11, 21)) for n in range(3)]
+    for user in users:
+        _habit(user, "Daily", D(2026, 11, 1))
+    bad = users[1]
+    write = closing._write
+
+    def failing(plans):
+        result = write(plans)  # the claim and writes happen, then the transaction fails
+        if any(plan.user_id == bad.pk for plan in plans):
+            raise RuntimeError("database said no")
+        return result
+
+    monkeypatch.setattr(closing, "_write", lambda plans: _atomic(failing, plans))
+    with caplog.at_level(logging.ERROR, logger="habits.closing"):
+        summary = closing.close_days()
+
+    assert summary["users"] == 2 and summary["failed"] == [bad.pk]
+    assert f"user {bad.pk}" in caplog.text
+    assert not _missed(bad) and all(_missed(u) == {("Daily", D(2026, 11, 22))} for u in users if u != bad)
+    bad.profile.refresh_from_db()
+    assert bad.profile.closed_through == D(2026, 11, 21)
+
+
+def _atomic(function, plans):
+    from django.db import transaction
+
+    with transaction.atomic():
+        return function(plans)
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+def test_queries_per_batch_do_not_grow_with_users_or_occurrences(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+
+    def users(prefix, count):
+        made = []
+        for n in range(count):
+            user = _user(make_user, f"{prefix}{n}@example.com", closed_through=D(2026, 11, 19))
+            for name in ("Read", "Walk"):
+                habit = _habit(user, name, D(2026, 11, 1))
+                Occurrence.objects.create(habit=habit, on=D(2026, 11, 21), status="prompted")
+            commit(habit, D(2026, 11, 20), "done")
+            pet_of(user)
+            made.append(user)
+        return made
+
+    few, many = users("few", 5), users("many", 20)
+    with CaptureQueriesContext(connection) as few_queries:
+        assert closing.close_days(users=few)["users"] == 5
+    with CaptureQueriesContext(connection) as many_queries:
+        summary = closing.close_days(users=many)
+    assert summary["users"] == 20 and summary["missed"] == 20 * 5
+    assert len(many_queries) == len(few_queries)
+
+
+# --- the command and the task ------------------------------------------------------------------
+
+def test_the_command_closes_and_reports(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 19, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "cmd@example.com", closed_through=D(2026, 11, 19))
+    _habit(user, "Daily", D(2026, 11, 19))
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    out = io.StringIO()
+
+    call_command("close_days", "--user", "CMD@example.com", "--until", "2026-11-21", stdout=out)
+    assert out.getvalue().strip() == (
+        "Closed 2 days for 1 users: 2 occurrences marked missed, 1 at-risk alerts."
+    )
+    out = io.StringIO()
+    call_command("close_days", stdout=out)
+    assert "Closed 1 days for 1 users: 1 occurrences marked missed, 0 at-risk alerts." in out.getvalue()
+    assert cache.get("job:last_success:habits.close_days") == "2026-11-23T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--user", "nobody@example.com"], "No user with e-mail nobody@example.com"),
+        (["--until", "23/11/2026"], "--until must be a date such as 2026-11-23"),
+    ],
+)
+def test_the_command_rejects_bad_input(args, error):
+    with pytest.raises(CommandError, match=error):
+        call_command("close_days", *args)
+
+
+def test_the_task_closes_and_records_its_success(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "task@example.com", closed_through=D(2026, 11, 21))
+    _habit(user, "Daily", D(2026, 11, 1))
+
+    assert tasks.close_days() == {"users": 1, "days": 1, "missed": 1, "at_risk": 0, "failed": []}
+    assert cache.get("job:last_success:habits.close_days") == "2026-11-23T12:00:00+00:00"
+    assert tasks.close_days.max_retries == 3 and tasks.close_days.name == "habits.close_days"
