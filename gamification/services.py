@@ -302,8 +302,9 @@ def _move_pet(user, xp: int, today: dt.date, snapshot=None) -> None:
     if mood != pet.mood:
         events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
         pet.mood = mood
-    pet.save()
-    PetEvent.objects.bulk_create(events)
+    pet.save(update_fields=["xp", "level", "stage", "mood", "updated_at"])
+    if events:
+        PetEvent.objects.bulk_create(events)
 
 
 def recent_activity(user, today: dt.date, snapshot=None) -> tuple[int | None, int | None]:

@@ -154,6 +154,16 @@ def _clean_value(habit: Habit, value) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+def _lock(habit: Habit) -> Habit:
+    """The habit's row, locked; its owner (and profile) carried over when already loaded."""
+    owner = habit.user if Habit.user.is_cached(habit) else None
+    locked = Habit.objects.select_for_update(of=("self",))
+    locked = locked.get(pk=habit.pk) if owner is not None else locked.select_related("user__profile").get(pk=habit.pk)
+    if owner is not None:
+        locked.user = owner
+    return locked
+
+
 @contextmanager
 def _changing_day(habit: Habit, on: dt.date, today: dt.date) -> Iterator[tuple[Habit, Occurrence]]:
     """One transaction around a change to a day: lock the habit (its stats are rewritten)
@@ -162,7 +172,7 @@ def _changing_day(habit: Habit, on: dt.date, today: dt.date) -> Iterator[tuple[H
     # No savepoint when the commit step's transaction is already open: a failure here
     # aborts the whole commit anyway.
     with transaction.atomic(savepoint=False):
-        habit = Habit.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=habit.pk)
+        habit = _lock(habit)
         # The habit's lock serialises changes to its days, so the day's row can be read
         # (locked) and created without get_or_create's savepoint.
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
@@ -256,7 +266,7 @@ def undo_occurrence(habit: Habit, on: dt.date, *, now: dt.datetime | None = None
     today = habit.user.profile.local_today(now)
     _check_day(habit, on, today)
     with transaction.atomic(savepoint=False):
-        habit = Habit.objects.select_for_update(of=("self",)).select_related("user__profile").get(pk=habit.pk)
+        habit = _lock(habit)
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
         if occurrence is None:
             return None

@@ -27,8 +27,9 @@ from .forms import DayForm, HabitForm, ImportForm, PillarForm
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
 
 
-def _get_habit(request: HttpRequest, pk: int) -> Habit:
-    return get_object_or_404(Habit.objects.for_user(request.user).select_related("pillar"), pk=pk)
+def _get_habit(request: HttpRequest, pk: int, *, pillar: bool = True) -> Habit:
+    habits = Habit.objects.for_user(request.user)
+    return get_object_or_404(habits.select_related("pillar") if pillar else habits, pk=pk)
 
 
 def _get_pillar(request: HttpRequest, pk: int) -> Pillar:
@@ -89,7 +90,7 @@ def _progress(rows) -> dict:
 def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     """One tap on Today or the habit page: done, skip, undo, start, +, − or a value. Goes
     through the commit step (XP, level, pet, goals, achievements)."""
-    habit = _get_habit(request, pk)
+    habit = _get_habit(request, pk, pillar=False)
     day = _parse_day(on)
     action = request.POST.get("action", "")
     error, outcome = None, None
