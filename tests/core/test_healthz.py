@@ -25,7 +25,7 @@ def test_it_answers_head_for_probes(client):
 def test_a_dead_cache_gives_503(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "habitstory.core.cache.ResilientRedisCache",
             "LOCATION": DEAD_REDIS,
             "OPTIONS": {"socket_connect_timeout": 0.5},
         }

@@ -63,7 +63,7 @@ def test_it_uses_postgres_and_redis_when_given(load):
     db = s["DATABASES"]["default"]
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.internal", 5432, "habitstory", "hs")
-    assert s["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHES"]["default"]["BACKEND"] == "habitstory.core.cache.ResilientRedisCache"
     assert s["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/2"
     assert s["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert s["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"

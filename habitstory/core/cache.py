@@ -1,0 +1,83 @@
+"""Django's Redis cache, made to fail soft: when Redis is unreachable, reads miss and writes
+are dropped (logged, once a minute at most) instead of raising into the request. Everything
+HabitStory keeps in the cache can be recomputed (Today's list and its version, unread counts,
+job timestamps, rate-limit counters), so a tick still succeeds with Redis down; /healthz
+still reports the cache as down (what it stores does not come back)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
+_last_warning = 0.0
+
+
+def _warn(operation: str, exc: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning > 60:
+        _last_warning = now
+        logger.warning("cache: Redis unreachable (%s: %s); carrying on without it", operation, exc)
+
+
+class ResilientRedisCache(RedisCache):
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except DOWN as exc:
+            _warn("get", exc)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except DOWN as exc:
+            _warn("get_many", exc)
+            return {}
+
+    def set(self, key, value, timeout=None, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except DOWN as exc:
+            _warn("set", exc)
+
+    def set_many(self, data, timeout=None, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except DOWN as exc:
+            _warn("set_many", exc)
+            return list(data)
+
+    def add(self, key, value, timeout=None, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except DOWN as exc:
+            _warn("add", exc)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except DOWN as exc:
+            _warn("delete", exc)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except DOWN as exc:
+            _warn("delete_many", exc)
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except DOWN as exc:
+            _warn("incr", exc)
+            return delta  # as if the counter had just started: limits fail open
