@@ -23,6 +23,7 @@ PATHS = {
     "/api/v1/suggestions/habits/{habit_id}/adaptive": {"get"},
     "/api/v1/pillars": {"get", "post"},
     "/api/v1/pillars/{pillar_id}": {"get", "patch", "delete"},
+    "/api/v1/habits/{habit_id}/log/{day}/snooze": {"post"},
     "/api/v1/me": {"get"},
     "/api/v1/pet": {"get"},
     "/api/v1/achievements": {"get"},

@@ -206,6 +206,22 @@ def undo_day(request: HttpRequest, habit_id: int, day: str):
     return ok({"log": log_data(occurrence), "stats": stats_data(stats_one(habit, user.profile.local_today()))})
 
 
+@router.post("/habits/{int:habit_id}/log/{day}/snooze", response=responses(LogResult), summary="Snooze a prompt")
+def snooze_day(request: HttpRequest, habit_id: int, day: str):
+    """Put today's prompt off for 30 minutes (the service worker's "Snooze" action): the
+    day goes back to scheduled and is prompted again once, 30 minutes from now. Only a
+    prompted day can be snoozed (400 otherwise)."""
+    from habitstory.notifications.jobs import snooze_prompt
+
+    user = user_of(request)
+    habit = habit_for(user, habit_id)
+    on = parse_day(day, "date")
+    occurrence = Occurrence.objects.filter(habit=habit, on=on).select_related("habit").first()
+    if occurrence is None or not snooze_prompt(occurrence):
+        raise invalid({"status": "Only a day that was just prompted can be snoozed."})
+    return ok({"log": log_data(occurrence), "stats": stats_data(stats_one(habit, user.profile.local_today()))})
+
+
 @router.get("/habits/{int:habit_id}/logs", response=responses(LogRange), by_alias=True, summary="A habit's logs")
 def list_logs(
     request: HttpRequest,
