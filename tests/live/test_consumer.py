@@ -84,3 +84,33 @@ def test_a_foreign_origin_is_refused(owner_client):
         assert not connected
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("event", sorted(live.EVENTS))
+def test_every_event_reaches_the_socket_as_swappable_html(owner_client, owner, event):
+    async def scenario():
+        socket = communicator(owner_client)
+        assert (await socket.connect())[0]
+        fragment = f'<span id="probe-{event}" hx-swap-oob="true">{event}</span>'
+        await sync_to_async(live.publish)(owner.pk, event, html=fragment, message=f"news: {event}")
+        html = await socket.receive_from(timeout=3)
+        assert fragment in html
+        assert f"news: {event}" in html and f'data-event="{event}"' in html
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_batch_arrives_as_one_message_in_order(owner_client, owner):
+    async def scenario():
+        socket = communicator(owner_client)
+        assert (await socket.connect())[0]
+        await sync_to_async(live.publish_many)(
+            owner.pk, [("habit_logged", {"html": "<li id='row-1'>1</li>"}), ("xp_gained", {"html": "<div id='xp-bar'>2</div>"})]
+        )
+        html = await socket.receive_from(timeout=3)
+        assert html.index("row-1") < html.index("xp-bar")
+        assert await socket.receive_nothing(timeout=0.2)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
