@@ -28,6 +28,7 @@ run: install
 	mkdir -p var/celery-broker/out var/celery-broker/processed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_schedules
+	$(BIN)/python manage.py vapid_keys --ensure
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo ""

@@ -316,6 +316,56 @@ if _email["EMAIL_FILE_PATH"]:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "HabitStory <hello@habitstory.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Web Push ----------------------------------------------------------------------------
+# VAPID keys (base64url: the raw 32-byte private key and the 65-byte public point) come from
+# the environment; without them, from VAPID_KEYS_FILE (`make run` writes a local pair there
+# with `manage.py vapid_keys --ensure`); with neither, push is off and recorded as skipped.
+
+
+def _vapid_keys() -> tuple[str, str]:
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public, private = os.environ.get("VAPID_PUBLIC_KEY", ""), os.environ.get("VAPID_PRIVATE_KEY", "")
+    source = "VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY"
+    keys_file = os.environ.get("VAPID_KEYS_FILE", str(VAR_DIR / "vapid.json"))
+    if not public and not private and keys_file and Path(keys_file).is_file():
+        try:
+            stored = json.loads(Path(keys_file).read_text())
+            public, private = stored["public_key"], stored["private_key"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ImproperlyConfigured(f"VAPID_KEYS_FILE {keys_file} is not a vapid_keys file: {error}") from None
+        source = f"VAPID_KEYS_FILE ({keys_file})"
+    if not public and not private:
+        return "", ""
+    if not (public and private):
+        raise ImproperlyConfigured("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together")
+
+    def raw(value: str) -> bytes:
+        return base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
+
+    try:
+        key = ec.derive_private_key(int.from_bytes(raw(private), "big"), ec.SECP256R1())
+        derived = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        valid = len(raw(private)) == 32 and derived == raw(public)
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise ImproperlyConfigured(
+            f"{source}: the VAPID keys must be a matching P-256 pair in base64url "
+            "(generate one with `manage.py vapid_keys`)"
+        )
+    return public.strip(), private.strip()
+
+
+VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = _vapid_keys()
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:hello@habitstory.local")
+if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(f"VAPID_SUBJECT must be a mailto: or https:// URL, not {VAPID_SUBJECT!r}")
+
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"

@@ -12,6 +12,7 @@ os.environ.setdefault("STATIC_MANIFEST", "0")  # tests run without collectstatic
 os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("EMAIL_URL", "memory://")
 os.environ.setdefault("VAR_DIR", str(VAR))
+os.environ.setdefault("VAPID_KEYS_FILE", "")  # push is off unless a test turns it on
 
 from habitstory.settings import *  # noqa: E402,F403
 from habitstory.settings import DATABASES  # noqa: E402

@@ -1,6 +1,7 @@
-"""Who is calling: a personal access token (`Authorization: Bearer hs_…`) or the browser's
-session (with Django's CSRF check on unsafe methods). Both give the user as request.auth.
-Then a per-user rate limit."""
+"""Who is calling: a personal access token (`Authorization: Bearer hs_…`), a push
+notification's action token (`Bearer hsp_…`, good only for the call it was made for: see
+notifications.push) or the browser's session (with Django's CSRF check on unsafe methods).
+Each gives the user as request.auth. Then a per-user rate limit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 
+from habitstory.accounts.models import User
+from habitstory.notifications import push
+
 from . import services
 
 RATE_LIMIT = "120/m"  # requests per user per minute
@@ -19,12 +23,23 @@ RATE_LIMIT = "120/m"  # requests per user per minute
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = services.user_for_token(token.strip())
+        token = token.strip()
+        if token.startswith(push.ACTION_PREFIX):
+            user = _user_for_action(token, request)
+        else:
+            user = services.user_for_token(token)
         if user is None:
             # A token was sent and is wrong or revoked: refuse outright rather than fall
             # back to a session the same browser may also carry.
             raise AuthenticationError()
         return user
+
+
+def _user_for_action(token: str, request: HttpRequest) -> User | None:
+    user_id = push.user_id_for_action(token, request.method or "", request.path)
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).select_related("profile").first()
 
 
 class BrowserSession(SessionAuth):

@@ -5,6 +5,7 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -41,6 +42,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "precache_json": json.dumps(urls),
             "offline_url_json": json.dumps(urls[0]),
             "version": pwa.cache_version(urls),
+            "icon_json": json.dumps(static("icons/icon-192.png")),
         },
     )
     response = HttpResponse(script, content_type="application/javascript; charset=utf-8")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Delivery, Notification
+from .models import Delivery, Notification, PushSubscription
 
 
 class DeliveryInline(admin.TabularInline):
@@ -37,3 +37,13 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="user", ordering="notification__user__email")
     def user_email(self, obj: Delivery) -> str:
         return obj.notification.user.email
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["user", "device", "created_at", "last_sent_at", "failures"]
+    list_filter = ["device"]
+    search_fields = ["user__email", "device", "endpoint"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["endpoint", "p256dh", "auth", "created_at", "last_sent_at"]

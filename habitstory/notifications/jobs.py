@@ -189,7 +189,7 @@ def _prompt_batch(habits: list[Habit], now: dt.datetime, summary: Summary) -> No
         if snoozed_at is not None:
             key += f":{int(snoozed_at.timestamp())}"
         try:
-            if _claim_and_prompt(c.habit, row["id"], snoozed_at, key, now):
+            if _claim_and_prompt(c.habit, row["id"], c.today, snoozed_at, key, now):
                 summary.sent += 1
                 summary.snoozed += snoozed_at is not None
         except NEVER_SWALLOWED:
@@ -227,9 +227,12 @@ def _weeks_full(candidates: list[_Prompt]) -> set[int]:
     return {pk for pk, (_, habit) in weeks.items() if done[pk] >= habit.times_per_week}
 
 
-def _claim_and_prompt(habit: Habit, pk: int, snoozed_at: dt.datetime | None, key: str, now: dt.datetime) -> bool:
+def _claim_and_prompt(
+    habit: Habit, pk: int, on: dt.date, snoozed_at: dt.datetime | None, key: str, now: dt.datetime
+) -> bool:
     """Claim the occurrence (scheduled → prompted) and notify, in one transaction: only the
     run whose UPDATE changed the row notifies, and a failing notify un-claims it."""
+    from .push import prompt_actions
     from .services import notify
 
     with transaction.atomic():
@@ -246,6 +249,7 @@ def _claim_and_prompt(habit: Habit, pk: int, snoozed_at: dt.datetime | None, key
             url="/",
             key=key,
             now=now,
+            actions=prompt_actions(habit, on),
         )
         touch(habit.user_id)
     return True

@@ -26,6 +26,9 @@ class Notification(models.Model):
     # False when the user's preferences leave "in_app" out for this kind: the row still
     # records the event (and holds the key) but the inbox and the bell ignore it.
     in_app = models.BooleanField(default=True)
+    # What a push notification can do without opening the app, e.g. a prompt's "Done" and
+    # "Snooze": [{"action", "title", "method", "path", "body"}] (see notifications.push).
+    actions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -69,3 +72,29 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.status}"
+
+
+class PushSubscription(models.Model):
+    """One browser (device) that accepted push for a user: the endpoint its push service
+    gave it and the keys that encrypt messages for it (RFC 8291). A browser belongs to
+    one user at a time: subscribing again, as anyone, replaces the row. Removed when the
+    push service answers 404 or 410 (the subscription is gone)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=120, help_text="The browser's public key (base64url).")
+    auth = models.CharField(max_length=40, help_text="The browser's auth secret (base64url).")
+    device = models.CharField(max_length=80, blank=True, help_text="A label from the browser, e.g. Chrome on Android.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Failed sends in a row.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.device or 'Browser'} of {self.user_id}"
+
+    def info(self) -> dict:
+        """The subscription as pywebpush takes it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -13,15 +13,15 @@ Decisions:
   e-mail, never in-app: the inbox is silent.
 - The e-mail goes out inside notify()'s transaction, through Django's configured backend;
   if it raises, the Delivery says "failed" and the rest still commits.
-- Web Push is a seam: set `send_push` to a callable (notification -> detail text) to
-  deliver; until then push is recorded as skipped, "web push not configured".
+- Web Push goes out through `push.send` to each device the user subscribed (none, or no
+  VAPID keys: recorded as skipped); a prompt's `actions` become the notification's
+  "Done" and "Snooze" buttons.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -35,15 +35,12 @@ from django.utils import timezone
 from habitstory.accounts.models import NOTIFICATION_KINDS, Profile
 from habitstory.live import publish
 
+from . import push
 from .models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
 
 Status = Delivery.Status
-
-# Web Push seam: a callable that delivers the notification and returns a short detail
-# (e.g. "2 subscriptions"), raising on failure. None until Web Push is built.
-send_push: Callable[[Notification], str] | None = None
 
 UNREAD_SECONDS = 600  # bounds how long a count could be stale (e.g. rows changed outside these functions)
 CLEAR_READ_AFTER_DAYS = 30
@@ -128,9 +125,15 @@ def notify(
     *,
     key: str | None = None,
     now: dt.datetime | None = None,
+    email_template: str | None = None,
+    email_context: dict | None = None,
+    actions: list[dict] | None = None,
 ) -> Notification | None:
     """Tell `user` about something of `kind`. Returns the stored Notification, or None when
-    `key` was already used for this user (a job run twice notifies once)."""
+    `key` was already used for this user (a job run twice notifies once).
+
+    The e-mail uses `email_template` + ".txt" and ".html" (default
+    "notifications/email/notification"), with `email_context` added to the context."""
     if kind not in NOTIFICATION_KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}; one of {sorted(NOTIFICATION_KINDS)}")
     _check_url(url)
@@ -149,6 +152,7 @@ def notify(
                     url=url,
                     key=key,
                     in_app="in_app" in channels,
+                    actions=actions or [],
                     created_at=now or timezone.now(),
                 )
         except IntegrityError:
@@ -159,7 +163,7 @@ def notify(
         deliveries = [
             _in_app(notification),
             _push(notification, channels, quiet),
-            _email(notification, channels, quiet),
+            _email(notification, channels, quiet, email_template, email_context),
         ]
         Delivery.objects.bulk_create(deliveries)
 
@@ -181,18 +185,23 @@ def _push(notification: Notification, channels: set[str], quiet: bool) -> Delive
         delivery.status = Status.SKIPPED_PREF
     elif quiet:
         delivery.status = Status.SKIPPED_QUIET
-    elif send_push is None:
-        delivery.status, delivery.detail = Status.SKIPPED_UNAVAILABLE, "web push not configured"
     else:
         try:
-            delivery.status, delivery.detail = Status.SENT, send_push(notification)[:300]
+            status, detail = push.send(notification)
+            delivery.status, delivery.detail = status, detail[:300]
         except Exception as exc:
             logger.warning("notify: push failed for notification %s", notification.pk, exc_info=True)
             delivery.status, delivery.detail = Status.FAILED, repr(exc)[:300]
     return delivery
 
 
-def _email(notification: Notification, channels: set[str], quiet: bool) -> Delivery:
+def _email(
+    notification: Notification,
+    channels: set[str],
+    quiet: bool,
+    template: str | None = None,
+    extra_context: dict | None = None,
+) -> Delivery:
     delivery = Delivery(notification=notification, channel="email")
     if "email" not in channels:
         delivery.status = Status.SKIPPED_PREF
@@ -207,14 +216,16 @@ def _email(notification: Notification, channels: set[str], quiet: bool) -> Deliv
         "link": _absolute(notification.url) if notification.url else "",
         "preferences_link": _absolute(reverse("accounts:profile")),
         "site_url": settings.SITE_URL,
+        **(extra_context or {}),
     }
+    template = template or "notifications/email/notification"
     try:
         send_mail(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}",
-            message=render_to_string("notifications/email/notification.txt", context),
+            message=render_to_string(f"{template}.txt", context),
             from_email=None,
             recipient_list=[user.email],
-            html_message=render_to_string("notifications/email/notification.html", context),
+            html_message=render_to_string(f"{template}.html", context),
         )
     except Exception as exc:
         logger.warning("notify: e-mail failed for notification %s", notification.pk, exc_info=True)

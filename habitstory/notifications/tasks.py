@@ -1,8 +1,9 @@
 """Scheduled delivery jobs, registered with beat by `manage.py setup_schedules`: prompts
-every 15 minutes, nudges hourly. Thin loops over notifications.jobs, where the rules are
-(and are tested without Celery). A whole run that cannot reach the database or the broker
-is retried with backoff; a single failing user is logged and skipped by the job and
-tried again next run. Each finished run records its time for /healthz."""
+every 15 minutes, nudges and weekly digests hourly. Thin loops over notifications.jobs and
+notifications.digest, where the rules are (and are tested without Celery). A whole run
+that cannot reach the database or the broker is retried with backoff; a single failing
+user is logged and skipped by the job and tried again next run. Each finished run records
+its time for /healthz."""
 
 from __future__ import annotations
 
@@ -41,4 +42,16 @@ def send_nudges() -> dict:
     summary = run()
     record_success("notifications.send_nudges")
     logger.info("send_nudges: %s", summary)
+    return summary
+
+
+@shared_task(name="notifications.send_digests", soft_time_limit=20 * 60, time_limit=25 * 60, **RETRY)
+def send_digests() -> dict:
+    """On the first day of each user's week, at their prompt window's start, the digest of
+    the week that just ended (notifications.digest), once."""
+    from .digest import send_digests as run
+
+    summary = run()
+    record_success("notifications.send_digests")
+    logger.info("send_digests: %s", summary)
     return summary

@@ -70,7 +70,7 @@ def test_a_failed_run_records_nothing(monkeypatch):
     assert cache.get(last_success_key("notifications.send_prompts")) is None
 
 
-@pytest.mark.parametrize("task", [tasks.send_prompts, tasks.send_nudges])
+@pytest.mark.parametrize("task", [tasks.send_prompts, tasks.send_nudges, tasks.send_digests])
 def test_tasks_retry_outages_with_backoff_and_have_time_limits(task):
     from django.db import OperationalError
 

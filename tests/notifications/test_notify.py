@@ -116,20 +116,21 @@ def test_a_failing_email_is_recorded_and_the_rest_commits(owner, monkeypatch):
     assert _statuses(n)["in_app"] == "sent"
 
 
-def test_the_push_hook_is_used_when_set(owner, monkeypatch):
-    monkeypatch.setattr(services, "send_push", lambda n: f"pushed {n.title}")
+def test_the_push_channel_records_what_push_send_answered(owner, monkeypatch):
+    monkeypatch.setattr(services.push, "send", lambda n: ("sent", f"pushed {n.title}"))
     n = notify(owner, "prompts", "Time to read")
     push = n.deliveries.get(channel="push")
     assert (push.status, push.detail) == ("sent", "pushed Time to read")
 
 
-def test_a_failing_push_hook_is_recorded(owner, monkeypatch):
+def test_a_push_that_raises_is_recorded_as_failed_and_the_rest_commits(owner, monkeypatch):
     def broken(n):
         raise RuntimeError("gone")
 
-    monkeypatch.setattr(services, "send_push", broken)
+    monkeypatch.setattr(services.push, "send", broken)
     n = notify(owner, "prompts", "Time to read")
     assert n.deliveries.get(channel="push").status == "failed"
+    assert _statuses(n)["in_app"] == "sent"
 
 
 # --- Quiet hours ------------------------------------------------------------------------------

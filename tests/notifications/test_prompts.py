@@ -153,8 +153,8 @@ def test_two_runs_at_once_claim_the_occurrence_once(clock, make_profile_user):
     clock(when)
     row = Occurrence.objects.create(habit=habit, on=dt.date(2026, 3, 10))
     # Both runs read the row as scheduled; only the one whose UPDATE changes it notifies.
-    first = jobs._claim_and_prompt(habit, row.pk, None, f"prompt:{row.pk}:2026-03-10", when)
-    second = jobs._claim_and_prompt(habit, row.pk, None, f"prompt:{row.pk}:2026-03-10", when)
+    first = jobs._claim_and_prompt(habit, row.pk, row.on, None, f"prompt:{row.pk}:2026-03-10", when)
+    second = jobs._claim_and_prompt(habit, row.pk, row.on, None, f"prompt:{row.pk}:2026-03-10", when)
     assert (first, second) == (True, False)
     assert len(prompts(user)) == 1
 
