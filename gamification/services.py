@@ -54,6 +54,7 @@ class Outcome:
     result: object = None  # what a goal change returned
     profile: object = None  # the user's profile as the commit left it
     row_html: str = ""  # the changed Today row, rendered once (out-of-band) for every tab
+    progress_html: str = ""  # Today's progress card (out-of-band), for the other tabs
     recent: object = None  # habits.services.Recent after the change
     habit: Habit | None = None
     on: dt.date | None = None
@@ -103,6 +104,7 @@ def commit(
         if on == today:
             outcome.rows = habit_services.today_rows(user, today, outcome.recent)
             outcome.row_html = render_row(outcome.row(), today)
+            outcome.progress_html = render_progress(outcome.rows)
 
         before_status = before[0] if before else None
         outcome.xp += _tick_xp(user, habit, occurrence, before_status, on, today)
@@ -368,6 +370,12 @@ def render_row(row, day: dt.date, error: str | None = None) -> str:
     return render_to_string("habits/today.html#habit-row", context)
 
 
+def render_progress(rows) -> str:
+    """Today's progress card as an out-of-band fragment."""
+    context = {**habit_services.day_progress(rows), "progress_oob": True}
+    return render_to_string("habits/today.html#progress", context)
+
+
 def xp_summary(profile) -> dict:
     today = profile.local_today()
     level, into, need = rules.level_for(profile.xp_total)
@@ -392,7 +400,8 @@ def _publish_after_commit(user, outcome: Outcome) -> None:
     events: list[tuple[str, dict]] = []
     if outcome.habit is not None:
         if outcome.row_html:
-            events.append(("habit_logged", {"habit_id": outcome.habit.pk, "html": outcome.row_html}))
+            html = outcome.row_html + outcome.progress_html
+            events.append(("habit_logged", {"habit_id": outcome.habit.pk, "html": html}))
         else:
             events.append(("streak_update", {"habit_id": outcome.habit.pk}))
     if outcome.xp:

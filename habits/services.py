@@ -502,6 +502,12 @@ def done_today_count(rows: list[TodayRow]) -> int:
     return sum(1 for row in rows if row.is_done)
 
 
+def day_progress(rows: list[TodayRow]) -> dict:
+    """Today's progress card: how many of the day's rows are done."""
+    done, total = done_today_count(rows), len(rows)
+    return {"done": done, "total": total, "percent": round(100 * done / total) if total else 0}
+
+
 def pillar_summaries(user, day: dt.date) -> list[dict]:
     """Each pillar's average consistency and today's progress (two queries)."""
     pillars = list(Pillar.objects.filter(user=user).order_by("position", "id"))

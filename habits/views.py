@@ -70,19 +70,13 @@ def today(request: HttpRequest) -> HttpResponse:
     rows = None
     if html is None:
         rows = services.today_rows(request.user, day)
-        context = {"rows": rows, "day": day, "sprite": sprite, "csrf_token": _CSRF_PLACEHOLDER, **_progress(rows)}
+        context = {"rows": rows, "day": day, "sprite": sprite, "csrf_token": _CSRF_PLACEHOLDER, **services.day_progress(rows)}
         html = render_to_string("habits/today.html#habit-list", context)
         cache.set(key, html, today_cache.LIST_SECONDS)
     list_html = mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
     return render(
         request, "habits/today.html", {"day": day, "profile": profile, "list_html": list_html, "rows": rows}
     )
-
-
-def _progress(rows) -> dict:
-    done = services.done_today_count(rows)
-    total = len(rows)
-    return {"done": done, "total": total, "percent": round(100 * done / total) if total else 0}
 
 
 @login_required
@@ -108,7 +102,7 @@ def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
             habit.refresh_from_db()
             rows = services.today_rows(request.user, day)
             row_html = gamification.render_row(services.today_row(habit, day), day, error)
-        context = {"outcome": outcome, "xp": gamification.xp_summary(profile), **_progress(rows)}
+        context = {"outcome": outcome, "xp": gamification.xp_summary(profile), **services.day_progress(rows)}
         return HttpResponse(row_html + render_to_string("habits/today.html#tick-answer", context, request))
     if error:
         messages.error(request, error)
@@ -343,7 +337,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     habits = Habit.objects.for_user(request.user).filter(status=Habit.Status.ACTIVE).select_related("pillar")
     context = {
         "day": day,
-        **_progress(rows),
+        **services.day_progress(rows),
         "week_done": services.done_between(request.user, week_start, min(week_end, day)),
         "week_start": week_start,
         "best": habits.filter(current_streak__gt=0).order_by("-current_streak", "name")[:5],

@@ -8,6 +8,6 @@ caller: if the channel layer (Redis) is down the action still succeeds and only 
 is lost (it is logged).
 """
 
-from .events import EVENTS, group_name, publish, publish_many
+from .events import EVENTS, group_name, publish, publish_many, request_resync
 
-__all__ = ["EVENTS", "group_name", "publish", "publish_many"]
+__all__ = ["EVENTS", "group_name", "publish", "publish_many", "request_resync"]

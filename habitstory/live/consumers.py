@@ -11,6 +11,7 @@ logger = logging.getLogger(__name__)
 
 # Close code for "not signed in" (4000-4999 are the application's own).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_RESYNC = 1012
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -39,6 +40,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def live_event(self, message: dict) -> None:
         await self.send(text_data=_render(message["event"], message.get("data", {})))
+
+    async def live_reconnect(self, message: dict) -> None:
+        """Ask the tab to reconnect: 1012 ("service restart") makes the htmx ws extension
+        reconnect, and the page then re-renders its live regions (static/js/app.js). Sent
+        by `events.request_resync` when pages may be stale in ways no event describes."""
+        await self.close(code=CLOSE_RESYNC)
 
     async def live_batch(self, message: dict) -> None:
         html = "".join(_render(item["event"], item.get("data", {})) for item in message["events"])

@@ -59,6 +59,13 @@ def publish_many(user_id: int, events: list[tuple[str, dict[str, Any]]]) -> None
     transaction.on_commit(lambda: _send(group_name(user_id), message))
 
 
+def request_resync(user_id: int) -> None:
+    """After the current transaction commits, make every open tab of the user reconnect
+    and re-render its live regions: for changes no event describes (a backfill, a bulk
+    import, a deploy that changed pages)."""
+    transaction.on_commit(lambda: _send(group_name(user_id), {"type": "live.reconnect", "event": "resync"}))
+
+
 class _Publisher:
     """One event loop in a daemon thread, for sending to a shared (Redis) channel layer from
     synchronous code: views, jobs, commands. `async_to_sync` would start a new loop for

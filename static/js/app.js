@@ -49,9 +49,70 @@ function watchToasts() {
   }).observe(box, { childList: true });
 }
 
+// Live regions: parts of a page marked data-live-region (with an id) are re-rendered from
+// the server when the socket comes back after a drop (anything may have changed meanwhile),
+// and when an event named in their data-live-on arrives (e.g. a goal's progress when a habit
+// is logged in another tab). data-live-habit limits a region to one habit's events. One
+// fetch of the current page serves every stale region; a region holding the focus of a
+// field being edited is left alone.
+const REFRESH_DELAY_MS = 150;
+const staleRegions = new Set();
+let refreshTimer = null;
+
+function markStale(regions) {
+  regions.forEach((region) => staleRegions.add(region.id));
+  if (staleRegions.size && !refreshTimer) refreshTimer = setTimeout(refreshRegions, REFRESH_DELAY_MS);
+}
+
+async function refreshRegions() {
+  refreshTimer = null;
+  const ids = [...staleRegions];
+  staleRegions.clear();
+  if (!ids.length) return;
+  let response;
+  try {
+    response = await fetch(window.location.href, { credentials: "same-origin" });
+  } catch {
+    return;  // offline again: the next reconnect re-syncs
+  }
+  if (!response.ok || response.redirected) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const id of ids) {
+    const current = document.getElementById(id);
+    const replacement = fresh.getElementById(id);
+    if (!current || !replacement) continue;
+    const focused = document.activeElement;
+    if (focused && current.contains(focused) && focused.matches("input, textarea, select")) continue;
+    const adopted = document.importNode(replacement, true);
+    current.replaceWith(adopted);
+    if (window.htmx) window.htmx.process(adopted);
+  }
+  document.body.dataset.liveRefreshes = String(Number(document.body.dataset.liveRefreshes || 0) + 1);
+}
+
+function liveEvents(message) {
+  const parsed = new DOMParser().parseFromString(message, "text/html");
+  return [...parsed.querySelectorAll('[id="live-last-event"]')].map((marker) => marker.dataset);
+}
+
+function regionsFor(event) {
+  return [...document.querySelectorAll("[data-live-region][data-live-on]")].filter((region) => {
+    if (!region.dataset.liveOn.split(/\s+/).includes(event.event)) return false;
+    return !region.dataset.liveHabit || !event.habitId || region.dataset.liveHabit === event.habitId;
+  });
+}
+
 function trackLiveSocket() {
   const set = (state) => document.body.dataset.live = state;
-  document.body.addEventListener("htmx:wsOpen", () => set("open"));
+  let opened = false;
+  document.body.addEventListener("htmx:wsOpen", () => {
+    if (opened) markStale([...document.querySelectorAll("[data-live-region]")]);  // a reconnect: re-sync
+    opened = true;
+    set("open");
+  });
+  document.body.addEventListener("htmx:wsAfterMessage", (event) => {
+    liveEvents(event.detail.message || "").forEach((live) => markStale(regionsFor(live)));
+  });
   document.body.addEventListener("htmx:wsClose", () => set("closed"));
   document.body.addEventListener("htmx:wsError", () => set("error"));
   document.body.addEventListener("htmx:wsAfterMessage", () => {
@@ -107,7 +168,106 @@ function runTimers() {
   setInterval(tick, 1000);
 }
 
+// Push on this device (profile page): ask for permission, subscribe with the site's VAPID
+// key, and tell the server; or unsubscribe. The card is re-rendered from the server after.
+function base64UrlToBytes(value) {
+  const padded = (value + "=".repeat((4 - (value.length % 4)) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+function csrfHeaders() {
+  try {
+    return { ...JSON.parse(document.body.getAttribute("hx-headers") || "{}"), "Content-Type": "application/json" };
+  } catch {
+    return { "Content-Type": "application/json" };
+  }
+}
+
+async function refreshPushCard(card) {
+  const response = await fetch(card.dataset.cardUrl, { credentials: "same-origin" });
+  if (!response.ok) return;
+  card.outerHTML = await response.text();
+  setupPush();
+}
+
+function setupPush() {
+  const card = document.getElementById("push-devices");
+  if (!card || !card.dataset.publicKey) return;
+  const status = card.querySelector("[data-push-status]");
+  const on = card.querySelector("[data-push-on]");
+  const off = card.querySelector("[data-push-off]");
+  const say = (text) => { if (status) status.textContent = text; };
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    say("This browser cannot receive push notifications. (On iPhone and iPad, add HabitStory to the Home Screen first.)");
+    return;
+  }
+  const known = new Set([...card.querySelectorAll("[data-endpoint]")].map((item) => item.dataset.endpoint));
+  const post = (url, data) => fetch(url, {
+    method: "POST", credentials: "same-origin", headers: csrfHeaders(), body: JSON.stringify(data),
+  });
+
+  const show = (subscription) => {
+    const active = Boolean(subscription) && Notification.permission === "granted";
+    on.hidden = active;
+    off.hidden = !active;
+    if (active) say("Push is on for this device.");
+    else if (Notification.permission === "denied") say("Notifications are blocked for this site: allow them in your browser's site settings, then turn push on here.");
+    else say("Push is off for this device.");
+  };
+
+  navigator.serviceWorker.ready.then(async (registration) => {
+    const subscription = await registration.pushManager.getSubscription();
+    // A browser still subscribed that the server forgot (or another account had) is sent again.
+    if (subscription && Notification.permission === "granted" && !known.has(subscription.endpoint)) {
+      const response = await post(card.dataset.subscribeUrl, subscription.toJSON());
+      if (response.ok) return refreshPushCard(card);
+    }
+    show(subscription);
+
+    on.onclick = async () => {
+      on.disabled = true;
+      try {
+        const permission = await Notification.requestPermission();
+        if (permission !== "granted") { show(null); return; }
+        say("Turning push on…");
+        const created = await registration.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: base64UrlToBytes(card.dataset.publicKey),
+        });
+        const response = await post(card.dataset.subscribeUrl, created.toJSON());
+        if (!response.ok) {
+          const body = await response.json().catch(() => ({}));
+          say(`Push could not be turned on: ${Object.values(body.errors || {}).join(" ") || response.statusText}`);
+          await created.unsubscribe().catch(() => undefined);
+          return;
+        }
+        await refreshPushCard(card);
+      } catch (error) {
+        say(`Push could not be turned on: ${error.message || error}`);
+      } finally {
+        on.disabled = false;
+      }
+    };
+
+    off.onclick = async () => {
+      off.disabled = true;
+      try {
+        const current = await registration.pushManager.getSubscription();
+        if (current) {
+          await post(card.dataset.unsubscribeUrl, { endpoint: current.endpoint });
+          await current.unsubscribe();
+        }
+        await refreshPushCard(card);
+      } catch (error) {
+        say(`Push could not be turned off: ${error.message || error}`);
+      } finally {
+        off.disabled = false;
+      }
+    };
+  });
+}
+
 registerServiceWorker();
+setupPush();
 confirmDestructive();
 runTimers();
 habitFormFields();

@@ -75,6 +75,10 @@ def test_the_commit_step_publishes_the_row_and_xp_to_other_tabs(make_habit, now,
     assert "Achievement unlocked: First step" in unlocked
     assert f'id="habit-row-{habit.pk}"' in batch["habit_logged"]["html"]
     assert 'hx-swap-oob="true"' in batch["habit_logged"]["html"]
+    # Today's progress card too, so another Today tab's count moves with the row.
+    assert 'id="today-progress"' in batch["habit_logged"]["html"]
+    assert "<strong>1</strong> of 1 done" in batch["habit_logged"]["html"]
+    assert batch["habit_logged"]["habit_id"] == habit.pk
     assert 'id="xp-bar"' in batch["xp_gained"]["html"]
 
 

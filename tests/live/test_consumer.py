@@ -114,3 +114,30 @@ def test_a_batch_arrives_as_one_message_in_order(owner_client, owner):
         await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_resync_request_closes_every_tab_with_the_reconnect_code(owner_client, owner, stranger):
+    from habitstory.live.consumers import CLOSE_RESYNC
+
+    async def scenario():
+        first, second = communicator(owner_client), communicator(owner_client)
+        assert (await first.connect())[0] and (await second.connect())[0]
+        await sync_to_async(live.request_resync)(owner.pk)
+        for socket in (first, second):
+            output = await socket.receive_output(timeout=3)
+            assert output == {"type": "websocket.close", "code": CLOSE_RESYNC}
+
+    async_to_sync(scenario)()
+    assert CLOSE_RESYNC == 1012  # one of the codes the htmx ws extension reconnects after
+
+
+def test_the_marker_names_the_habit_so_pages_can_tell_whose_news_it_is(owner_client, owner):
+    async def scenario():
+        socket = communicator(owner_client)
+        assert (await socket.connect())[0]
+        await sync_to_async(live.publish)(owner.pk, "habit_logged", habit_id=7, html="<li id='habit-row-7'></li>")
+        html = await socket.receive_from(timeout=3)
+        assert 'id="live-last-event" hx-swap-oob="true" data-event="habit_logged" data-habit-id="7"' in html
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
