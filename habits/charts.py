@@ -300,7 +300,7 @@ def _bar_chart(
     )
 
 
-def _week_goal(schedule: stats.Schedule, start: dt.date, skipped: set[dt.date]) -> int:
+def week_goal(schedule: stats.Schedule, start: dt.date, skipped: set[dt.date]) -> int:
     """How many done days make the week (DESIGN.md §4, habits.stats rule 8): its expected
     days that were not skipped; for N per week, N but no more than the week's usable days
     (on or after the start, not paused, not skipped)."""
@@ -321,7 +321,7 @@ def weekly_bars(
         end = start + dt.timedelta(days=6)
         done = bisect.bisect_right(done_days, end) - bisect.bisect_left(done_days, start)
         tick = short_date(start) if i % 2 == 1 else ""  # every other bar, the latest unlabelled
-        goal = _week_goal(schedule, start, skipped)
+        goal = week_goal(schedule, start, skipped)
         items.append((f"week of {long_date(start)}", tick, done, goal))
     weeks_done = sum(1 for *_, value, _ in items if value)
     total = sum(value for *_, value, _ in items)

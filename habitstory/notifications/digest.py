@@ -10,7 +10,7 @@ Decisions (the figures):
 - The week is the user's: local dates week_start … week_start + 6 (Profile.week_start;
   local days with the day-start hour, as the commit step dates everything).
 - A habit's week is scored as the habit page's weekly bars score it
-  (habits.charts._week_goal): its goal is its expected days that were not skipped, and
+  (habits.charts.week_goal): its goal is its expected days that were not skipped, and
   for "N per week" N, but no more than the week's usable days; done counts the done days
   among those (a done rest day does not count, as in consistency), capped at the goal, so
   a fifth run of "3 per week" does not lift the week past 100%. A day left open is a miss
@@ -62,7 +62,7 @@ from goals.charts import GoalSummary
 from goals.charts import summary as goal_summary
 from goals.models import Goal
 from habits import services as habit_services
-from habits.charts import _week_goal as week_goal
+from habits.charts import week_goal
 from habits.charts import short_date
 from habits.models import Habit, Occurrence
 from habits.stats import round_half_up
