@@ -75,7 +75,9 @@ def today(request: HttpRequest) -> HttpResponse:
         cache.set(key, html, today_cache.LIST_SECONDS)
     list_html = mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
     return render(
-        request, "habits/today.html", {"day": day, "profile": profile, "list_html": list_html, "rows": rows}
+        request,
+        "habits/today.html",
+        {"day": day, "profile": profile, "list_html": list_html, "rows": rows, "day_ends_at": profile.day_ends_at(day)},
     )
 
 

@@ -135,5 +135,11 @@ class Profile(models.Model):
         local = self.local_now(now)
         return (local - dt.timedelta(hours=self.day_start_hour)).date()
 
+    def day_ends_at(self, day: dt.date) -> dt.datetime:
+        """When the user's `day` ends: the next local date at the day-start hour (on a DST
+        change, the wall time as the zone resolves it)."""
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(self.day_start_hour), tzinfo=self.zone)
+        return end.astimezone(dt.UTC)
+
     def channels_for(self, kind: str) -> list[str]:
         return list(self.notification_preferences.get(kind, []))

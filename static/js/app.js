@@ -102,6 +102,20 @@ function regionsFor(event) {
   });
 }
 
+// A page whose content belongs to one day (Today) says when that day ends for the user
+// (data-stale-at, their day-start hour included); it re-renders then, or as soon as the
+// tab is looked at again if it slept through it.
+function watchDayEnd() {
+  const due = () => [...document.querySelectorAll("[data-live-region][data-stale-at]")]
+    .filter((region) => Date.parse(region.dataset.staleAt) <= Date.now());
+  const check = () => {
+    const stale = due();
+    if (stale.length) markStale(stale);
+  };
+  setInterval(check, 30000);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) check(); });
+}
+
 function trackLiveSocket() {
   const set = (state) => document.body.dataset.live = state;
   let opened = false;
@@ -274,4 +288,5 @@ habitFormFields();
 fillTimezone();
 watchToasts();
 trackLiveSocket();
+watchDayEnd();
 document.body.addEventListener("htmx:afterSettle", (event) => fillTimezone(event.target));

@@ -96,3 +96,29 @@ def test_the_day_start_hour_keeps_late_night_in_yesterday(owner):
     owner.profile.day_start_hour = 2
     assert owner.profile.local_today(dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)) == dt.date(2026, 11, 23)
     assert owner.profile.local_today(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)) == dt.date(2026, 11, 24)
+
+
+@pytest.mark.parametrize(
+    ("zone", "start_hour", "day", "ends_utc"),
+    [
+        ("Pacific/Auckland", 0, dt.date(2026, 11, 23), dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)),
+        ("Europe/London", 2, dt.date(2026, 11, 23), dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)),
+        # The night the clocks go back in Los Angeles: that day has 25 hours.
+        ("America/Los_Angeles", 0, dt.date(2026, 10, 31), dt.datetime(2026, 11, 1, 7, 0, tzinfo=dt.UTC)),
+        ("America/Los_Angeles", 0, dt.date(2026, 11, 1), dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_day_ends_at_is_the_next_local_day_start(owner, zone, start_hour, day, ends_utc):
+    owner.profile.timezone, owner.profile.day_start_hour = zone, start_hour
+    ends = owner.profile.day_ends_at(day)
+    assert ends == ends_utc
+    assert owner.profile.local_today(ends - dt.timedelta(seconds=1)) == day
+    assert owner.profile.local_today(ends) == day + dt.timedelta(days=1)
+
+
+def test_today_says_when_its_day_ends_so_an_open_tab_can_refresh(owner_client, owner, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 11, 30, tzinfo=dt.UTC))
+    owner.profile.timezone = "Pacific/Auckland"  # 00:30 on the 24th there
+    owner.profile.save()
+    page = owner_client.get(reverse("core:today")).content.decode()
+    assert 'id="today-page" data-live-region data-stale-at="2026-11-25T00:00:00+13:00"' in page

@@ -104,3 +104,19 @@ def test_a_tab_whose_socket_dropped_resyncs_when_it_reconnects(server, page: Pag
     # The re-rendered rows still work.
     row.get_by_role("button", name="Read: done. Undo").click()
     expect(row).to_have_class("habit-row is-scheduled")
+
+
+def test_today_re_renders_itself_when_the_users_day_ends(server, page: Page, account):
+    user, stretch, read, goal = account
+    page.clock.install()
+    log_in(page, server.url, user.email)
+    today_page = page.locator("#today-page")
+    ends = dt.datetime.fromisoformat(today_page.get_attribute("data-stale-at"))
+    assert ends == user.profile.day_ends_at(user.profile.local_today())
+    page.clock.run_for(60_000)
+    expect(page.locator("body")).not_to_have_attribute("data-live-refreshes", "1")
+    # The browser's clock passes the end of the user's day: the page fetches itself again.
+    page.clock.fast_forward(int((ends - dt.datetime.now(dt.UTC)).total_seconds() * 1000) + 1000)
+    page.clock.run_for(31_000)
+    expect(page.locator("body")).to_have_attribute("data-live-refreshes", "1")
+    expect(page.locator(f"#habit-row-{stretch.pk}")).to_be_visible()
