@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,12 +38,11 @@ from habitstory.accounts.models import Profile
 
 from . import services
 from .models import Habit, Occurrence
-from .today_cache import touch
 
 logger = logging.getLogger(__name__)
 
-ID_CHUNK = 900  # below SQLite's 999 parameters per statement
 NEVER_SWALLOWED = (SoftTimeLimitExceeded,)  # a run out of time stops; the next one catches up
+AT_RISK = services.STAT_FIELDS.index("at_risk")
 
 
 @dataclass
@@ -105,16 +104,21 @@ def close_days(
 
 def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None, summary: Summary) -> None:
     plans = []
-    for profile in Profile.objects.filter(pk__in=profile_ids).order_by("pk"):
-        today = profile.local_today(now)
+    todays: dict[tuple, dt.date] = {}
+    for pk, user_id, zone, day_start, week_start, closed_through in (
+        Profile.objects.filter(pk__in=profile_ids)
+        .order_by("pk")
+        .values_list("pk", "user_id", "timezone", "day_start_hour", "week_start", "closed_through")
+    ):
+        today = todays.get((zone, day_start))
+        if today is None:
+            today = todays[zone, day_start] = Profile(timezone=zone, day_start_hour=day_start).local_today(now)
         last = today - dt.timedelta(days=1)
         if until is not None:
             last = min(last, until)
-        first = profile.closed_through + dt.timedelta(days=1) if profile.closed_through else last
+        first = closed_through + dt.timedelta(days=1) if closed_through else last
         if first <= last:
-            plans.append(
-                Plan(profile.pk, profile.user_id, profile.closed_through, first, last, today, profile.week_start)
-            )
+            plans.append(Plan(pk, user_id, closed_through, first, last, today, week_start))
     if not plans:
         return
     plans = _find_misses(plans, summary)
@@ -140,17 +144,16 @@ def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
     batch. A user whose habits cannot be read is logged and left for the next run."""
     by_user = {plan.user_id: plan for plan in plans}
     habits = defaultdict(list)
-    for habit in (
+    for pk, user_id, *schedule in services.with_schedule(
         Habit.objects.alive()
         .filter(user_id__in=by_user)
         .exclude(status=Habit.Status.ARCHIVED)
         .exclude(schedule=Habit.Schedule.PER_WEEK)
-        .only("id", "user_id", "schedule", "weekdays", "times_per_week", "every_n_days", "start_date", "pauses")
-    ):
-        habits[habit.user_id].append(habit)
+    ).values_list("pk", "user_id", *services.SCHEDULE_COLUMNS):
+        habits[user_id].append((pk, schedule))
     existing: dict[tuple[int, dt.date], tuple[int, str]] = {}
     for pk, habit_id, on, status in Occurrence.objects.filter(
-        habit__in=[h for hs in habits.values() for h in hs],
+        habit_id__in=[pk for user_habits in habits.values() for pk, _ in user_habits],
         on__range=(min(p.first for p in plans), max(p.last for p in plans)),
     ).values_list("id", "habit_id", "on", "status"):
         existing[habit_id, on] = (pk, status)
@@ -166,16 +169,18 @@ def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
     return planned
 
 
-def _plan_user(plan: Plan, habits: list[Habit], existing: dict[tuple[int, dt.date], tuple[int, str]]) -> None:
+def _plan_user(plan: Plan, habits: list[tuple], existing: dict[tuple[int, dt.date], tuple[int, str]]) -> None:
     days = [plan.first + dt.timedelta(days=n) for n in range(plan.days)]
-    for habit in habits:
-        spec = habit.schedule_spec(plan.week_start)
+    for pk, (schedule, start_date, weekdays, times_per_week, every_n_days, pauses) in habits:  # SCHEDULE_COLUMNS
+        spec = services.schedule_of(
+            schedule, start_date, weekdays, times_per_week, every_n_days, pauses, plan.week_start
+        )
         for day in days:
             if not spec.is_expected(day):
                 continue
-            row = existing.get((habit.pk, day))
+            row = existing.get((pk, day))
             if row is None:
-                plan.create.append((habit.pk, day))
+                plan.create.append((pk, day))
             elif row[1] in services.OPEN:
                 plan.open_ids.append(row[0])
 
@@ -188,39 +193,58 @@ def _write(plans: list[Plan]) -> Summary:
         plans = _claim(plans)
         if not plans:
             return result
-        created = Occurrence.objects.bulk_create(
-            [Occurrence(habit_id=habit_id, on=day, status=Occurrence.Status.MISSED)
-             for plan in plans for habit_id, day in plan.create],
-            ignore_conflicts=True,
-        )
-        result.missed += len(created)
+        result.missed += _create_missed([(habit_id, day) for plan in plans for habit_id, day in plan.create])
         open_ids = [pk for plan in plans for pk in plan.open_ids]
-        for start in range(0, len(open_ids), ID_CHUNK):
+        # All at once, or within the database's limit on parameters (SQLite's 999).
+        limit = connection.features.max_query_params
+        chunk = limit - 10 if limit else max(1, len(open_ids))
+        for start in range(0, len(open_ids), chunk):
             result.missed += Occurrence.objects.filter(
-                pk__in=open_ids[start : start + ID_CHUNK], status__in=services.OPEN
+                pk__in=open_ids[start : start + chunk], status__in=services.OPEN
             ).update(status=Occurrence.Status.MISSED, updated_at=timezone.now())
-        user_ids = [plan.user_id for plan in plans]
-        habits = Habit.objects.alive().filter(user_id__in=user_ids)
-        at_risk_before = set(habits.filter(at_risk=True).values_list("pk", flat=True))
-        services.recompute_stats(habits)
-        touch(*user_ids)
-        for pk, user_id, name in (
-            habits.filter(at_risk=True, status=Habit.Status.ACTIVE)
-            .exclude(pk__in=at_risk_before)
-            .values_list("pk", "user_id", "name")
-        ):
-            live.publish(
-                user_id, "habit_at_risk", habit_id=pk,
-                message=f"“{name}” is at risk: two misses in a row.", tone="warning",
-            )
-            result.at_risk += 1
+        # Every alive habit of these users (their Today lists are touched there); the
+        # ones that became at risk (and are active) raise an alert, once.
+        habits = Habit.objects.alive().filter(user_id__in=[plan.user_id for plan in plans])
+        recomputed = [habit for batch, _ in services.recompute_batches(habits) for habit in batch]
+        for habit in recomputed:
+            if habit.after[AT_RISK] and not habit.before[AT_RISK] and habit.status == Habit.Status.ACTIVE:
+                live.publish(
+                    habit.user_id, "habit_at_risk", habit_id=habit.pk,
+                    message=f"“{habit.name}” is at risk: two misses in a row.", tone="warning",
+                )
+                result.at_risk += 1
         result.users = len(plans)
         result.days = sum(plan.days for plan in plans)
     try:
-        _move_pets(plans)
+        _move_pets(plans, recomputed)
     except Exception:
         logger.exception("close_days: pets' moods not updated for users %s", [p.user_id for p in plans])
     return result
+
+
+def _create_missed(rows: list[tuple[int, dt.date]]) -> int:
+    """Missed occurrences for (habit id, day) without a row; a row that appeared since
+    (a tick meanwhile) is left alone. Returns how many were created."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        created = Occurrence.objects.bulk_create(
+            [Occurrence(habit_id=habit_id, on=day, status=Occurrence.Status.MISSED) for habit_id, day in rows],
+            ignore_conflicts=True,
+        )
+        return len(created)
+    # One INSERT from two arrays; the other columns as Occurrence's defaults.
+    habit_ids, days = zip(*rows, strict=True)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {Occurrence._meta.db_table}
+                (habit_id, "on", status, note, verification, xp_cycle, created_at, updated_at)
+            SELECT habit_id, day, %s, '', '', 0, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS v(habit_id, day)
+            ON CONFLICT (habit_id, "on") DO NOTHING""",
+            [Occurrence.Status.MISSED, now, now, list(habit_ids), list(days)],
+        )
+        return cursor.rowcount
 
 
 class _Contended(Exception):
@@ -250,40 +274,48 @@ def _claim(plans: list[Plan]) -> list[Plan]:
     return claimed
 
 
-def _move_pets(plans: list[Plan]) -> None:
+def _move_pets(plans: list[Plan], habits: list[services.Recomputed]) -> None:
     """Each closed user's pet takes the mood of their last 7 days (gamification.rules),
-    from one read of the batch's habits and recent occurrences."""
+    from the habits and histories the recompute read; one UPDATE per mood."""
     from gamification import rules
     from gamification.models import Pet, PetEvent
     from gamification.services import recent_activity
 
-    pets = {pet.user_id: pet for pet in Pet.objects.filter(user_id__in=[p.user_id for p in plans])}
+    pets = {
+        user_id: (pk, name, mood)
+        for pk, user_id, name, mood in Pet.objects.filter(user_id__in=[p.user_id for p in plans]).values_list(
+            "pk", "user_id", "name", "mood"
+        )
+    }
     if not pets:
         return
-    today_of = {plan.user_id: plan.today for plan in plans if plan.user_id in pets}
-    habits = defaultdict(list)
-    for habit in Habit.objects.alive().filter(user_id__in=today_of, status=Habit.Status.ACTIVE):
-        habits[habit.user_id].append(habit)
-    occurrences = defaultdict(list)
-    for row in Occurrence.objects.filter(
-        habit__in=[h for hs in habits.values() for h in hs],
-        on__range=(min(today_of.values()) - dt.timedelta(days=6), max(today_of.values())),
-    ).values_list(*services.OCCURRENCE_COLUMNS, "habit__user_id"):
-        occurrences[row[-1]].append(row[:-1])
-    changed, events = [], []
-    for user_id, today in today_of.items():
-        week = [row for row in occurrences[user_id] if today - dt.timedelta(days=6) <= row[2] <= today]
-        snapshot = services.Recent(today, habits[user_id], week)
-        mood = rules.mood_for(*recent_activity(None, today, snapshot))
-        pet = pets[user_id]
-        if mood != pet.mood:
-            pet.mood = mood
-            pet.updated_at = timezone.now()
-            changed.append(pet)
-            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
-    if changed:
-        Pet.objects.bulk_update(changed, ["mood", "updated_at"])
-        PetEvent.objects.bulk_create(events)
+    active = defaultdict(list)
+    for habit in habits:
+        if habit.status == Habit.Status.ACTIVE:
+            active[habit.user_id].append(habit)
+    changed = defaultdict(list)
+    for plan in plans:
+        if plan.user_id not in pets:
+            continue
+        today = plan.today
+        # The snapshot's occurrences as recent_activity reads them (it counts done days only).
+        week = [
+            (None, habit.pk, on, Occurrence.Status.DONE)
+            for habit in active[plan.user_id]
+            for on in habit.done_between(today - dt.timedelta(days=6), today)
+        ]
+        mood = rules.mood_for(*recent_activity(None, today, services.Recent(today, active[plan.user_id], week)))
+        pk, name, before = pets[plan.user_id]
+        if mood != before:
+            changed[mood].append((pk, name))
+    now = timezone.now()
+    for mood, moved in changed.items():
+        Pet.objects.filter(pk__in=[pk for pk, _ in moved]).update(mood=mood, updated_at=now)
+    PetEvent.objects.bulk_create(
+        PetEvent(pet_id=pk, kind=PetEvent.Kind.MOOD, detail=f"{name} is {mood}.")
+        for mood, moved in changed.items()
+        for pk, name in moved
+    )
 
 
 def record_success(name: str, now: dt.datetime | None = None) -> None:

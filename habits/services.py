@@ -12,12 +12,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
+from json import loads
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import connection, transaction
+from django.db.models import CharField, F, JSONField, Max, Value
+from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -317,27 +321,217 @@ def refresh_stats(habit: Habit, today: dt.date | None = None) -> stats.Stats:
     return result
 
 
-def recompute_stats(habits, *, batch_size: int = 500, progress=None) -> int:
-    """Recompute many habits set-based: per batch, one query for the habits, one for all
-    their occurrences, one bulk update. Idempotent. Returns how many were recomputed."""
-    ids = list(habits.order_by("pk").values_list("pk", flat=True))
+def recompute_stats(habits, *, batch_size: int | None = None, progress=None) -> int:
+    """Recompute many habits set-based: per batch, one query for the habits (with their
+    owners' zones), one for their histories, one UPDATE of the rows whose statistics
+    changed. Idempotent. Returns how many were recomputed."""
     done = 0
-    for start in range(0, len(ids), batch_size):
-        batch_ids = ids[start : start + batch_size]
-        batch = list(Habit.objects.filter(pk__in=batch_ids).select_related("user__profile"))
-        by_habit: dict[int, list[stats.Entry]] = defaultdict(list)
-        for habit_id, on, status, value in Occurrence.objects.filter(habit_id__in=batch_ids).values_list(
-            "habit_id", "on", "status", "value"
-        ):
-            by_habit[habit_id].append(stats.Entry(on=on, status=status, value=value))
-        for habit in batch:
-            apply_stats(habit, compute(habit, habit.user.profile.local_today(), by_habit[habit.pk]))
-        Habit.objects.bulk_update(batch, STAT_FIELDS, batch_size=batch_size)
-        touch(*(habit.user_id for habit in batch))
+    for batch, total in recompute_batches(habits, batch_size=batch_size):
         done += len(batch)
         if progress:
-            progress(done, len(ids))
+            progress(done, total)
     return done
+
+
+def recompute_batches(habits, *, batch_size: int | None = None) -> Iterator[tuple[list[Recomputed], int]]:
+    """recompute_stats a batch at a time (5,000 habits on PostgreSQL; 500 where statements
+    take few parameters, as on SQLite): yields each batch's habits with their statistics
+    before and after, and how many habits there are in all. Touches their Today lists."""
+    batch_size = batch_size or (500 if connection.features.max_query_params else 5000)
+    ids = list(habits.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch = _recompute(ids[start : start + batch_size])
+        touch(*{row.user_id for row in batch})
+        yield batch, len(ids)
+
+
+@dataclass
+class Recomputed:
+    """One recomputed habit: its statistics before and after, and what they were computed
+    from. Enough of a Habit for the rules that read a `Recent` snapshot (the pet's mood in
+    gamification.services.recent_activity), so the day close need not read it again."""
+
+    pk: int
+    user_id: int
+    name: str
+    status: str
+    spec: stats.Schedule
+    days: list[int]  # its occurrences, as compute_stats_coded reads them
+    before: tuple  # the STAT_FIELDS as they were
+    after: tuple  # and as they are now
+
+    @property
+    def is_per_week(self) -> bool:
+        return self.spec.kind == Habit.Schedule.PER_WEEK
+
+    @property
+    def times_per_week(self) -> int | None:
+        return self.spec.times_per_week
+
+    @property
+    def last_done_on(self) -> dt.date | None:
+        return self.after[_LAST_DONE_ON]
+
+    def schedule_spec(self, week_start: int = 0) -> stats.Schedule:
+        return self.spec if self.spec.week_start == week_start else replace(self.spec, week_start=week_start)
+
+    def done_between(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        low, high, done = first.toordinal() << 3, (last.toordinal() + 1) << 3, stats.STATUS_CODES["done"]
+        return [dt.date.fromordinal(day >> 3) for day in self.days if low <= day < high and day & 7 == done]
+
+
+def with_schedule(habits):
+    """The habits with what schedule_of() needs as values: SCHEDULE_COLUMNS. Empty
+    weekday and pause lists come back as None, which costs no JSON decoding."""
+    return habits.annotate(
+        weekdays_set=NullIf("weekdays", Value([], JSONField())), pauses_set=NullIf("pauses", Value([], JSONField()))
+    )
+
+
+SCHEDULE_COLUMNS = ("schedule", "start_date", "weekdays_set", "times_per_week", "every_n_days", "pauses_set")
+
+
+def schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pauses, week_start) -> stats.Schedule:
+    """Habit.schedule_spec from a habit's values (set-based work reads values, not models)."""
+    if not weekdays and not pauses:  # most habits: many share one (immutable) Schedule
+        return _plain_schedule(schedule, start_date, times_per_week, every_n_days, week_start)
+    return stats.Schedule(
+        kind=schedule, start_date=start_date, weekdays=tuple(weekdays or ()), times_per_week=times_per_week,
+        every_n_days=every_n_days, week_start=week_start,
+        pauses=tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None) for a, b in (pauses or [])),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _plain_schedule(schedule, start_date, times_per_week, every_n_days, week_start) -> stats.Schedule:
+    return stats.Schedule(
+        kind=schedule, start_date=start_date, times_per_week=times_per_week, every_n_days=every_n_days,
+        week_start=week_start,
+    )
+
+
+def _recompute(ids: list[int]) -> list[Recomputed]:
+    """Recompute these habits as of each owner's local today (two or three queries)."""
+    from habitstory.accounts.models import Profile
+
+    now = timezone.now()
+    todays: dict[tuple, dt.date] = {}
+    result = []
+    for row in _recompute_rows(ids):
+        (pk, user_id, name, status, schedule, start_date, weekdays, times_per_week, every_n_days, pauses,
+         kind, target, zone, day_start, week_start, days, values) = row[:17]
+        today = todays.get((zone, day_start))
+        if today is None:
+            today = todays[zone, day_start] = Profile(timezone=zone, day_start_hour=day_start).local_today(now)
+        spec = schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pauses, week_start)
+        # As Habit.measure.
+        measure = stats.Measure(kind, target) if kind != Habit.Kind.YES_NO and target is not None else None
+        after = _stat_values(stats.compute_stats_coded(spec, days, values, today, measure))
+        result.append(Recomputed(pk, user_id, name, status, spec, days, row[17:], after))
+    _write_stats([(r.pk, *r.after) for r in result if r.after != r.before])
+    return result
+
+
+_stat_values = attrgetter(*STAT_FIELDS)
+_LAST_DONE_ON = STAT_FIELDS.index("last_done_on")
+_HABIT_COLUMNS = ("id", "user_id", "name", "status", "schedule", "start_date", "weekdays", "times_per_week",
+                  "every_n_days", "pauses", "kind", "target_value")
+_PROFILE_COLUMNS = ("timezone", "day_start_hour", "week_start")
+_CODE_SQL = " ".join(f"WHEN '{status}' THEN {code}" for status, code in stats.STATUS_CODES.items())
+_ORDINAL_SQL = "(o.\"on\" - DATE '0001-01-01' + 1)"  # date.toordinal()
+
+
+def _recompute_rows(ids: list[int]) -> Iterable[tuple]:
+    """Per habit: _HABIT_COLUMNS, _PROFILE_COLUMNS (the zone by name), its occurrences as
+    compute_stats_coded reads them (days, values), then its STAT_FIELDS. On PostgreSQL one
+    query, the database folding each habit's occurrences into an array; elsewhere two."""
+    from habitstory.accounts.models import Profile
+
+    if connection.vendor != "postgresql":
+        histories: dict[int, tuple[list[int], dict]] = defaultdict(lambda: ([], {}))
+        for habit_id, on, status, value in Occurrence.objects.filter(habit_id__in=ids).values_list(
+            "habit_id", "on", "status", "value"
+        ):
+            days, values = histories[habit_id]
+            days.append(on.toordinal() << 3 | stats.STATUS_CODES.get(status, 7))
+            if value is not None:
+                values[on.toordinal()] = value
+        habits = Habit.objects.filter(pk__in=ids).annotate(zone=Cast("user__profile__timezone", CharField()))
+        for row in habits.values_list(
+            *_HABIT_COLUMNS, "zone", *(f"user__profile__{c}" for c in _PROFILE_COLUMNS[1:]), *STAT_FIELDS
+        ):
+            yield (*row[:15], *histories.get(row[0], ((), {})), *row[15:])
+        return
+    # Empty weekday and pause lists come back as NULL: no JSON to decode.
+    json = {"weekdays", "pauses"}
+    columns = ", ".join(f"NULLIF(h.{c}, '[]')::text" if c in json else f"h.{c}" for c in _HABIT_COLUMNS)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # For the rest of the transaction: fold 5,000 histories in memory, not on disk (the
+        # default is 4 MB), and do not spend ~30 ms compiling each big statement (JIT).
+        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+        cursor.execute(
+            f"""SELECT {columns}, {", ".join(f"p.{c}" for c in _PROFILE_COLUMNS)},
+                o.days, o.values, {", ".join(f"h.{c}" for c in STAT_FIELDS)}
+            FROM {Habit._meta.db_table} h
+            -- Each owner's profile by its index (OFFSET 0 keeps the planner from hashing them all).
+            JOIN LATERAL (
+                SELECT {", ".join(_PROFILE_COLUMNS)} FROM {Profile._meta.db_table} WHERE user_id = h.user_id OFFSET 0
+            ) p ON true
+            LEFT JOIN (
+                SELECT o.habit_id, array_agg({_ORDINAL_SQL} * 8 + CASE o.status {_CODE_SQL} ELSE 7 END) AS days,
+                    string_agg({_ORDINAL_SQL} || ':' || o.value, ',') FILTER (WHERE o.value IS NOT NULL) AS values
+                FROM {Occurrence._meta.db_table} o WHERE o.habit_id = ANY(%(ids)s) GROUP BY o.habit_id
+            ) o ON o.habit_id = h.id
+            WHERE h.id = ANY(%(ids)s)""",
+            {"ids": _array(ids)},
+        )
+        rows = cursor.fetchall()
+    for row in rows:
+        weekdays, pauses, days, values = row[6], row[9], row[15], row[16]
+        yield (
+            *row[:6], weekdays and loads(weekdays), *row[7:9], pauses and loads(pauses), *row[10:15],
+            days or (), _values(values) if values else {}, *row[17:],
+        )
+
+
+def _values(pairs: str) -> dict[int, Decimal]:
+    """"738000:8.00,738001:6.50" → {738000: Decimal("8.00"), 738001: Decimal("6.50")}"""
+    return {int(ordinal): Decimal(value) for ordinal, value in (pair.split(":") for pair in pairs.split(","))}
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of numbers, dates or booleans: much quicker for the
+    driver to send than a list it adapts item by item."""
+    return "{" + ",".join(map(_literal, values)) + "}"
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)  # a float's str is its shortest exact form; PostgreSQL reads it back exactly
+
+
+def _write_stats(rows: list[tuple]) -> None:
+    """Write (pk, *STAT_FIELDS) rows: on PostgreSQL one UPDATE … FROM unnest(arrays)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Habit.objects.bulk_update(
+            [Habit(pk=pk, **dict(zip(STAT_FIELDS, values, strict=True))) for pk, *values in rows],
+            STAT_FIELDS, batch_size=100,
+        )
+        return
+    fields = [Habit._meta.get_field(name) for name in STAT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Habit._meta.db_table} AS h SET {", ".join(f"{f.column} = v.{f.column}" for f in fields)}
+            FROM unnest(%s::bigint[], {", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)})
+                AS v(id, {", ".join(f.column for f in fields)})
+            WHERE h.id = v.id""",
+            [_array(column) for column in zip(*rows, strict=True)],
+        )
 
 
 def suggestions_for(habit: Habit, today: dt.date | None = None) -> list[tuple[str, str]]:

@@ -119,8 +119,8 @@ _CODES = {
     SKIPPED: _SKIP,
     MISSED: _MISS,
 }
+STATUS_CODES = dict(_CODES)  # for compute_stats_coded
 _ONE = Fraction(1)
-_ZERO = Fraction(0)
 
 
 def round_half_up(value: float | Decimal | Fraction) -> int:
@@ -324,7 +324,8 @@ class _Timeline:
     )
 
     def __init__(self, schedule: Schedule, entries: Iterable[Entry], today: dt.date,
-                 measure: Measure | None):
+                 measure: Measure | None, coded: tuple[Iterable[int], dict] | None = None):
+        """From `entries`, or from `coded`: (days, values) as compute_stats_coded takes them."""
         self.schedule = schedule
         self.today = today
         start = self.start = schedule.start_date
@@ -347,29 +348,57 @@ class _Timeline:
         total_done = total_skipped = 0
         last_done = -1
         start_ord = self.start_ord
-        for e in entries:
-            code = _CODES.get(e.status)
-            if code is None:
-                raise ValueError(f"unknown status {e.status!r}")
-            i = e.on.toordinal() - start_ord
-            if i < 0 or i >= n or paused[i]:
-                continue
-            if seen[i]:
-                raise ValueError(f"two entries on {e.on}")
-            seen[i] = 1
-            status[i] = code
-            if code == _DONE:
-                total_done += 1
-                last_done = max(last_done, i)
-                if measure is None:
-                    credit[i] = 1
-                else:
-                    c = memo.get(e.value)
-                    if c is None:
-                        c = memo[e.value] = measure._credit_ratio(e.value)
-                    credit[i] = c
-            elif code == _SKIP:
-                total_skipped += 1
+        if coded is not None:
+            days, values = coded
+            for day in days:
+                code = day & 7
+                if code > _MISS:
+                    raise ValueError(f"unknown status code {code}")
+                i = (day >> 3) - start_ord
+                if i < 0 or i >= n or paused[i]:
+                    continue
+                if seen[i]:
+                    raise ValueError(f"two entries on {dt.date.fromordinal(day >> 3)}")
+                seen[i] = 1
+                status[i] = code
+                if code == _DONE:
+                    total_done += 1
+                    if i > last_done:
+                        last_done = i
+                    if measure is None:
+                        credit[i] = 1
+                    else:
+                        value = values.get(day >> 3)
+                        c = memo.get(value)
+                        if c is None:
+                            c = memo[value] = measure._credit_ratio(value)
+                        credit[i] = c
+                elif code == _SKIP:
+                    total_skipped += 1
+        else:
+            for e in entries:
+                code = _CODES.get(e.status)
+                if code is None:
+                    raise ValueError(f"unknown status {e.status!r}")
+                i = e.on.toordinal() - start_ord
+                if i < 0 or i >= n or paused[i]:
+                    continue
+                if seen[i]:
+                    raise ValueError(f"two entries on {e.on}")
+                seen[i] = 1
+                status[i] = code
+                if code == _DONE:
+                    total_done += 1
+                    last_done = max(last_done, i)
+                    if measure is None:
+                        credit[i] = 1
+                    else:
+                        c = memo.get(e.value)
+                        if c is None:
+                            c = memo[e.value] = measure._credit_ratio(e.value)
+                        credit[i] = c
+                elif code == _SKIP:
+                    total_skipped += 1
         # Credits as exact integers over one common denominator: sliding sums stay exact
         # and cheap, and int / int true division rounds once, correctly.
         # (Arbitrary float values can make that denominator huge: then exact Fractions.)
@@ -459,8 +488,37 @@ class _Timeline:
 
     # -- rules
 
+    def consistency(self) -> int | None:
+        """_consistency(schedule, codes, today) from the arrays: `expected` is exactly
+        Schedule.is_expected on every day from the start to today (for N per week: not
+        paused), and `status` holds the kept entries."""
+        n = self.n
+        expected, status = self.expected, self.status
+        last = n - 1
+        days = done = 0
+        for i in range(max(0, n - CONSISTENCY_DAYS), n):
+            if not expected[i]:
+                continue
+            st = status[i]
+            if st == _SKIP or (i == last and st != _DONE):
+                continue
+            days += 1
+            if st == _DONE:
+                done += 1
+        if days == 0:
+            return None
+        if self.schedule.kind == PER_WEEK:
+            return min(100, _half_up_ratio(700 * done, self.schedule.times_per_week * days))
+        return min(100, _half_up_ratio(100 * done, days))
+
     def streak_runs(self) -> list[StreakRun]:
-        runs: list[StreakRun] = []
+        date = self.date
+        return [StreakRun(date(first), date(last), length, None if broken is None else date(broken))
+                for first, last, length, broken in self.runs()]
+
+    def runs(self) -> list[tuple[int, int, int, int | None]]:
+        """streak_runs as day indices: (first, last, length, broken or None)."""
+        runs: list[tuple[int, int, int, int | None]] = []
         n = self.n
         if n == 0:
             return runs
@@ -474,7 +532,7 @@ class _Timeline:
                     run += 1
                     last = min(hi, n) - 1
                 elif outcome < 0 and run:
-                    runs.append(StreakRun(self.date(first), self.date(last), run, self.date(hi)))
+                    runs.append((first, last, run, hi))
                     run = 0
         else:
             status, expected, today_i = self.status, self.expected, n - 1
@@ -490,10 +548,10 @@ class _Timeline:
                 elif st == _SKIP or (st == _OPEN and i == today_i):
                     continue
                 elif run:
-                    runs.append(StreakRun(self.date(first), self.date(last), run, self.date(i)))
+                    runs.append((first, last, run, i))
                     run = 0
         if run:
-            runs.append(StreakRun(self.date(first), self.date(last), run, None))
+            runs.append((first, last, run, None))
         return runs
 
     def consecutive_misses(self) -> int:
@@ -517,6 +575,11 @@ class _Timeline:
         return count
 
     def failure_rate(self) -> Fraction | None:
+        ratio = self.failure_ratio()
+        return None if ratio is None else Fraction(*ratio)
+
+    def failure_ratio(self) -> tuple[int, int] | None:
+        """The failure rate as (numerator, denominator > 0), in integers."""
         status = self.status
         done = missed = days = 0
         if self.schedule.kind == PER_WEEK:
@@ -535,8 +598,9 @@ class _Timeline:
                     break
             if rated == 0:
                 return None
-            shortfall = max(_ZERO, Fraction(self.schedule.times_per_week * rated, 7) - done)
-            return shortfall / (done + shortfall)
+            # shortfall = max(0, N·k ÷ 7 − d); rate = shortfall ÷ (d + shortfall), × 7 / 7
+            shortfall7 = max(0, self.schedule.times_per_week * rated - 7 * done)
+            return (shortfall7, 7 * done + shortfall7)
         expected = self.expected
         for i in range(self.n - 2, -1, -1):
             if not expected[i]:
@@ -551,7 +615,7 @@ class _Timeline:
                 break
         if done + missed == 0:
             return None
-        return Fraction(missed, done + missed)
+        return (missed, done + missed)
 
     def strength_values(self) -> list[float]:
         """s after each day from start_date through the last day the rule folds in."""
@@ -654,32 +718,38 @@ def _times(k: int) -> str:
 def compute_stats(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
                   measure: Measure | None = None) -> Stats:
     """All denormalised statistics of a habit as of the user's local `today`."""
-    entries = tuple(entries)
-    tl = _Timeline(schedule, entries, today, measure)
-    n = tl.n
+    return _stats(_Timeline(schedule, entries, today, measure))
+
+
+def compute_stats_coded(schedule: Schedule, days: Iterable[int], values: dict[int, Decimal | float],
+                        today: dt.date, measure: Measure | None = None) -> Stats:
+    """compute_stats for occurrences in the compact form a set-based recompute reads
+    from the database: each one in `days` as ``date.toordinal() << 3 | STATUS_CODES[status]``,
+    the measured values in `values` by ordinal. The same result, without an Entry each."""
+    return _stats(_Timeline(schedule, (), today, measure, coded=(days, values)))
+
+
+def _stats(tl: _Timeline) -> Stats:
+    schedule, n = tl.schedule, tl.n
     if n == 0:
         return Stats(0, 0, 0, 0, None, 0.0, 0, None, False, None, None, [])
 
-    runs = tl.streak_runs()
-    current = runs[-1].length if runs and runs[-1].broken_on is None else 0
-    longest = max((r.length for r in runs), default=0)
+    runs = tl.runs()
+    current = runs[-1][2] if runs and runs[-1][3] is None else 0
+    longest = max((length for _, _, length, _ in runs), default=0)
 
-    status = tl.status
-    codes = {
-        tl.date(i): status[i] for i in range(max(0, n - CONSISTENCY_DAYS), n) if status[i] != _OPEN
-    }
-    consistency = _consistency(schedule, codes, today)
+    consistency = tl.consistency()
 
     values = tl.strength_values()
     strength = values[-1] if values else 0.0
 
     misses = tl.consecutive_misses()
-    failure = tl.failure_rate()
+    failure = tl.failure_ratio()
 
     suggestions: list[tuple[str, str]] = []
     suggested = None
-    if failure is not None and failure > Fraction(1, 2):
-        sf = _suggested_frequency(schedule, failure)
+    if failure is not None and 2 * failure[0] > failure[1]:
+        sf = _suggested_frequency(schedule, Fraction(*failure))
         suggested = float(sf)
         if sf >= Fraction(1, 7):
             plan = f"{_times(int(sf * 7))} a week"
@@ -700,9 +770,9 @@ def compute_stats(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
                 "could help you get back on track."
             ),
         ))
-    recent = today - dt.timedelta(days=RECENT_BREAK_DAYS - 1)
-    if any(r.length >= LONG_STREAK and r.broken_on is not None and r.broken_on >= recent
-           for r in runs):
+    recent = n - RECENT_BREAK_DAYS  # the index of today - 6
+    if any(length >= LONG_STREAK and broken is not None and broken >= recent
+           for _, _, length, broken in runs):
         unit = "week" if schedule.kind == PER_WEEK else "day"
         suggestions.append((
             "smaller_target",
@@ -722,7 +792,7 @@ def compute_stats(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
         consecutive_misses=misses,
         last_done_on=tl.date(tl.last_done) if tl.last_done >= 0 else None,
         at_risk=misses >= RISK_MISSES,
-        failure_rate=None if failure is None else float(failure),
+        failure_rate=None if failure is None else failure[0] / failure[1],  # = float(Fraction)
         suggested_frequency=suggested,
         suggestions=suggestions,
     )
