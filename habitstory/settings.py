@@ -200,7 +200,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "hs:live"},
+            "CONFIG": {
+                # redis-py 8's defaults break channels_redis 4.3 (upstream issue #422): a
+                # 5 s socket_timeout equals the layer's 5 s blocking read, so an idle
+                # socket's wait times out and the socket is closed; max_connections=100
+                # refuses the 101st concurrent handshake instead of waiting.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10, "max_connections": 10_000}],
+                "prefix": "hs:live",
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL

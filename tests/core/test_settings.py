@@ -69,6 +69,22 @@ def test_it_uses_postgres_and_redis_when_given(load):
     assert s["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
 
 
+def test_the_live_layer_outlasts_its_own_blocking_read_and_many_sockets(load):
+    """channels_redis waits for messages with a blocking read of `brpop_timeout` (5 s):
+    a socket timeout that short (redis-py 8's default) closes idle sockets, and a pool
+    of 100 connections (its default cap) refuses the 101st tab connecting at once."""
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.utils import create_pool
+
+    s = load(REDIS_URL="redis://cache.internal:6379/2")
+    config = s["CHANNEL_LAYERS"]["default"]["CONFIG"]
+    layer = RedisChannelLayer(**config)
+    pool = create_pool(layer.hosts[0])
+    assert pool.connection_kwargs["host"] == "cache.internal" and pool.connection_kwargs["db"] == 2
+    assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout
+    assert pool.max_connections >= 10_000
+
+
 def test_it_uses_s3_for_media_when_a_bucket_is_set(load):
     s = load(AWS_STORAGE_BUCKET_NAME="habitstory-media", AWS_S3_CUSTOM_DOMAIN="media.example.com")
     assert s["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
