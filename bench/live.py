@@ -96,8 +96,8 @@ def build_accounts(count: int) -> list[Account]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from habitstory.accounts.models import User
     from habits.models import Habit
+    from habitstory.accounts.models import User
 
     today = dt.date.today()
     synthetic.build(users=count, heavy_habits=5, heavy_days=60, today=today, echo=lambda *_: None)

@@ -18,6 +18,10 @@ Decisions:
 - Statistics are recomputed for every alive habit of a closed user (the day moving on
   changes streaks and windows even where nothing was missed), with the current clock.
 - A pet's mood is updated only for users who already have a pet.
+- A habit that becomes at risk in a close (active, `at_risk` false before and true after)
+  raises one risk alert: queued after the batch commits as one `notifications.send_risk_alerts`
+  task (keyed by habit and local day, so a retried task alerts once); the task notifies only
+  habits still at risk then (a tick in between means no alert).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
@@ -33,7 +38,6 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from habitstory import live
 from habitstory.accounts.models import Profile
 
 from . import services
@@ -206,15 +210,21 @@ def _write(plans: list[Plan]) -> Summary:
         # ones that became at risk (and are active) raise an alert, once.
         habits = Habit.objects.alive().filter(user_id__in=[plan.user_id for plan in plans])
         recomputed = [habit for batch, _ in services.recompute_batches(habits) for habit in batch]
-        for habit in recomputed:
-            if habit.after[AT_RISK] and not habit.before[AT_RISK] and habit.status == Habit.Status.ACTIVE:
-                live.publish(
-                    habit.user_id, "habit_at_risk", habit_id=habit.pk,
-                    message=f"“{habit.name}” is at risk: two misses in a row.", tone="warning",
-                )
-                result.at_risk += 1
+        today_of = {plan.user_id: plan.today for plan in plans}
+        alerts = [
+            (habit.pk, today_of[habit.user_id].isoformat())
+            for habit in recomputed
+            if habit.after[AT_RISK] and not habit.before[AT_RISK] and habit.status == Habit.Status.ACTIVE
+        ]
+        result.at_risk += len(alerts)
         result.users = len(plans)
         result.days = sum(plan.days for plan in plans)
+        if alerts:
+            # Sent by a task of their own once this commits (notify() per alert: preferences,
+            # inbox, push, e-mail), so the close stays a few queries a batch.
+            from habitstory.notifications.jobs import queue_risk_alerts
+
+            transaction.on_commit(partial(queue_risk_alerts, alerts), robust=True)
     try:
         _move_pets(plans, recomputed)
     except Exception:

@@ -13,6 +13,7 @@ os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("EMAIL_URL", "memory://")
 os.environ.setdefault("VAR_DIR", str(VAR))
 os.environ.setdefault("VAPID_KEYS_FILE", "")  # push is off unless a test turns it on
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")  # no worker: a task queued by the code under test runs in place
 
 from habitstory.settings import *  # noqa: E402,F403
 from habitstory.settings import DATABASES  # noqa: E402

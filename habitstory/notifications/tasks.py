@@ -55,3 +55,14 @@ def send_digests() -> dict:
     record_success("notifications.send_digests")
     logger.info("send_digests: %s", summary)
     return summary
+
+
+@shared_task(name="notifications.send_risk_alerts", soft_time_limit=20 * 60, time_limit=25 * 60, **RETRY)
+def send_risk_alerts(alerts: list[list]) -> dict:
+    """Queued by the day close after each batch commits: one "risk" notification per habit
+    that became at risk, [habit id, local day], if it still is."""
+    from .jobs import send_risk_alerts as run
+
+    summary = run(alerts)
+    logger.info("send_risk_alerts: %s", summary)
+    return summary

@@ -10,6 +10,7 @@ import logging
 import threading
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -21,6 +22,7 @@ from habits import closing, tasks
 from habits.models import Habit, Occurrence
 from habits.services import STAT_FIELDS, save_habit
 from habitstory.live import events as live_events
+from habitstory.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -293,9 +295,79 @@ def test_it_raises_the_at_risk_alert_once(make_user, time_machine, sent, django_
     assert habit.at_risk and summary["at_risk"] == 1
     risk = [m for _, m in sent if m["event"] == "habit_at_risk"]
     assert len(risk) == 1
-    assert risk[0]["data"] == {
-        "habit_id": habit.pk, "message": "“Stretch” is at risk: two misses in a row.", "tone": "warning",
+    assert risk[0]["data"] == {"habit_id": habit.pk}
+    # One notification (in-app and push by default), keyed by the habit and the user's day.
+    alert = Notification.objects.get(user=user, kind="risk")
+    assert alert.title == "“Stretch” is at risk"
+    assert alert.key == f"risk:{habit.pk}:2026-11-23" and alert.url == f"/habits/{habit.pk}/"
+    assert alert.in_app and {d.channel: d.status for d in alert.deliveries.all()}["push"] == "skipped_unavailable"
+    toasts = [m for _, m in sent if m["event"] == "notification"]
+    assert [m["data"]["message"] for m in toasts] == ["“Stretch” is at risk"]
+
+
+def _going_quiet(make_user, time_machine, email, name):
+    """A user whose habit was done on the 19th and 20th, then left: the close on the 23rd
+    marks the 21st and 22nd missed and the habit becomes at risk."""
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, email, closed_through=D(2026, 11, 20))
+    habit = _habit(user, name, D(2026, 11, 15))
+    commit(habit, D(2026, 11, 19), "done")
+    commit(habit, D(2026, 11, 20), "done")
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    return user, habit
+
+
+def test_a_risk_alert_goes_by_the_users_channels(make_user, time_machine, sent, django_capture_on_commit_callbacks):
+    user, _ = _going_quiet(make_user, time_machine, "quiet@example.com", "Read")
+    user.profile.notification_preferences["risk"] = ["email"]
+    user.profile.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert closing.close_days()["at_risk"] == 1
+
+    alert = Notification.objects.get(user=user, kind="risk")
+    assert not alert.in_app
+    assert {d.channel: d.status for d in alert.deliveries.all()} == {
+        "in_app": "skipped_pref", "push": "skipped_pref", "email": "sent",
     }
+    assert [m.subject for m in mail.outbox] == ["[HabitStory] “Read” is at risk"]
+    assert not [m for _, m in sent if m["event"] == "notification"]
+
+
+def test_a_habit_ticked_before_its_alert_goes_out_is_not_alerted(make_user, time_machine, monkeypatch, sent):
+    from habitstory.notifications import jobs
+
+    _, habit = _going_quiet(make_user, time_machine, "quick@example.com", "Walk")
+    queued = []
+    monkeypatch.setattr(jobs, "queue_risk_alerts", queued.extend)
+
+    closing.close_days()
+    for callback in connection.run_on_commit:  # the test's transaction never commits: run them
+        callback[1]()
+    assert queued == [(habit.pk, "2026-11-23")]
+    commit(habit, D(2026, 11, 23), "done")  # the user checks in before the worker gets to it
+
+    assert jobs.send_risk_alerts(queued) == {"checked": 0, "sent": 0, "snoozed": 0, "failed": []}
+    assert not Notification.objects.filter(kind="risk").exists()
+
+
+def test_risk_alerts_are_sent_once_and_in_place_when_the_broker_is_down(make_user, time_machine, monkeypatch, sent):
+    from habitstory.notifications import jobs
+    from habitstory.notifications import tasks as notification_tasks
+
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "down@example.com", closed_through=D(2026, 11, 20))
+    habit = _habit(user, "Stretch", D(2026, 11, 15))
+    Habit.objects.filter(pk=habit.pk).update(at_risk=True)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(notification_tasks.send_risk_alerts, "delay", refuse)
+    jobs.queue_risk_alerts([(habit.pk, "2026-11-23")])
+    jobs.queue_risk_alerts([(habit.pk, "2026-11-23")])  # a retried batch
+
+    assert Notification.objects.filter(user=user, kind="risk").count() == 1
 
 
 def test_it_moves_the_pets_mood(make_user, time_machine):
