@@ -13,7 +13,8 @@ other half a prompted one; each user's `closed_through` is the day before, so on
 closes exactly one day per user. Statistics, at-risk flags and pets (every user has one)
 are as they were yesterday (recomputed with the clock a day back). Then one
 `close_days(now)` runs, timed, with its queries counted and its live messages timed; a few
-COUNTs and a second run check the result. The default 30 days of history keep building
+COUNTs and a second run check the result. The risk alerts it queues (a task's work, not
+the close's) are kept, and the task's work is timed apart on the first `--alerts` of them. The default 30 days of history keep building
 bearable (~12 min for 100k users); the close reads every habit's whole history, so longer
 histories cost more.
 
@@ -32,6 +33,7 @@ import cProfile
 import datetime as dt
 import os
 import sys
+import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -47,6 +49,7 @@ django.setup()
 import time_machine  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -67,16 +70,33 @@ class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
         self.by_kind: dict[str, list] = defaultdict(lambda: [0, 0.0])
+        self.lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
-        self.count += 1
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            kind = self.by_kind[" ".join(sql.split())[:90]]
-            kind[0] += 1
-            kind[1] += time.perf_counter() - started
+            with self.lock:
+                self.count += 1
+                kind = self.by_kind[" ".join(sql.split())[:90]]
+                kind[0] += 1
+                kind[1] += time.perf_counter() - started
+
+    @contextmanager
+    def everywhere(self):
+        """Count this thread's queries and those of every connection opened meanwhile
+        (the close's worker threads open their own)."""
+
+        def attach(sender, connection, **kwargs):
+            connection.execute_wrappers.append(self)
+
+        connection_created.connect(attach)
+        try:
+            with connection.execute_wrapper(self):
+                yield self
+        finally:
+            connection_created.disconnect(attach)
 
     def slowest(self, n: int = 8) -> list[tuple[str, int, float]]:
         return sorted(((sql, c, t) for sql, (c, t) in self.by_kind.items()), key=lambda r: -r[2])[:n]
@@ -103,6 +123,31 @@ def timed_sends():
         yield totals
     finally:
         events._send = send
+
+
+@contextmanager
+def queued_alerts():
+    """The risk alerts the close hands to the `notifications.send_risk_alerts` task, kept
+    here instead of queued (the benchmark settings would run the task in place)."""
+    from habitstory.notifications import jobs
+
+    queued: list[tuple[int, str]] = []
+    queue = jobs.queue_risk_alerts
+    jobs.queue_risk_alerts = queued.extend
+    try:
+        yield queued
+    finally:
+        jobs.queue_risk_alerts = queue
+
+
+def time_alerts(alerts: list[tuple[int, str]], sample: int) -> tuple[int, float]:
+    """Send the first `sample` queued alerts as the task would (notify() each: preferences,
+    the inbox row and its deliveries, the bell); returns how many were sent and the seconds."""
+    from habitstory.notifications.jobs import send_risk_alerts
+
+    started = time.perf_counter()
+    sent = send_risk_alerts(alerts[:sample])["sent"]
+    return sent, time.perf_counter() - started
 
 
 def _sql(sql: str, params=None) -> int:
@@ -305,7 +350,8 @@ def fresh_database(users: int, days: int, reuse: bool) -> tuple[str, dt.datetime
     return old_name, now
 
 
-def run(users: int, days: int, profile: str | None, show_sql: bool, reuse: bool) -> dict:
+def run(users: int, days: int, profile: str | None, show_sql: bool, reuse: bool, alert_sample: int,
+        workers: int | None) -> dict:
     from habits.closing import close_days
 
     old_name, now = fresh_database(users, days, reuse)
@@ -318,31 +364,36 @@ def run(users: int, days: int, profile: str | None, show_sql: bool, reuse: bool)
 
         counter = QueryCounter()
         profiler = cProfile.Profile() if profile else None
-        with connection.execute_wrapper(counter), timed_sends() as sends:
+        with counter.everywhere(), timed_sends() as sends, queued_alerts() as alerts:
             started = time.perf_counter()
             if profiler:
                 profiler.enable()
-            summary = close_days(now)
+            summary = close_days(now, workers=workers)
             if profiler:
                 profiler.disable()
             seconds = time.perf_counter() - started
         if profiler:
             profiler.dump_stats(f"{profile}.{users}")
         checks = check(now)
+        sent, alert_seconds = time_alerts(alerts, alert_sample)
         closed = summary["missed"]
         row = {
             "users": users, "habits": users * HABITS, "closed": closed, "seconds": seconds,
             "queries": counter.count, "at_risk": summary["at_risk"], "failed": len(summary["failed"]),
-            "send_seconds": sends["seconds"],
+            "send_seconds": sends["seconds"], "alerts_per_s": sent / alert_seconds if sent else 0,
         }
         print(f"  closed {closed:,} occurrences for {summary['users']:,} users in {seconds:.1f} s "
               f"({closed / seconds:,.0f} occurrences/s, {users / seconds:,.0f} users/s), "
-              f"{counter.count:,} queries; {summary['at_risk']:,} new at-risk alerts, "
-              f"{sends['count']:,} live messages sent in {sends['seconds']:.1f} s of it")
+              f"{counter.count:,} queries; {summary['at_risk']:,} new at-risk alerts queued "
+              f"({len(alerts):,}), {sends['count']:,} live messages sent in {sends['seconds']:.1f} s of it")
+        if sent:
+            print(f"  then the alert task: {sent:,} alerts in {alert_seconds:.1f} s "
+                  f"({alert_seconds / sent * 1000:.1f} ms each, {sent / alert_seconds:,.0f}/s), not part of the close")
         second = checks.pop("second run")
         ok = (
             summary["users"] == users and closed == create + mark and not summary["failed"]
             and all(v == 0 for v in checks.values()) and second["users"] == 0 and second["missed"] == 0
+            and len(alerts) == summary["at_risk"]
         )
         if show_sql:
             for sql, count, spent in counter.slowest():
@@ -366,6 +417,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help=f"keep each size's data as a template database ({DATABASE}_<users>u_<days>d) and "
                              "copy it next time instead of building again")
+    parser.add_argument("--alerts", type=int, default=2000,
+                        help="after the close, time the alert task on this many of the alerts it queued")
+    parser.add_argument("--workers", type=int, help="threads for the close (default: settings.CLOSE_DAYS_WORKERS)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.users.split(",")]
     if connection.vendor != "postgresql":
@@ -381,16 +435,17 @@ def main() -> None:
     with override_settings(**overrides):
         cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
         print(f"database: {connection.vendor}, cache: {cache}; {HABITS} habits per user, "
-              f"{args.days} days of history, yesterday open")
+              f"{args.days} days of history, yesterday open; close in "
+              f"{args.workers or settings.CLOSE_DAYS_WORKERS} thread(s)")
         for users in sizes:
-            rows.append(run(users, args.days, args.profile, args.sql, args.reuse))
+            rows.append(run(users, args.days, args.profile, args.sql, args.reuse, args.alerts, args.workers))
 
     print(f"\n{'users':>8}{'habits':>10}{'closed':>10}{'seconds':>9}{'occ/s':>9}{'users/s':>9}{'queries':>9}"
-          f"{'alerts':>8}{'sends s':>9}  check")
+          f"{'alerts':>8}{'alerts/s':>9}  check")
     for r in rows:
         print(f"{r['users']:>8,}{r['habits']:>10,}{r['closed']:>10,}{r['seconds']:>9.1f}"
               f"{r['closed'] / r['seconds']:>9,.0f}{r['users'] / r['seconds']:>9,.0f}{r['queries']:>9,}"
-              f"{r['at_risk']:>8,}{r['send_seconds']:>9.1f}  {'OK' if r['ok'] else 'WRONG'}")
+              f"{r['at_risk']:>8,}{r['alerts_per_s']:>9,.0f}  {'OK' if r['ok'] else 'WRONG'}")
     for small, large in zip(rows, rows[1:], strict=False):
         print(f"{_size(large['users'])}/{_size(small['users'])}: time ×{large['seconds'] / small['seconds']:.2f} "
               f"for ×{large['users'] / small['users']:.2f} users")

@@ -29,10 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
@@ -82,17 +84,31 @@ class Summary:
         self.missed += other.missed
         self.at_risk += other.at_risk
 
+    def merge(self, other: Summary) -> None:
+        self.add(other)
+        self.failed.extend(other.failed)
+
     def as_dict(self) -> dict:
         return {"users": self.users, "days": self.days, "missed": self.missed,
                 "at_risk": self.at_risk, "failed": list(self.failed)}
 
 
 def close_days(
-    now: dt.datetime | None = None, *, users=None, until: dt.date | None = None, batch_size: int = 500
+    now: dt.datetime | None = None,
+    *,
+    users=None,
+    until: dt.date | None = None,
+    batch_size: int = 500,
+    workers: int | None = None,
 ) -> dict:
     """Close every ended, not yet closed local day up to yesterday (or `until`, if
     earlier), for all users or only `users`. Safe to run twice, at once, or late.
-    Returns {"users", "days", "missed", "at_risk", "failed"}."""
+    Returns {"users", "days", "missed", "at_risk", "failed"}.
+
+    With `workers` > 1 (default settings.CLOSE_DAYS_WORKERS) batches run in that many
+    threads, each with its own database connection: one batch's queries overlap another's
+    Python work. Only on PostgreSQL and outside a transaction (a thread could not see the
+    caller's uncommitted rows); the claims keep concurrent batches apart anyway."""
     now = now or timezone.now()
     profiles = Profile.objects.filter(user__is_active=True)
     if users is not None:
@@ -100,10 +116,30 @@ def close_days(
     # No local "yesterday" is later than the UTC date: anyone closed through it is done.
     profiles = profiles.filter(Q(closed_through__isnull=True) | Q(closed_through__lt=now.astimezone(dt.UTC).date()))
     ids = list(profiles.order_by("pk").values_list("pk", flat=True))
+    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+    workers = settings.CLOSE_DAYS_WORKERS if workers is None else workers
     summary = Summary()
-    for start in range(0, len(ids), batch_size):
-        _close_batch(ids[start : start + batch_size], now, until, summary)
+    if workers <= 1 or len(batches) <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for batch in batches:
+            _close_batch(batch, now, until, summary)
+        return summary.as_dict()
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="close-days")
+    try:
+        for result in pool.map(partial(_close_batch_in_thread, now=now, until=until), batches):
+            summary.merge(result)
+    finally:
+        # A run out of time (or failing) stops here: batches not started are left for the next run.
+        pool.shutdown(wait=True, cancel_futures=True)
     return summary.as_dict()
+
+
+def _close_batch_in_thread(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> Summary:
+    summary = Summary()
+    try:
+        _close_batch(profile_ids, now, until, summary)
+    finally:
+        connection.close()  # this thread's own connection
+    return summary
 
 
 def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None, summary: Summary) -> None:

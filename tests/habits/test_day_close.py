@@ -276,6 +276,40 @@ def test_two_runs_at_once_close_each_day_once(make_user, time_machine, sent):
         assert len(days) == len(set(days))
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker threads are used on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_batches_in_worker_threads_end_as_one_thread_does(make_user, time_machine, sent, monkeypatch):
+    time_machine.move_to(dt.datetime(2026, 10, 28, 12, tzinfo=UTC), tick=False)
+    groups = {"threads": [], "serial": []}
+    for name, group in groups.items():
+        for n, (zone, day_start) in enumerate(
+            [("Pacific/Auckland", 0), ("Europe/London", 0), ("America/Los_Angeles", 0), ("Europe/London", 2)] * 3
+        ):
+            user = _user(make_user, f"{name}{n}@example.com", zone, day_start, D(2026, 10, 27))
+            daily = _habit(user, "Daily", D(2026, 10, 28))
+            _habit(user, "Weekdays", D(2026, 10, 28), schedule="weekdays", weekdays=[1, 3])
+            if n % 2:
+                commit(daily, D(2026, 10, 28), "done")
+            group.append(user)
+    now = dt.datetime(2026, 11, 1, 10, 30, tzinfo=UTC)
+    time_machine.move_to(now, tick=False)
+    threads = [t.name for t in threading.enumerate()]
+    ran_in, close_batch = [], closing._close_batch
+    monkeypatch.setattr(
+        closing, "_close_batch", lambda *a: ran_in.append(threading.current_thread().name) or close_batch(*a)
+    )
+
+    threaded = closing.close_days(now, users=groups["threads"], batch_size=2, workers=3)
+    assert len(ran_in) == 6 and all(name.startswith("close-days") for name in ran_in)
+    serial = closing.close_days(now, users=groups["serial"], batch_size=2, workers=1)
+    assert ran_in[6:] == [threading.current_thread().name] * 6
+
+    assert threaded == serial and threaded["users"] == 12
+    assert list(_state(groups["threads"]).values()) == list(_state(groups["serial"]).values())
+    assert [t.name for t in threading.enumerate()] == threads  # the pool is gone
+    assert closing.close_days(now, workers=3)["users"] == 0
+
+
 # --- alerts, pets, failures --------------------------------------------------------------------
 
 def test_it_raises_the_at_risk_alert_once(make_user, time_machine, sent, django_capture_on_commit_callbacks):
