@@ -336,10 +336,12 @@ def _nudge_batch(habits: list[Habit], now: dt.datetime, summary: Summary) -> Non
             summary.fail(habit.user_id, "send_nudges: planning")
     if not candidates:
         return
-    # Already nudged today (one query), and the days that rule a nudge out (one query).
+    # Already nudged today, or told today by the day close's risk alert, which says the
+    # same more urgently (one query); and the days that rule a nudge out (one query).
     sent = set(
         Notification.objects.filter(
-            user_id__in={c.habit.user_id for c in candidates}, key__in=[c.key for c in candidates]
+            user_id__in={c.habit.user_id for c in candidates},
+            key__in=[key for c in candidates for key in (c.key, _risk_key(c.habit.pk, c.today))],
         ).values_list("user_id", "key")
     )
     # A done or skipped expected day, or today done, skipped or started, rules it out.
@@ -352,7 +354,7 @@ def _nudge_batch(habits: list[Habit], now: dt.datetime, summary: Summary) -> Non
     )
     for c in candidates:
         pk = c.habit.pk
-        if (c.habit.user_id, c.key) in sent:
+        if (c.habit.user_id, c.key) in sent or (c.habit.user_id, _risk_key(pk, c.today)) in sent:
             continue
         if any((pk, day, status) in engaged for day in c.days for status in (Status.DONE, Status.SKIPPED)):
             continue
@@ -382,6 +384,10 @@ def _nudge(c: _Nudge, now: dt.datetime) -> bool:
 
 
 # --- Risk alerts (raised by the day close) ---------------------------------------------------
+
+
+def _risk_key(habit_id: int, day: dt.date | str) -> str:
+    return f"risk:{habit_id}:{day}"
 
 
 def queue_risk_alerts(alerts: list[tuple[int, str]]) -> None:
@@ -433,7 +439,7 @@ def send_risk_alerts(alerts: list[tuple[int, str]], now: dt.datetime | None = No
                     "a skip is fine if today is a rest day."
                 ),
                 url=reverse("habits:detail", args=[habit.pk]),
-                key=f"risk:{habit.pk}:{day_of[habit.pk]}",
+                key=_risk_key(habit.pk, day_of[habit.pk]),
                 now=now,
             )
             if sent is not None:

@@ -77,6 +77,20 @@ def test_at_most_one_nudge_a_day(run, user):
     assert len(nudges(user)) == 2
 
 
+def test_no_nudge_on_a_day_the_risk_alert_already_said_it(run, clock, user):
+    from habitstory.notifications.jobs import send_risk_alerts
+
+    quiet = make_habit(user)
+    make_habit(user, "Read")
+    Habit.objects.filter(pk=quiet.pk).update(at_risk=True)
+    clock(local(TODAY, 0, 5))  # the day close ran just after midnight and queued the alert
+    assert send_risk_alerts([(quiet.pk, "2026-03-10")])["sent"] == 1
+
+    assert run(local(TODAY, 12))["sent"] == 1
+    assert [n.title for n in nudges(user)] == ["Ready to pick up Read again?"]
+    assert run(local(TODAY + dt.timedelta(days=1), 12))["sent"] == 2  # a new day: both, gently
+
+
 def test_no_nudge_outside_the_prompt_window(run, user):
     make_habit(user)
     assert run(local(TODAY, 6, 59))["sent"] == 0  # window 7:00–22:00 local
