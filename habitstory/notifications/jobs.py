@@ -38,7 +38,8 @@ Decisions (nudges):
 - A habit is nudged when its last two expected days before today were neither done nor
   skipped (a skip is a deliberate choice; nudging over it would nag), today is not
   already done, skipped or started, and the owner's local time is inside their prompt
-  window. At most one a day: key "nudge:<habit pk>:<local today>".
+  window. At most one a day: key "nudge:<habit pk>:<local today>"; none on a day the
+  habit's risk alert (key "risk:<habit pk>:<local today>", from the day close) went out.
 - "N per week" habits are not nudged: they have no individually expected days (the day
   close leaves them alone for the same reason); their weekly misses show in the streak.
 - The first adaptive suggestion (habits.services.suggestions_for) is added to the body;
