@@ -20,7 +20,7 @@ ENV_VARS = [
     "AWS_STORAGE_BUCKET_NAME", "HTTPS", "SECURE_HSTS_SECONDS", "TIME_ZONE", "LOG_LEVEL",
     "LOG_FORMAT", "STATIC_MANIFEST", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET",
     "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "CSRF_TRUSTED_ORIGINS",
-    "ACCOUNT_EMAIL_VERIFICATION", "SITE_URL",
+    "ACCOUNT_EMAIL_VERIFICATION", "SITE_URL", "DATABASE_POOL", "DATABASE_POOL_SIZE", "CLOSE_DAYS_WORKERS",
 ]
 
 
@@ -67,6 +67,17 @@ def test_it_uses_postgres_and_redis_when_given(load):
     assert s["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/2"
     assert s["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert s["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
+
+
+def test_postgres_connections_come_from_a_pool_unless_turned_off(load):
+    pooled = load(DATABASE_URL="postgres://hs:pw@db.internal:5432/habitstory", DATABASE_POOL_SIZE="8")
+    db = pooled["DATABASES"]["default"]
+    assert db["OPTIONS"]["pool"]["max_size"] == 8 and db["CONN_MAX_AGE"] == 0  # Django refuses both at once
+    plain = load(DATABASE_URL="postgres://hs:pw@db.internal:5432/habitstory", DATABASE_POOL="0")
+    assert "pool" not in plain["DATABASES"]["default"].get("OPTIONS", {})
+    assert plain["DATABASES"]["default"]["CONN_MAX_AGE"] == 60
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_POOL_SIZE"):
+        load(DATABASE_URL="postgres://hs:pw@db.internal:5432/habitstory", DATABASE_POOL_SIZE="0")
 
 
 def test_the_live_layer_outlasts_its_own_blocking_read_and_many_sockets(load):
