@@ -86,10 +86,12 @@ class QueryCounter:
     @contextmanager
     def everywhere(self):
         """Count this thread's queries and those of every connection opened meanwhile
-        (the close's worker threads open their own)."""
+        (the close's worker threads open their own). With threads the seconds are summed
+        over them: more than the wall time."""
 
         def attach(sender, connection, **kwargs):
-            connection.execute_wrappers.append(self)
+            if self not in connection.execute_wrappers:  # a thread's wrapper reconnects each batch
+                connection.execute_wrappers.append(self)
 
         connection_created.connect(attach)
         try:
@@ -98,7 +100,7 @@ class QueryCounter:
         finally:
             connection_created.disconnect(attach)
 
-    def slowest(self, n: int = 8) -> list[tuple[str, int, float]]:
+    def slowest(self, n: int = 12) -> list[tuple[str, int, float]]:
         return sorted(((sql, c, t) for sql, (c, t) in self.by_kind.items()), key=lambda r: -r[2])[:n]
 
 
