@@ -105,11 +105,16 @@ function regionsFor(event) {
 // A page whose content belongs to one day (Today) says when that day ends for the user
 // (data-stale-at, their day-start hour included); it re-renders then, or as soon as the
 // tab is looked at again if it slept through it.
+// Each end is acted on once: if the fresh page still says the same end (the device's clock
+// runs ahead of the server's), it is not fetched again every 30 seconds.
 function watchDayEnd() {
+  const handled = new Set();
   const due = () => [...document.querySelectorAll("[data-live-region][data-stale-at]")]
-    .filter((region) => Date.parse(region.dataset.staleAt) <= Date.now());
+    .filter((region) => Date.parse(region.dataset.staleAt) <= Date.now())
+    .filter((region) => !handled.has(`${region.id} ${region.dataset.staleAt}`));
   const check = () => {
     const stale = due();
+    stale.forEach((region) => handled.add(`${region.id} ${region.dataset.staleAt}`));
     if (stale.length) markStale(stale);
   };
   setInterval(check, 30000);
