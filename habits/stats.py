@@ -302,6 +302,20 @@ class StreakRun:
 # --------------------------------------------------------------------------- timeline
 
 
+def _coded(entries: Iterable[Entry]) -> tuple[list[int], dict]:
+    """Entries in the compact form compute_stats_coded takes: (days, values by ordinal)."""
+    days, values = [], {}
+    for e in entries:
+        code = _CODES.get(e.status)
+        if code is None:
+            raise ValueError(f"unknown status {e.status!r}")
+        ordinal = e.on.toordinal()
+        days.append(ordinal << 3 | code)
+        if e.value is not None:
+            values[ordinal] = e.value
+    return days, values
+
+
 class _Timeline:
     """Day-indexed arrays from start_date (index 0) to today (index n - 1)."""
 
@@ -348,57 +362,32 @@ class _Timeline:
         total_done = total_skipped = 0
         last_done = -1
         start_ord = self.start_ord
-        if coded is not None:
-            days, values = coded
-            for day in days:
-                code = day & 7
-                if code > _MISS:
-                    raise ValueError(f"unknown status code {code}")
-                i = (day >> 3) - start_ord
-                if i < 0 or i >= n or paused[i]:
-                    continue
-                if seen[i]:
-                    raise ValueError(f"two entries on {dt.date.fromordinal(day >> 3)}")
-                seen[i] = 1
-                status[i] = code
-                if code == _DONE:
-                    total_done += 1
-                    if i > last_done:
-                        last_done = i
-                    if measure is None:
-                        credit[i] = 1
-                    else:
-                        value = values.get(day >> 3)
-                        c = memo.get(value)
-                        if c is None:
-                            c = memo[value] = measure._credit_ratio(value)
-                        credit[i] = c
-                elif code == _SKIP:
-                    total_skipped += 1
-        else:
-            for e in entries:
-                code = _CODES.get(e.status)
-                if code is None:
-                    raise ValueError(f"unknown status {e.status!r}")
-                i = e.on.toordinal() - start_ord
-                if i < 0 or i >= n or paused[i]:
-                    continue
-                if seen[i]:
-                    raise ValueError(f"two entries on {e.on}")
-                seen[i] = 1
-                status[i] = code
-                if code == _DONE:
-                    total_done += 1
-                    last_done = max(last_done, i)
-                    if measure is None:
-                        credit[i] = 1
-                    else:
-                        c = memo.get(e.value)
-                        if c is None:
-                            c = memo[e.value] = measure._credit_ratio(e.value)
-                        credit[i] = c
-                elif code == _SKIP:
-                    total_skipped += 1
+        days, values = coded if coded is not None else _coded(entries)
+        for day in days:
+            code = day & 7
+            if code > _MISS:
+                raise ValueError(f"unknown status code {code}")
+            i = (day >> 3) - start_ord
+            if i < 0 or i >= n or paused[i]:
+                continue
+            if seen[i]:
+                raise ValueError(f"two entries on {dt.date.fromordinal(day >> 3)}")
+            seen[i] = 1
+            status[i] = code
+            if code == _DONE:
+                total_done += 1
+                if i > last_done:
+                    last_done = i
+                if measure is None:
+                    credit[i] = 1
+                else:
+                    value = values.get(day >> 3)
+                    c = memo.get(value)
+                    if c is None:
+                        c = memo[value] = measure._credit_ratio(value)
+                    credit[i] = c
+            elif code == _SKIP:
+                total_skipped += 1
         # Credits as exact integers over one common denominator: sliding sums stay exact
         # and cheap, and int / int true division rounds once, correctly.
         # (Arbitrary float values can make that denominator huge: then exact Fractions.)
