@@ -132,16 +132,18 @@ class Server:
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
+        while not self._healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{self.output()}")
             time.sleep(0.2)
+
+    def _healthy(self) -> bool:
+        """Whether /healthz answers 200; False while the server is not listening yet."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
 
     @property
     def url(self) -> str:
@@ -240,11 +242,11 @@ class Browsers:
         try:
             probe.status = await send()
             probe.responded = time.perf_counter()
-            try:
-                left = LOST_AFTER - (probe.responded - probe.started)
-                await asyncio.wait_for(probe.complete.wait(), left)
-            except TimeoutError:
-                pass
+            left = LOST_AFTER - (probe.responded - probe.started)
+            # A tab still without the message then is counted lost: fewer receipts than tabs.
+            waiter = asyncio.ensure_future(probe.complete.wait())
+            await asyncio.wait([waiter], timeout=max(left, 0))
+            waiter.cancel()
         finally:
             del self.pending[account.pk]
             probe.finished.set()
