@@ -406,9 +406,9 @@ def queue_risk_alerts(alerts: list[tuple[int, str]]) -> None:
 
 def send_risk_alerts(alerts: list[tuple[int, str]], now: dt.datetime | None = None) -> dict:
     """One "risk" notification per (habit id, local day) whose habit is still active and
-    at risk and not yet done or skipped that day, keyed "risk:<habit pk>:<day>" so a repeated run alerts once; a live
-    `habit_at_risk` marks the habit in open pages (the notification carries the toast).
-    A failing alert is logged and skipped."""
+    at risk and not yet done or skipped that day, keyed "risk:<habit pk>:<day>" so a
+    repeated run alerts once; a live `habit_at_risk` marks the habit in open pages (the
+    notification carries the toast). A failing alert is logged and skipped."""
     from .services import notify
 
     now = now or timezone.now()
