@@ -20,7 +20,8 @@ histories cost more.
 
 Options: --reuse keeps each size's data as a template database and copies it next time
 (seconds instead of minutes; drop the templates with dropdb when done), --sql shows where
-the close's query time goes, --profile FILE writes cProfile stats of each close.
+the close's query time goes, --profile FILE writes cProfile stats of each close (of this
+process only: with --workers 1 that is all of it).
 
 Cache and live events go to Redis under their own prefixes (REDIS_URL set), so other
 processes' keys and sockets are not touched; e-mail goes to the local-memory backend.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import multiprocessing
 import datetime as dt
 import os
 import sys
@@ -37,6 +39,7 @@ import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,34 +66,66 @@ EXPECTED = """(h.schedule = 'daily'
     OR (h.schedule = 'every_n_days' AND mod({day} - h.start_date, 2) = 0))"""
 
 
+class Reports:
+    """What the close's worker processes (forked: each has its own copy of this process)
+    report back to the benchmark: one pipe, written by any process, read here by a thread
+    so that a full pipe never blocks a worker."""
+
+    def __init__(self) -> None:
+        self.queue = multiprocessing.get_context("fork").SimpleQueue()
+        self.handlers: dict[str, object] = {}
+        self.reader: threading.Thread | None = None
+
+    def put(self, kind: str, item) -> None:
+        self.queue.put((kind, item))
+
+    def _read(self) -> None:
+        while (message := self.queue.get())[0] is not None:
+            kind, item = message
+            self.handlers[kind](item)
+
+    @contextmanager
+    def reading(self):
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        try:
+            yield self
+        finally:
+            self.put(None, None)  # after everything the workers wrote: they are gone by now
+            self.reader.join()
+
+
 class QueryCounter:
     """connection.execute_wrapper that counts queries and sums their time by the start of
     their SQL (a list of every statement, with its parameters, would not fit)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reports: Reports) -> None:
         self.count = 0
         self.by_kind: dict[str, list] = defaultdict(lambda: [0, 0.0])
-        self.lock = threading.Lock()
+        self.reports = reports
+        reports.handlers["query"] = self.add
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            with self.lock:
-                self.count += 1
-                kind = self.by_kind[" ".join(sql.split())[:90]]
-                kind[0] += 1
-                kind[1] += time.perf_counter() - started
+            self.reports.put("query", (" ".join(sql.split())[:90], time.perf_counter() - started))
+
+    def add(self, query: tuple[str, float]) -> None:
+        kind = self.by_kind[query[0]]
+        kind[0] += 1
+        kind[1] += query[1]
+        self.count += 1
 
     @contextmanager
     def everywhere(self):
-        """Count this thread's queries and those of every connection opened meanwhile
-        (the close's worker threads open their own). With threads the seconds are summed
-        over them: more than the wall time."""
+        """Count this process's queries and those of every connection opened meanwhile
+        (the close's worker processes open their own). With several workers the seconds
+        are summed over them: more than the wall time."""
 
         def attach(sender, connection, **kwargs):
-            if self not in connection.execute_wrappers:  # a thread's wrapper reconnects each batch
+            if self not in connection.execute_wrappers:
                 connection.execute_wrappers.append(self)
 
         connection_created.connect(attach)
@@ -105,21 +140,25 @@ class QueryCounter:
 
 
 @contextmanager
-def timed_sends():
+def timed_sends(reports: Reports):
     """How many live messages go out, and the time spent sending them (one round trip each)."""
     from habitstory.live import events
 
     totals = {"count": 0, "seconds": 0.0}
     send = events._send
 
+    def add(seconds: float) -> None:
+        totals["count"] += 1
+        totals["seconds"] += seconds
+
     def timed(group, message):
         started = time.perf_counter()
         try:
             return send(group, message)
         finally:
-            totals["count"] += 1
-            totals["seconds"] += time.perf_counter() - started
+            reports.put("send", time.perf_counter() - started)
 
+    reports.handlers["send"] = add
     events._send = timed
     try:
         yield totals
@@ -128,14 +167,15 @@ def timed_sends():
 
 
 @contextmanager
-def queued_alerts():
+def queued_alerts(reports: Reports):
     """The risk alerts the close hands to the `notifications.send_risk_alerts` task, kept
     here instead of queued (the benchmark settings would run the task in place)."""
     from habitstory.notifications import jobs
 
     queued: list[tuple[int, str]] = []
     queue = jobs.queue_risk_alerts
-    jobs.queue_risk_alerts = queued.extend
+    reports.handlers["alerts"] = queued.extend
+    jobs.queue_risk_alerts = partial(reports.put, "alerts")
     try:
         yield queued
     finally:
@@ -331,6 +371,7 @@ def fresh_database(users: int, days: int, reuse: bool) -> tuple[str, dt.datetime
     if copy:
         old_name = connection.settings_dict["NAME"]
         connection.close()
+        connection.close_pool()  # the pool's connections are to the old database
         connection.settings_dict["NAME"] = DATABASE
         now = _one("SELECT built_for FROM bench_meta")
         print(f"{users:,} users: copied from {template} (built for {now:%Y-%m-%d %H:%M} UTC)")
@@ -346,6 +387,7 @@ def fresh_database(users: int, days: int, reuse: bool) -> tuple[str, dt.datetime
           f"{Habit.objects.filter(at_risk=True).count():,} habits at risk before the close")
     if reuse:
         connection.close()
+        connection.close_pool()  # pooled connections would hold the database open
         with connection.creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {template}")
             cursor.execute(f"CREATE DATABASE {template} TEMPLATE {DATABASE}")
@@ -364,9 +406,10 @@ def run(users: int, days: int, profile: str | None, show_sql: bool, reuse: bool,
         create, mark = expected_work()
         print(f"  to close: {create:,} rows to create, {mark:,} open rows")
 
-        counter = QueryCounter()
+        reports = Reports()
+        counter = QueryCounter(reports)
         profiler = cProfile.Profile() if profile else None
-        with counter.everywhere(), timed_sends() as sends, queued_alerts() as alerts:
+        with reports.reading(), counter.everywhere(), timed_sends(reports) as sends, queued_alerts(reports) as alerts:
             started = time.perf_counter()
             if profiler:
                 profiler.enable()
@@ -421,7 +464,7 @@ def main() -> None:
                              "copy it next time instead of building again")
     parser.add_argument("--alerts", type=int, default=2000,
                         help="after the close, time the alert task on this many of the alerts it queued")
-    parser.add_argument("--workers", type=int, help="threads for the close (default: settings.CLOSE_DAYS_WORKERS)")
+    parser.add_argument("--workers", type=int, help="worker processes for the close (default: settings.CLOSE_DAYS_WORKERS)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.users.split(",")]
     if connection.vendor != "postgresql":
@@ -438,7 +481,7 @@ def main() -> None:
         cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
         print(f"database: {connection.vendor}, cache: {cache}; {HABITS} habits per user, "
               f"{args.days} days of history, yesterday open; close in "
-              f"{args.workers or settings.CLOSE_DAYS_WORKERS} thread(s)")
+              f"{args.workers or settings.CLOSE_DAYS_WORKERS} worker process(es)")
         for users in sizes:
             rows.append(run(users, args.days, args.profile, args.sql, args.reuse, args.alerts, args.workers))
 

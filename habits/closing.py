@@ -29,14 +29,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import multiprocessing.util
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -106,9 +108,10 @@ def close_days(
     Returns {"users", "days", "missed", "at_risk", "failed"}.
 
     With `workers` > 1 (default settings.CLOSE_DAYS_WORKERS) batches run in that many
-    threads, each with its own database connection: one batch's queries overlap another's
-    Python work. Only on PostgreSQL and outside a transaction (a thread could not see the
-    caller's uncommitted rows); the claims keep concurrent batches apart anyway."""
+    worker processes (forked, each with its own database connection), so the close uses
+    every core: its work is mostly Python, which threads could not run at once. Only on
+    PostgreSQL and outside a transaction (a worker could not see the caller's uncommitted
+    rows); the claims keep concurrent batches apart anyway."""
     now = now or timezone.now()
     profiles = Profile.objects.filter(user__is_active=True)
     if users is not None:
@@ -117,15 +120,20 @@ def close_days(
     profiles = profiles.filter(Q(closed_through__isnull=True) | Q(closed_through__lt=now.astimezone(dt.UTC).date()))
     ids = list(profiles.order_by("pk").values_list("pk", flat=True))
     batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    workers = settings.CLOSE_DAYS_WORKERS if workers is None else workers
+    workers = min(settings.CLOSE_DAYS_WORKERS if workers is None else workers, len(batches))
     summary = Summary()
-    if workers <= 1 or len(batches) <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         for batch in batches:
             _close_batch(batch, now, until, summary)
         return summary.as_dict()
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="close-days")
+    # A forked worker must not share this process's connections: this thread's are closed
+    # first, and a worker forgets the pool it inherits (_forget_inherited_connections).
+    connections.close_all()
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_forget_inherited_connections
+    )
     try:
-        for result in pool.map(partial(_close_batch_in_thread, now=now, until=until), batches):
+        for result in pool.map(partial(_close_batch_in_worker, now=now, until=until), batches):
             summary.merge(result)
     finally:
         # A run out of time (or failing) stops here: batches not started are left for the next run.
@@ -133,12 +141,21 @@ def close_days(
     return summary.as_dict()
 
 
-def _close_batch_in_thread(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> Summary:
+def _forget_inherited_connections() -> None:
+    """In a forked worker: drop the database connection pools copied from the parent
+    without closing them (their sockets are the parent's: closing them would end its
+    sessions); this process opens its own, closed when it exits. (Redis clients and
+    Celery's broker connections notice the fork themselves.)"""
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+        pools = getattr(type(conn), "_connection_pools", None)
+        if pools is not None and pools.pop(conn.alias, None) is not None:
+            multiprocessing.util.Finalize(None, conn.close_pool, exitpriority=10)
+
+
+def _close_batch_in_worker(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> Summary:
     summary = Summary()
-    try:
-        _close_batch(profile_ids, now, until, summary)
-    finally:
-        connection.close()  # this thread's own connection
+    _close_batch(profile_ids, now, until, summary)
     return summary
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import multiprocessing
+import os
 import threading
 
 import pytest
@@ -251,7 +253,7 @@ def test_two_runs_at_once_close_each_day_once(make_user, time_machine, sent):
     def run():
         try:
             barrier.wait()
-            results.append(closing.close_days(now, batch_size=4))
+            results.append(closing.close_days(now, batch_size=4, workers=1))  # two runs, one process each
         except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(error)
         finally:
@@ -276,11 +278,11 @@ def test_two_runs_at_once_close_each_day_once(make_user, time_machine, sent):
         assert len(days) == len(set(days))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker threads are used on PostgreSQL only")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes are used on PostgreSQL only")
 @pytest.mark.django_db(transaction=True)
-def test_batches_in_worker_threads_end_as_one_thread_does(make_user, time_machine, sent, monkeypatch):
+def test_batches_in_worker_processes_end_as_one_process_does(make_user, time_machine, sent, monkeypatch, tmp_path):
     time_machine.move_to(dt.datetime(2026, 10, 28, 12, tzinfo=UTC), tick=False)
-    groups = {"threads": [], "serial": []}
+    groups = {"workers": [], "serial": []}
     for name, group in groups.items():
         for n, (zone, day_start) in enumerate(
             [("Pacific/Auckland", 0), ("Europe/London", 0), ("America/Los_Angeles", 0), ("Europe/London", 2)] * 3
@@ -293,20 +295,24 @@ def test_batches_in_worker_threads_end_as_one_thread_does(make_user, time_machin
             group.append(user)
     now = dt.datetime(2026, 11, 1, 10, 30, tzinfo=UTC)
     time_machine.move_to(now, tick=False)
-    threads = [t.name for t in threading.enumerate()]
-    ran_in, close_batch = [], closing._close_batch
-    monkeypatch.setattr(
-        closing, "_close_batch", lambda *a: ran_in.append(threading.current_thread().name) or close_batch(*a)
-    )
+    ran_in, close_batch = tmp_path / "pids", closing._close_batch
 
-    threaded = closing.close_days(now, users=groups["threads"], batch_size=2, workers=3)
-    assert len(ran_in) == 6 and all(name.startswith("close-days") for name in ran_in)
+    def recorded(*args):
+        with ran_in.open("a") as log:  # the workers are other processes: they tell a file
+            log.write(f"{os.getpid()}\n")
+        return close_batch(*args)
+
+    monkeypatch.setattr(closing, "_close_batch", recorded)
+
+    in_workers = closing.close_days(now, users=groups["workers"], batch_size=2, workers=3)
+    pids = ran_in.read_text().split()
+    assert len(pids) == 6 and str(os.getpid()) not in pids and 1 < len(set(pids)) <= 3
     serial = closing.close_days(now, users=groups["serial"], batch_size=2, workers=1)
-    assert ran_in[6:] == [threading.current_thread().name] * 6
+    assert ran_in.read_text().split()[6:] == [str(os.getpid())] * 6
 
-    assert threaded == serial and threaded["users"] == 12
-    assert list(_state(groups["threads"]).values()) == list(_state(groups["serial"]).values())
-    assert [t.name for t in threading.enumerate()] == threads  # the pool is gone
+    assert in_workers == serial and in_workers["users"] == 12
+    assert list(_state(groups["workers"]).values()) == list(_state(groups["serial"]).values())
+    assert multiprocessing.active_children() == []  # the pool is gone
     assert closing.close_days(now, workers=3)["users"] == 0
 
 
