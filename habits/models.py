@@ -139,6 +139,11 @@ class Habit(models.Model):
     at_risk = models.BooleanField(default=False)
     failure_rate = models.FloatField(null=True, blank=True)
     suggested_frequency = models.FloatField(null=True, blank=True)
+    # The statistics' fold (habits.fold, JSON text) through stats_through, the day before
+    # they were computed: the day close carries it forward instead of reading the whole
+    # history again. Text, not jsonb: it is rewritten daily, and half the size.
+    stats_state = models.TextField(null=True, blank=True, editable=False)
+    stats_through = models.DateField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -25,7 +25,7 @@ from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from . import stats
+from . import fold, stats
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
 from .today_cache import touch
 
@@ -311,20 +311,34 @@ def apply_stats(habit: Habit, result: stats.Stats) -> None:
 
 
 def refresh_stats(habit: Habit, today: dt.date | None = None) -> stats.Stats:
-    """Rewrite one habit's statistics from its occurrences."""
+    """Rewrite one habit's statistics, and their fold (habits.fold), from its occurrences."""
     today = today or _today(habit)
     rows = Occurrence.objects.filter(habit=habit).values_list("on", "status", "value")
-    result = compute(habit, today, entries_of(rows))
+    spec, measure = habit.schedule_spec(habit.user.profile.week_start), habit.measure
+    if fold.foldable(spec):
+        codes, values = {}, {}
+        for on, status, value in rows:
+            codes[on.toordinal()] = stats.STATUS_CODES.get(status, 7)
+            if value is not None:
+                values[on.toordinal()] = value
+        result, folded = fold.compute(spec, measure, codes, values, today)
+        habit.stats_state, habit.stats_through = folded.dump(spec, measure), dt.date.fromordinal(folded.a)
+    else:
+        result = stats.compute_stats(spec, entries_of(rows), today, measure)
+        habit.stats_state = habit.stats_through = None
     apply_stats(habit, result)
-    Habit.objects.filter(pk=habit.pk).update(**{name: getattr(habit, name) for name in STAT_FIELDS})
+    Habit.objects.filter(pk=habit.pk).update(
+        stats_state=habit.stats_state, stats_through=habit.stats_through,
+        **{name: getattr(habit, name) for name in STAT_FIELDS},
+    )
     touch(habit.user_id)
     return result
 
 
 def recompute_stats(habits, *, batch_size: int | None = None, progress=None) -> int:
-    """Recompute many habits set-based: per batch, one query for the habits (with their
-    owners' zones), one for their histories, one UPDATE of the rows whose statistics
-    changed. Idempotent. Returns how many were recomputed."""
+    """Recompute many habits from their whole histories, set-based: per batch, one query
+    for the habits (with their owners' zones) and their histories, one UPDATE of the rows
+    whose statistics (or fold) changed. Idempotent. Returns how many were recomputed."""
     done = 0
     for batch, total in recompute_batches(habits, batch_size=batch_size):
         done += len(batch)
@@ -333,14 +347,20 @@ def recompute_stats(habits, *, batch_size: int | None = None, progress=None) -> 
     return done
 
 
-def recompute_batches(habits, *, batch_size: int | None = None) -> Iterator[tuple[list[Recomputed], int]]:
+def recompute_batches(
+    habits, *, batch_size: int | None = None, incremental: bool = False
+) -> Iterator[tuple[list[Recomputed], int]]:
     """recompute_stats a batch at a time (5,000 habits on PostgreSQL; 500 where statements
     take few parameters, as on SQLite): yields each batch's habits with their statistics
-    before and after, and how many habits there are in all. Touches their Today lists."""
+    before and after, and how many habits there are in all. Touches their Today lists.
+
+    `incremental` (the day close): a habit whose saved fold (Habit.stats_state) still
+    applies is carried forward from it, reading only its days after the fold's; the
+    others are computed from their whole histories."""
     batch_size = batch_size or (500 if connection.features.max_query_params else 5000)
     ids = list(habits.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
-        batch = _recompute(ids[start : start + batch_size])
+        batch = _recompute(ids[start : start + batch_size], incremental=incremental)
         touch(*{row.user_id for row in batch})
         yield batch, len(ids)
 
@@ -356,9 +376,10 @@ class Recomputed:
     name: str
     status: str
     spec: stats.Schedule
-    days: list[int]  # its occurrences, as compute_stats_coded reads them
+    days: list[int]  # its occurrences read, as compute_stats_coded reads them (after fold.a, if folded)
     before: tuple  # the STAT_FIELDS as they were
     after: tuple  # and as they are now
+    fold: fold.Fold | None = None  # through yesterday: the status of the last 30 days
 
     @property
     def is_per_week(self) -> bool:
@@ -376,8 +397,19 @@ class Recomputed:
         return self.spec if self.spec.week_start == week_start else replace(self.spec, week_start=week_start)
 
     def done_between(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        low, high, done = first.toordinal() << 3, (last.toordinal() + 1) << 3, stats.STATUS_CODES["done"]
-        return [dt.date.fromordinal(day >> 3) for day in self.days if low <= day < high and day & 7 == done]
+        """The done days from `first` through `last` (when folded: no more than 30 days back)."""
+        low, high, done = first.toordinal(), last.toordinal(), stats.STATUS_CODES["done"]
+        out = []
+        folded = self.fold
+        if folded is not None:  # the days through fold.a are in the fold, the later ones in `days`
+            base = folded.a - fold.WINDOW + 1
+            if low < base:
+                raise ValueError(f"a folded habit keeps {fold.WINDOW} days, not {first}")
+            out = [dt.date.fromordinal(d) for d in range(low, min(high, folded.a) + 1)
+                   if folded.days[d - base] in fold.DONE_CHARS]
+            low = max(low, folded.a + 1)
+        low, high = low << 3, (high + 1) << 3
+        return out + [dt.date.fromordinal(day >> 3) for day in sorted(self.days) if low <= day < high and day & 7 == done]
 
 
 def with_schedule(habits):
@@ -393,8 +425,8 @@ SCHEDULE_COLUMNS = ("schedule", "start_date", "weekdays_set", "times_per_week", 
 
 def schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pauses, week_start) -> stats.Schedule:
     """Habit.schedule_spec from a habit's values (set-based work reads values, not models)."""
-    if not weekdays and not pauses:  # most habits: many share one (immutable) Schedule
-        return _plain_schedule(schedule, start_date, times_per_week, every_n_days, week_start)
+    if not pauses:  # most habits: many share one (immutable) Schedule
+        return _plain_schedule(schedule, start_date, tuple(weekdays or ()), times_per_week, every_n_days, week_start)
     return stats.Schedule(
         kind=schedule, start_date=start_date, weekdays=tuple(weekdays or ()), times_per_week=times_per_week,
         every_n_days=every_n_days, week_start=week_start,
@@ -403,33 +435,61 @@ def schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pa
 
 
 @lru_cache(maxsize=4096)
-def _plain_schedule(schedule, start_date, times_per_week, every_n_days, week_start) -> stats.Schedule:
+def _plain_schedule(schedule, start_date, weekdays, times_per_week, every_n_days, week_start) -> stats.Schedule:
     return stats.Schedule(
-        kind=schedule, start_date=start_date, times_per_week=times_per_week, every_n_days=every_n_days,
-        week_start=week_start,
+        kind=schedule, start_date=start_date, weekdays=weekdays, times_per_week=times_per_week,
+        every_n_days=every_n_days, week_start=week_start,
     )
 
 
-def _recompute(ids: list[int]) -> list[Recomputed]:
-    """Recompute these habits as of each owner's local today (two or three queries)."""
+def _recompute(ids: list[int], *, incremental: bool = False) -> list[Recomputed]:
+    """Recompute these habits as of each owner's local today (one query on PostgreSQL,
+    two elsewhere; and once more for folds that no longer apply)."""
     from habitstory.accounts.models import Profile
 
     now = timezone.now()
     todays: dict[tuple, dt.date] = {}
-    result = []
-    for row in _recompute_rows(ids):
+    result, writes, again = [], [], []
+    for row in _recompute_rows(ids, incremental=incremental):
         (pk, user_id, name, status, schedule, start_date, weekdays, times_per_week, every_n_days, pauses,
-         kind, target, zone, day_start, week_start, days, values) = row[:17]
+         kind, target, zone, day_start, week_start, days, values, state) = row[:18]
+        if state is not None:
+            state = loads(state)
         today = todays.get((zone, day_start))
         if today is None:
             today = todays[zone, day_start] = Profile(timezone=zone, day_start_hour=day_start).local_today(now)
         spec = schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pauses, week_start)
         # As Habit.measure.
         measure = stats.Measure(kind, target) if kind != Habit.Kind.YES_NO and target is not None else None
-        after = _stat_values(stats.compute_stats_coded(spec, days, values, today, measure))
-        result.append(Recomputed(pk, user_id, name, status, spec, days, row[17:], after))
-    _write_stats([(r.pk, *r.after) for r in result if r.after != r.before])
+        folded = dump = None
+        if fold.foldable(spec):
+            if incremental and state is not None:  # only its days after the fold were read
+                folded = fold.Fold.load(state, spec, measure)
+                if folded is None or folded.a >= today.toordinal():
+                    again.append(pk)  # the fold does not apply: from the whole history instead
+                    continue
+            outcome, folded = fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today, folded)
+            dump = folded.dump(spec, measure)
+        else:
+            outcome = stats.compute_stats_coded(spec, days, values, today, measure)
+        habit = Recomputed(pk, user_id, name, status, spec, days, row[18:], _stat_values(outcome), folded)
+        result.append(habit)
+        if habit.after != habit.before or _fold_moved(state, folded, spec, measure):
+            writes.append((pk, *habit.after, dump, folded and dt.date.fromordinal(folded.a)))
+    _write_stats(writes)
+    if again:
+        result += _recompute(again)
     return result
+
+
+def _fold_moved(state, folded: fold.Fold | None, spec: stats.Schedule, measure: stats.Measure | None) -> bool:
+    """Whether the stored fold differs from the new one (same version, key and day: the same)."""
+    if folded is None:
+        return state is not None
+    return not (
+        isinstance(state, list) and len(state) > 2 and state[0] == fold.VERSION and state[2] == folded.a
+        and state[1] == fold.key(spec, measure)
+    )
 
 
 _stat_values = attrgetter(*STAT_FIELDS)
@@ -441,10 +501,11 @@ _CODE_SQL = " ".join(f"WHEN '{status}' THEN {code}" for status, code in stats.ST
 _ORDINAL_SQL = "(o.\"on\" - DATE '0001-01-01' + 1)"  # date.toordinal()
 
 
-def _recompute_rows(ids: list[int]) -> Iterable[tuple]:
+def _recompute_rows(ids: list[int], *, incremental: bool = False) -> Iterable[tuple]:
     """Per habit: _HABIT_COLUMNS, _PROFILE_COLUMNS (the zone by name), its occurrences as
-    compute_stats_coded reads them (days, values), then its STAT_FIELDS. On PostgreSQL one
-    query, the database folding each habit's occurrences into an array; elsewhere two."""
+    compute_stats_coded reads them (days, values), its stats_state, then its STAT_FIELDS.
+    On PostgreSQL one query, the database folding each habit's occurrences into an array
+    (`incremental`: only those after its stored fold's day); elsewhere two, all of them."""
     from habitstory.accounts.models import Profile
 
     if connection.vendor != "postgresql":
@@ -458,7 +519,8 @@ def _recompute_rows(ids: list[int]) -> Iterable[tuple]:
                 values[on.toordinal()] = value
         habits = Habit.objects.filter(pk__in=ids).annotate(zone=Cast("user__profile__timezone", CharField()))
         for row in habits.values_list(
-            *_HABIT_COLUMNS, "zone", *(f"user__profile__{c}" for c in _PROFILE_COLUMNS[1:]), *STAT_FIELDS
+            *_HABIT_COLUMNS, "zone", *(f"user__profile__{c}" for c in _PROFILE_COLUMNS[1:]), "stats_state",
+            *STAT_FIELDS,
         ):
             yield (*row[:15], *histories.get(row[0], ((), {})), *row[15:])
         return
@@ -471,17 +533,13 @@ def _recompute_rows(ids: list[int]) -> Iterable[tuple]:
         cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
         cursor.execute(
             f"""SELECT {columns}, {", ".join(f"p.{c}" for c in _PROFILE_COLUMNS)},
-                o.days, o.values, {", ".join(f"h.{c}" for c in STAT_FIELDS)}
+                o.days, o.values, h.stats_state, {", ".join(f"h.{c}" for c in STAT_FIELDS)}
             FROM {Habit._meta.db_table} h
             -- Each owner's profile by its index (OFFSET 0 keeps the planner from hashing them all).
             JOIN LATERAL (
                 SELECT {", ".join(_PROFILE_COLUMNS)} FROM {Profile._meta.db_table} WHERE user_id = h.user_id OFFSET 0
             ) p ON true
-            LEFT JOIN (
-                SELECT o.habit_id, array_agg({_ORDINAL_SQL} * 8 + CASE o.status {_CODE_SQL} ELSE 7 END) AS days,
-                    string_agg({_ORDINAL_SQL} || ':' || o.value, ',') FILTER (WHERE o.value IS NOT NULL) AS values
-                FROM {Occurrence._meta.db_table} o WHERE o.habit_id = ANY(%(ids)s) GROUP BY o.habit_id
-            ) o ON o.habit_id = h.id
+            {_INCREMENTAL_HISTORIES if incremental else _HISTORIES}
             WHERE h.id = ANY(%(ids)s)""",
             {"ids": _array(ids)},
         )
@@ -492,6 +550,19 @@ def _recompute_rows(ids: list[int]) -> Iterable[tuple]:
             *row[:6], weekdays and loads(weekdays), *row[7:9], pauses and loads(pauses), *row[10:15],
             days or (), _values(values) if values else {}, *row[17:],
         )
+
+
+_AGGREGATES = f"""array_agg({_ORDINAL_SQL} * 8 + CASE o.status {_CODE_SQL} ELSE 7 END) AS days,
+    string_agg({_ORDINAL_SQL} || ':' || o.value, ',') FILTER (WHERE o.value IS NOT NULL) AS values"""
+_HISTORIES = f"""LEFT JOIN (
+    SELECT o.habit_id, {_AGGREGATES} FROM {Occurrence._meta.db_table} o
+    WHERE o.habit_id = ANY(%(ids)s) GROUP BY o.habit_id
+) o ON o.habit_id = h.id"""
+# The days after the stored fold's, by the (habit, day) index.
+_INCREMENTAL_HISTORIES = f"""LEFT JOIN LATERAL (
+    SELECT {_AGGREGATES} FROM {Occurrence._meta.db_table} o
+    WHERE o.habit_id = h.id AND o."on" > COALESCE(h.stats_through, '-infinity'::date)
+) o ON true"""
 
 
 def _values(pairs: str) -> dict[int, Decimal]:
@@ -505,6 +576,15 @@ def _array(values) -> str:
     return "{" + ",".join(map(_literal, values)) + "}"
 
 
+def _text_array(values) -> str:
+    """A PostgreSQL array literal of strings (or None): each quoted, its quotes and
+    backslashes escaped. Much quicker than the driver's quoting, character by character."""
+    return "{" + ",".join(
+        "NULL" if value is None else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for value in values
+    ) + "}"
+
+
 def _literal(value) -> str:
     if value is None:
         return "NULL"
@@ -514,23 +594,25 @@ def _literal(value) -> str:
 
 
 def _write_stats(rows: list[tuple]) -> None:
-    """Write (pk, *STAT_FIELDS) rows: on PostgreSQL one UPDATE … FROM unnest(arrays)."""
+    """Write (pk, *STAT_FIELDS, stats_state, stats_through) rows: on PostgreSQL one
+    UPDATE … FROM unnest(arrays)."""
     if not rows:
         return
+    names = [*STAT_FIELDS, "stats_state", "stats_through"]
     if connection.vendor != "postgresql":
         Habit.objects.bulk_update(
-            [Habit(pk=pk, **dict(zip(STAT_FIELDS, values, strict=True))) for pk, *values in rows],
-            STAT_FIELDS, batch_size=100,
+            [Habit(pk=pk, **dict(zip(names, values, strict=True))) for pk, *values in rows], names, batch_size=100
         )
         return
-    fields = [Habit._meta.get_field(name) for name in STAT_FIELDS]
+    fields = [Habit._meta.get_field(name) for name in names]
+    *columns, states, through = zip(*rows, strict=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {Habit._meta.db_table} AS h SET {", ".join(f"{f.column} = v.{f.column}" for f in fields)}
             FROM unnest(%s::bigint[], {", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)})
                 AS v(id, {", ".join(f.column for f in fields)})
             WHERE h.id = v.id""",
-            [_array(column) for column in zip(*rows, strict=True)],
+            [*(_array(column) for column in columns), _text_array(states), _array(through)],
         )
 
 

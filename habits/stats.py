@@ -734,7 +734,19 @@ def _stats(tl: _Timeline) -> Stats:
 
     misses = tl.consecutive_misses()
     failure = tl.failure_ratio()
+    recent = n - RECENT_BREAK_DAYS  # the index of today - 6
+    long_break = any(length >= LONG_STREAK and broken is not None and broken >= recent
+                     for _, _, length, broken in runs)
+    return assemble(schedule, current, longest, tl.total_done, tl.total_skipped, consistency, strength, misses,
+                    tl.date(tl.last_done) if tl.last_done >= 0 else None, failure, long_break)
 
+
+def assemble(schedule: Schedule, current: int, longest: int, total_done: int, total_skipped: int,
+             consistency: int | None, strength: float, misses: int, last_done_on: dt.date | None,
+             failure: tuple[int, int] | None, long_break: bool) -> Stats:
+    """The Stats, suggestions included, from the rules' results (shared with habits.fold).
+    `failure` is the failure rate as (numerator, denominator); `long_break` whether a run
+    of LONG_STREAK or more was broken in the RECENT_BREAK_DAYS ending today."""
     suggestions: list[tuple[str, str]] = []
     suggested = None
     if failure is not None and 2 * failure[0] > failure[1]:
@@ -759,9 +771,7 @@ def _stats(tl: _Timeline) -> Stats:
                 "could help you get back on track."
             ),
         ))
-    recent = n - RECENT_BREAK_DAYS  # the index of today - 6
-    if any(length >= LONG_STREAK and broken is not None and broken >= recent
-           for _, _, length, broken in runs):
+    if long_break:
         unit = "week" if schedule.kind == PER_WEEK else "day"
         suggestions.append((
             "smaller_target",
@@ -774,12 +784,12 @@ def _stats(tl: _Timeline) -> Stats:
     return Stats(
         current_streak=current,
         longest_streak=longest,
-        total_done=tl.total_done,
-        total_skipped=tl.total_skipped,
+        total_done=total_done,
+        total_skipped=total_skipped,
         consistency=consistency,
         strength=strength,
         consecutive_misses=misses,
-        last_done_on=tl.date(tl.last_done) if tl.last_done >= 0 else None,
+        last_done_on=last_done_on,
         at_risk=misses >= RISK_MISSES,
         failure_rate=None if failure is None else failure[0] / failure[1],  # = float(Fraction)
         suggested_frequency=suggested,
