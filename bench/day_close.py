@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import multiprocessing
 import datetime as dt
+import multiprocessing
 import os
 import sys
 import threading

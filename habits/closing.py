@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 import multiprocessing
 import multiprocessing.util
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from habitstory.accounts.models import Profile
 
-from . import services
+from . import services, stats
 from .models import Habit, Occurrence
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ class Plan:
     last: dt.date
     today: dt.date
     week_start: int
-    create: list[tuple[int, dt.date]] = field(default_factory=list)  # (habit id, day) without a row
-    open_ids: list[int] = field(default_factory=list)  # open occurrences to mark missed
+    misses: list[tuple[int, dt.date]] = field(default_factory=list)  # (habit id, day) without a row or open
+    habits: list[services.Recomputed] = field(default_factory=list)  # every alive habit, recomputed
 
     @property
     def days(self) -> int:
@@ -197,28 +197,17 @@ def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None
 
 
 def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
-    """Fill each plan with the occurrences to create or mark missed: two queries for the
-    batch. A user whose habits cannot be read is logged and left for the next run."""
-    by_user = {plan.user_id: plan for plan in plans}
+    """Recompute each user's habits (one query for the batch: services.compute_for_close)
+    and list the closed days still open. A user whose habits cannot be read is logged and
+    left for the next run."""
     habits = defaultdict(list)
-    for pk, user_id, *schedule in services.with_schedule(
-        Habit.objects.alive()
-        .filter(user_id__in=by_user)
-        .exclude(status=Habit.Status.ARCHIVED)
-        .exclude(schedule=Habit.Schedule.PER_WEEK)
-    ).values_list("pk", "user_id", *services.SCHEDULE_COLUMNS):
-        habits[user_id].append((pk, schedule))
-    existing: dict[tuple[int, dt.date], tuple[int, str]] = {}
-    # The same habits' rows, by their owners: 500 users make a shorter statement than their habits.
-    for pk, habit_id, on, status in Occurrence.objects.filter(
-        habit__in=Habit.objects.alive().filter(user_id__in=list(by_user)),
-        on__range=(min(p.first for p in plans), max(p.last for p in plans)),
-    ).values_list("id", "habit_id", "on", "status"):
-        existing[habit_id, on] = (pk, status)
+    for habit in services.compute_for_close([plan.user_id for plan in plans], min(plan.first for plan in plans)):
+        habits[habit.user_id].append(habit)
     planned = []
     for plan in plans:
+        plan.habits = habits[plan.user_id]
         try:
-            _plan_user(plan, habits[plan.user_id], existing)
+            _plan_user(plan, plan.habits)
         except Exception:
             logger.exception("close_days: could not plan the close for user %s", plan.user_id)
             summary.failed.append(plan.user_id)
@@ -227,48 +216,43 @@ def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
     return planned
 
 
-def _plan_user(plan: Plan, habits: list[tuple], existing: dict[tuple[int, dt.date], tuple[int, str]]) -> None:
+def _plan_user(plan: Plan, habits: list[services.Recomputed]) -> None:
     days = [plan.first + dt.timedelta(days=n) for n in range(plan.days)]
-    for pk, (schedule, start_date, weekdays, times_per_week, every_n_days, pauses) in habits:  # SCHEDULE_COLUMNS
-        spec = services.schedule_of(
-            schedule, start_date, weekdays, times_per_week, every_n_days, pauses, plan.week_start
-        )
-        for day in days:
-            if not spec.is_expected(day):
-                continue
-            row = existing.get((pk, day))
-            if row is None:
-                plan.create.append((pk, day))
-            elif row[1] in services.OPEN:
-                plan.open_ids.append(row[0])
+    first, last = days[0].toordinal(), days[-1].toordinal()
+    for habit in habits:
+        if habit.status == Habit.Status.ARCHIVED or habit.is_per_week:
+            continue
+        spec = habit.spec
+        # The closed days' rows: read with the habit (from plan.first on).
+        kept = {day >> 3 for day in habit.days if first <= day >> 3 <= last and day & 7 not in _OPEN_CODES}
+        plan.misses += [
+            (habit.pk, day) for day in days if day.toordinal() not in kept and spec.is_expected(day)
+        ]
+
+
+_OPEN_CODES = {stats.STATUS_CODES[status] for status in services.OPEN}
 
 
 def _write(plans: list[Plan]) -> Summary:
-    """One transaction: claim the users' ranges, write the misses, recompute statistics,
+    """One transaction: claim the users' ranges, write the misses and the statistics,
     raise new risks; then pets' moods. Only the users claimed here are written."""
     result = Summary()
     with transaction.atomic():
         plans = _claim(plans)
         if not plans:
             return result
-        result.missed += _create_missed([(habit_id, day) for plan in plans for habit_id, day in plan.create])
-        open_ids = [pk for plan in plans for pk in plan.open_ids]
-        # All at once, or within the database's limit on parameters (SQLite's 999).
-        limit = connection.features.max_query_params
-        chunk = limit - 10 if limit else max(1, len(open_ids))
-        for start in range(0, len(open_ids), chunk):
-            result.missed += Occurrence.objects.filter(
-                pk__in=open_ids[start : start + chunk], status__in=services.OPEN
-            ).update(status=Occurrence.Status.MISSED, updated_at=timezone.now())
-        # Every alive habit of these users (their Today lists are touched there); the
-        # ones that became at risk (and are active) raise an alert, once.
-        habits = Habit.objects.alive().filter(user_id__in=[plan.user_id for plan in plans])
-        recomputed = [habit for batch, _ in services.recompute_batches(habits, incremental=True) for habit in batch]
+        result.missed += _mark_missed([miss for plan in plans for miss in plan.misses])
+        # Every alive habit of these users (their Today lists are touched there); the ones
+        # that became at risk (and are active) raise an alert, once. A habit ticked since
+        # it was read keeps the tick's statistics (and raises none).
+        recomputed = [habit for plan in plans for habit in plan.habits]
+        written = services.write_computed(recomputed)
         today_of = {plan.user_id: plan.today for plan in plans}
         alerts = [
             (habit.pk, today_of[habit.user_id].isoformat())
             for habit in recomputed
             if habit.after[AT_RISK] and not habit.before[AT_RISK] and habit.status == Habit.Status.ACTIVE
+            and habit.pk in written
         ]
         result.at_risk += len(alerts)
         result.users = len(plans)
@@ -286,27 +270,29 @@ def _write(plans: list[Plan]) -> Summary:
     return result
 
 
-def _create_missed(rows: list[tuple[int, dt.date]]) -> int:
-    """Missed occurrences for (habit id, day) without a row; a row that appeared since
-    (a tick meanwhile) is left alone. Returns how many were created."""
+def _mark_missed(rows: list[tuple[int, dt.date]]) -> int:
+    """(habit id, day) pairs become missed: a new row, or the open row there. A row done
+    or skipped since it was read (a tick meanwhile) is left alone. Returns how many."""
     if not rows:
         return 0
-    if connection.vendor != "postgresql":
-        created = Occurrence.objects.bulk_create(
-            [Occurrence(habit_id=habit_id, on=day, status=Occurrence.Status.MISSED) for habit_id, day in rows],
-            ignore_conflicts=True,
-        )
-        return len(created)
-    # One INSERT from two arrays; the other columns as Occurrence's defaults.
-    habit_ids, days = zip(*rows, strict=True)
     now = timezone.now()
+    table = Occurrence._meta.db_table
+    upsert = f"""ON CONFLICT (habit_id, "on") DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+        WHERE {table}.status IN ({", ".join(f"'{status}'" for status in services.OPEN)})"""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {Occurrence._meta.db_table}
-                (habit_id, "on", status, note, verification, xp_cycle, created_at, updated_at)
-            SELECT habit_id, day, %s, '', '', 0, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS v(habit_id, day)
-            ON CONFLICT (habit_id, "on") DO NOTHING""",
-            [Occurrence.Status.MISSED, now, now, list(habit_ids), list(days)],
+        if connection.vendor == "postgresql":  # one statement from two arrays
+            habit_ids, days = zip(*rows, strict=True)
+            cursor.execute(
+                f"""INSERT INTO {table} (habit_id, "on", status, note, verification, xp_cycle, created_at, updated_at)
+                SELECT habit_id, day, %s, '', '', 0, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS v(habit_id, day)
+                {upsert}""",
+                [Occurrence.Status.MISSED, now, now, services._array(habit_ids), services._array(days)],
+            )
+            return cursor.rowcount
+        cursor.executemany(
+            f"""INSERT INTO {table} (habit_id, "on", status, note, verification, xp_cycle, created_at, updated_at)
+            VALUES (%s, %s, %s, '', '', 0, %s, %s) {upsert}""",
+            [(habit_id, day, Occurrence.Status.MISSED, now, now) for habit_id, day in rows],
         )
         return cursor.rowcount
 

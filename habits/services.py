@@ -380,6 +380,15 @@ class Recomputed:
     before: tuple  # the STAT_FIELDS as they were
     after: tuple  # and as they are now
     fold: fold.Fold | None = None  # through yesterday: the status of the last 30 days
+    state: str | None = None  # the fold, as stored
+    read_through: dt.date | None = None  # the stored fold's day when read
+    changed: bool = True  # statistics or fold differ from those stored
+
+    def stored(self) -> tuple:
+        """The row _write_stats writes."""
+        folded = self.fold
+        return (self.pk, *self.after, self.state, folded and dt.date.fromordinal(folded.a),
+                self.read_through, self.before[_TOTAL_DONE], self.before[_TOTAL_SKIPPED], self.before[_STRENGTH])
 
     @property
     def is_per_week(self) -> bool:
@@ -443,16 +452,46 @@ def _plain_schedule(schedule, start_date, weekdays, times_per_week, every_n_days
 
 
 def _recompute(ids: list[int], *, incremental: bool = False) -> list[Recomputed]:
-    """Recompute these habits as of each owner's local today (one query on PostgreSQL,
-    two elsewhere; and once more for folds that no longer apply)."""
+    """Recompute these habits as of each owner's local today and write what changed (one
+    query and one UPDATE on PostgreSQL; once more for folds that no longer apply)."""
+    result, again = _compute_rows(_recompute_rows(ids=ids, incremental=incremental), incremental=incremental)
+    _write_stats([habit.stored() for habit in result if habit.changed])
+    if again:
+        result += _recompute(again)
+    return result
+
+
+def compute_for_close(user_ids: list[int], since: dt.date) -> list[Recomputed]:
+    """The day close's read: every alive habit of these users, carried forward from its
+    fold (or from its whole history where the fold does not apply), as of each owner's
+    today. Each one's occurrences from `since` on are read too (Recomputed.days), for
+    the close to see which closed days are still open. Writes nothing: write_computed."""
+    result, again = _compute_rows(_recompute_rows(users=user_ids, since=since, incremental=True), incremental=True)
+    if again:
+        result += _compute_rows(_recompute_rows(ids=again), incremental=False)[0]
+    return result
+
+
+def write_computed(habits: list[Recomputed]) -> set[int]:
+    """Write these habits' statistics and folds where they changed, unless a habit was
+    rewritten since it was read (its history changed: a tick's statistics are newer).
+    Returns the ids written. Touches the owners' Today lists."""
+    written = _write_stats([habit.stored() for habit in habits if habit.changed], guarded=True)
+    touch(*{habit.user_id for habit in habits})
+    return written
+
+
+def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Recomputed], list[int]]:
+    """Recomputed habits from _recompute_rows, and the ids of those whose fold no longer
+    applies (only the days after it were read: they need their whole history)."""
     from habitstory.accounts.models import Profile
 
     now = timezone.now()
     todays: dict[tuple, dt.date] = {}
-    result, writes, again = [], [], []
-    for row in _recompute_rows(ids, incremental=incremental):
+    result, again = [], []
+    for row in rows:
         (pk, user_id, name, status, schedule, start_date, weekdays, times_per_week, every_n_days, pauses,
-         kind, target, zone, day_start, week_start, days, values, state) = row[:18]
+         kind, target, zone, day_start, week_start, days, values, state, through) = row[:19]
         if state is not None:
             state = loads(state)
         today = todays.get((zone, day_start))
@@ -472,14 +511,13 @@ def _recompute(ids: list[int], *, incremental: bool = False) -> list[Recomputed]
             dump = folded.dump(spec, measure)
         else:
             outcome = stats.compute_stats_coded(spec, days, values, today, measure)
-        habit = Recomputed(pk, user_id, name, status, spec, days, row[18:], _stat_values(outcome), folded)
-        result.append(habit)
-        if habit.after != habit.before or _fold_moved(state, folded, spec, measure):
-            writes.append((pk, *habit.after, dump, folded and dt.date.fromordinal(folded.a)))
-    _write_stats(writes)
-    if again:
-        result += _recompute(again)
-    return result
+        before = row[19:]
+        after = _stat_values(outcome)
+        result.append(Recomputed(
+            pk, user_id, name, status, spec, days, before, after, folded, dump, through,
+            changed=after != before or _fold_moved(state, folded, spec, measure),
+        ))
+    return result, again
 
 
 def _fold_moved(state, folded: fold.Fold | None, spec: stats.Schedule, measure: stats.Measure | None) -> bool:
@@ -494,6 +532,7 @@ def _fold_moved(state, folded: fold.Fold | None, spec: stats.Schedule, measure: 
 
 _stat_values = attrgetter(*STAT_FIELDS)
 _LAST_DONE_ON = STAT_FIELDS.index("last_done_on")
+_TOTAL_DONE, _TOTAL_SKIPPED, _STRENGTH = (STAT_FIELDS.index(name) for name in ("total_done", "total_skipped", "strength"))
 _HABIT_COLUMNS = ("id", "user_id", "name", "status", "schedule", "start_date", "weekdays", "times_per_week",
                   "every_n_days", "pauses", "kind", "target_value")
 _PROFILE_COLUMNS = ("timezone", "day_start_hour", "week_start")
@@ -501,26 +540,31 @@ _CODE_SQL = " ".join(f"WHEN '{status}' THEN {code}" for status, code in stats.ST
 _ORDINAL_SQL = "(o.\"on\" - DATE '0001-01-01' + 1)"  # date.toordinal()
 
 
-def _recompute_rows(ids: list[int], *, incremental: bool = False) -> Iterable[tuple]:
-    """Per habit: _HABIT_COLUMNS, _PROFILE_COLUMNS (the zone by name), its occurrences as
-    compute_stats_coded reads them (days, values), its stats_state, then its STAT_FIELDS.
-    On PostgreSQL one query, the database folding each habit's occurrences into an array
-    (`incremental`: only those after its stored fold's day); elsewhere two, all of them."""
+def _recompute_rows(
+    ids: list[int] | None = None, *, users: list[int] | None = None, since: dt.date | None = None,
+    incremental: bool = False,
+) -> Iterable[tuple]:
+    """Per habit (these `ids`, or the alive habits of these `users`): _HABIT_COLUMNS,
+    _PROFILE_COLUMNS (the zone by name), its occurrences as compute_stats_coded reads them
+    (days, values), its stats_state and stats_through, then its STAT_FIELDS. On PostgreSQL
+    one query, the database folding each habit's occurrences into an array (`incremental`:
+    only those after its stored fold's day, and from `since` on); elsewhere two, all of them."""
     from habitstory.accounts.models import Profile
 
     if connection.vendor != "postgresql":
+        habits = Habit.objects.filter(pk__in=ids) if users is None else Habit.objects.alive().filter(user_id__in=users)
         histories: dict[int, tuple[list[int], dict]] = defaultdict(lambda: ([], {}))
-        for habit_id, on, status, value in Occurrence.objects.filter(habit_id__in=ids).values_list(
+        for habit_id, on, status, value in Occurrence.objects.filter(habit__in=habits).values_list(
             "habit_id", "on", "status", "value"
         ):
             days, values = histories[habit_id]
             days.append(on.toordinal() << 3 | stats.STATUS_CODES.get(status, 7))
             if value is not None:
                 values[on.toordinal()] = value
-        habits = Habit.objects.filter(pk__in=ids).annotate(zone=Cast("user__profile__timezone", CharField()))
+        habits = habits.annotate(zone=Cast("user__profile__timezone", CharField()))
         for row in habits.values_list(
             *_HABIT_COLUMNS, "zone", *(f"user__profile__{c}" for c in _PROFILE_COLUMNS[1:]), "stats_state",
-            *STAT_FIELDS,
+            "stats_through", *STAT_FIELDS,
         ):
             yield (*row[:15], *histories.get(row[0], ((), {})), *row[15:])
         return
@@ -533,15 +577,15 @@ def _recompute_rows(ids: list[int], *, incremental: bool = False) -> Iterable[tu
         cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
         cursor.execute(
             f"""SELECT {columns}, {", ".join(f"p.{c}" for c in _PROFILE_COLUMNS)},
-                o.days, o.values, h.stats_state, {", ".join(f"h.{c}" for c in STAT_FIELDS)}
+                o.days, o.values, h.stats_state, h.stats_through, {", ".join(f"h.{c}" for c in STAT_FIELDS)}
             FROM {Habit._meta.db_table} h
             -- Each owner's profile by its index (OFFSET 0 keeps the planner from hashing them all).
             JOIN LATERAL (
                 SELECT {", ".join(_PROFILE_COLUMNS)} FROM {Profile._meta.db_table} WHERE user_id = h.user_id OFFSET 0
             ) p ON true
             {_INCREMENTAL_HISTORIES if incremental else _HISTORIES}
-            WHERE h.id = ANY(%(ids)s)""",
-            {"ids": _array(ids)},
+            WHERE {"h.id = ANY(%(ids)s)" if users is None else "h.user_id = ANY(%(users)s) AND h.deleted_at IS NULL"}""",
+            {"ids": _array(ids or ()), "users": _array(users or ()), "since": since},
         )
         rows = cursor.fetchall()
     for row in rows:
@@ -554,14 +598,14 @@ def _recompute_rows(ids: list[int], *, incremental: bool = False) -> Iterable[tu
 
 _AGGREGATES = f"""array_agg({_ORDINAL_SQL} * 8 + CASE o.status {_CODE_SQL} ELSE 7 END) AS days,
     string_agg({_ORDINAL_SQL} || ':' || o.value, ',') FILTER (WHERE o.value IS NOT NULL) AS values"""
-_HISTORIES = f"""LEFT JOIN (
-    SELECT o.habit_id, {_AGGREGATES} FROM {Occurrence._meta.db_table} o
-    WHERE o.habit_id = ANY(%(ids)s) GROUP BY o.habit_id
-) o ON o.habit_id = h.id"""
-# The days after the stored fold's, by the (habit, day) index.
+_HISTORIES = f"""LEFT JOIN LATERAL (
+    SELECT {_AGGREGATES} FROM {Occurrence._meta.db_table} o WHERE o.habit_id = h.id
+) o ON true"""
+# The days after the stored fold's (and from `since` on), by the (habit, day) index.
 _INCREMENTAL_HISTORIES = f"""LEFT JOIN LATERAL (
     SELECT {_AGGREGATES} FROM {Occurrence._meta.db_table} o
-    WHERE o.habit_id = h.id AND o."on" > COALESCE(h.stats_through, '-infinity'::date)
+    WHERE o.habit_id = h.id
+      AND o."on" > LEAST(COALESCE(h.stats_through, '-infinity'::date), COALESCE(%(since)s::date - 1, 'infinity'))
 ) o ON true"""
 
 
@@ -593,27 +637,50 @@ def _literal(value) -> str:
     return str(value)  # a float's str is its shortest exact form; PostgreSQL reads it back exactly
 
 
-def _write_stats(rows: list[tuple]) -> None:
-    """Write (pk, *STAT_FIELDS, stats_state, stats_through) rows: on PostgreSQL one
-    UPDATE … FROM unnest(arrays)."""
+def _write_stats(rows: list[tuple], *, guarded: bool = False) -> set[int]:
+    """Write Recomputed.stored() rows: STAT_FIELDS, stats_state and stats_through. On
+    PostgreSQL one UPDATE … FROM unnest(arrays). `guarded`: only rows whose stats_through,
+    total_done, total_skipped and strength are still as read (nothing rewrote them since).
+    Returns the ids written."""
     if not rows:
-        return
+        return set()
     names = [*STAT_FIELDS, "stats_state", "stats_through"]
+    width = len(names) + 1
     if connection.vendor != "postgresql":
-        Habit.objects.bulk_update(
-            [Habit(pk=pk, **dict(zip(names, values, strict=True))) for pk, *values in rows], names, batch_size=100
-        )
-        return
+        if not guarded:
+            Habit.objects.bulk_update(
+                [Habit(pk=row[0], **dict(zip(names, row[1:width], strict=True))) for row in rows], names,
+                batch_size=100,
+            )
+            return {row[0] for row in rows}
+        return {
+            row[0] for row in rows
+            if Habit.objects.filter(
+                pk=row[0], stats_through=row[width], total_done=row[width + 1], total_skipped=row[width + 2],
+                strength=row[width + 3],
+            ).update(**dict(zip(names, row[1:width], strict=True)))
+        }
     fields = [Habit._meta.get_field(name) for name in names]
-    *columns, states, through = zip(*rows, strict=True)
+    columns = list(zip(*rows, strict=True))
+    states = width - 2
+    params = [_text_array(column) if n == states else _array(column) for n, column in enumerate(columns[:width])]
+    guard = ""
+    if guarded:
+        params += [_array(column) for column in columns[width:]]
+        guard = """AND h.stats_through IS NOT DISTINCT FROM v.read_through AND h.total_done = v.read_done
+            AND h.total_skipped = v.read_skipped AND h.strength = v.read_strength"""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {Habit._meta.db_table} AS h SET {", ".join(f"{f.column} = v.{f.column}" for f in fields)}
-            FROM unnest(%s::bigint[], {", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)})
-                AS v(id, {", ".join(f.column for f in fields)})
-            WHERE h.id = v.id""",
-            [*(_array(column) for column in columns), _text_array(states), _array(through)],
+            FROM unnest(%s::bigint[], {", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)}
+                {", %s::date[], %s::integer[], %s::integer[], %s::double precision[]" if guarded else ""})
+                AS v(id, {", ".join(f.column for f in fields)}
+                {", read_through, read_done, read_skipped, read_strength" if guarded else ""})
+            WHERE h.id = v.id {guard}
+            RETURNING h.id""",
+            params,
         )
+        return {pk for pk, in cursor.fetchall()}
 
 
 def suggestions_for(habit: Habit, today: dt.date | None = None) -> list[tuple[str, str]]:

@@ -15,7 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from habits import fold
-from habits.stats import DONE, KINDS, MISSED, SKIPPED, STATUS_CODES, Entry, Measure, Schedule, compute_stats
+from habits.stats import (
+    DONE,
+    KINDS,
+    MISSED,
+    SKIPPED,
+    STATUS_CODES,
+    Entry,
+    Measure,
+    Schedule,
+    compute_stats,
+)
 
 from .test_stats_properties import BASE, scenarios
 
