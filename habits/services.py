@@ -477,7 +477,7 @@ def write_computed(habits: list[Recomputed]) -> set[int]:
     rewritten since it was read (its history changed: a tick's statistics are newer).
     Returns the ids written. Touches the owners' Today lists."""
     written = _write_stats([habit.stored() for habit in habits if habit.changed], guarded=True)
-    touch(*{habit.user_id for habit in habits})
+    touch(*{habit.user_id for habit in habits}, now=False)
     return written
 
 
@@ -617,6 +617,11 @@ def _values(pairs: str) -> dict[int, Decimal]:
 def _array(values) -> str:
     """A PostgreSQL array literal of numbers, dates or booleans: much quicker for the
     driver to send than a list it adapts item by item."""
+    values = list(values)
+    if type(next((value for value in values if value is not None), 0)) in (int, float, bool):
+        # A column of numbers or booleans (and None): Python's list display is nearly the
+        # literal (True/False are booleans to PostgreSQL, a float's repr its shortest exact form).
+        return "{" + str(values)[1:-1].replace("None", "NULL") + "}"
     return "{" + ",".join(map(_literal, values)) + "}"
 
 
@@ -676,9 +681,10 @@ def _write_stats(rows: list[tuple], *, guarded: bool = False) -> set[int]:
                 {", %s::date[], %s::integer[], %s::integer[], %s::double precision[]" if guarded else ""})
                 AS v(id, {", ".join(f.column for f in fields)}
                 {", read_through, read_done, read_skipped, read_strength" if guarded else ""})
-            WHERE h.id = v.id {guard}
+            -- The ids again: the planner then reads these rows by the index, never the whole table.
+            WHERE h.id = v.id AND h.id = ANY(%s::bigint[]) {guard}
             RETURNING h.id""",
-            params,
+            [*params, params[0]],
         )
         return {pk for pk, in cursor.fetchall()}
 

@@ -188,7 +188,7 @@ class Schedule:
         return self.every_n_days or 1
 
     def is_paused(self, day: dt.date) -> bool:
-        return any(a <= day and (b is None or day <= b) for a, b in self.pauses)
+        return bool(self.pauses) and any(a <= day and (b is None or day <= b) for a, b in self.pauses)
 
     def is_scheduled(self, day: dt.date) -> bool:
         """Scheduled by the pattern alone (ignores pauses); False before start_date."""

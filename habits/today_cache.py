@@ -29,10 +29,11 @@ def _version_key(user_id: int) -> str:
 _batch = threading.local()
 
 
-def touch(*user_ids: int) -> None:
+def touch(*user_ids: int, now: bool = True) -> None:
     """The user's Today list is out of date. The version is replaced now and again when the
     current transaction commits: a list rendered in between, from data not yet committed,
-    is then never served. Inside `batched()` (the commit step) each user is touched once."""
+    is then never served. Inside `batched()` (the commit step) each user is touched once.
+    `now=False`: only on commit, for a writer that renders nothing before (the day close)."""
     ids = {uid for uid in user_ids if uid is not None}
     if not ids:
         return
@@ -40,7 +41,8 @@ def touch(*user_ids: int) -> None:
     if pending is not None:
         pending |= ids
         return
-    _replace_versions(list(ids))
+    if now:
+        _replace_versions(list(ids))
     transaction.on_commit(lambda: _replace_versions(list(ids)))
 
 
