@@ -315,21 +315,36 @@ def recent_activity(user, today: dt.date, snapshot=None) -> tuple[int | None, in
     snapshot = snapshot if snapshot is not None and snapshot.day == today else habit_services.recent(user, today)
     week = [today - dt.timedelta(days=n) for n in range(7)]
     done = {(habit_id, on) for _, habit_id, on, status, *_ in snapshot.occurrences if status == Occurrence.Status.DONE}
+    counts = [habit_week(habit, today, {day for day in week if (habit.pk, day) in done}) for habit in snapshot.habits]
+    return activity(counts, [habit.last_done_on for habit in snapshot.habits], today)
+
+
+def habit_week(habit, today: dt.date, done_days: set[dt.date]) -> tuple[int, int]:
+    """(expected, done) of one active habit over the 7 days ending today, given its done
+    days among them: today still open does not count against; "N per week" expects N and
+    counts up to N done days."""
+    if habit.is_per_week:
+        times = habit.times_per_week or 0
+        return times, min(times, len(done_days))
+    spec = habit.schedule_spec()
     expected = hits = 0
-    for habit in snapshot.habits:
-        if habit.is_per_week:
-            expected += habit.times_per_week or 0
-            hits += min(habit.times_per_week or 0, sum(1 for day in week if (habit.pk, day) in done))
-            continue
-        spec = habit.schedule_spec()
-        for day in week:
-            if day == today and (habit.pk, day) not in done:
-                continue  # today still open does not count against
-            if spec.is_expected(day):
-                expected += 1
-                hits += (habit.pk, day) in done
+    for n in range(7):
+        day = today - dt.timedelta(days=n)
+        is_done = day in done_days
+        if day == today and not is_done:
+            continue  # today still open does not count against
+        if spec.is_expected(day):
+            expected += 1
+            hits += is_done
+    return expected, hits
+
+
+def activity(counts: list[tuple[int, int]], last_done: list[dt.date | None], today: dt.date) -> tuple[int | None, int | None]:
+    """recent_activity from each habit's (expected, done) and last done day."""
+    expected = sum(e for e, _ in counts)
+    hits = sum(h for _, h in counts)
     consistency = rules.round_half_up(rules.Fraction(100 * hits, expected)) if expected else None
-    last = max((h.last_done_on for h in snapshot.habits if h.last_done_on), default=None)
+    last = max((day for day in last_done if day), default=None)
     days_since = (today - last).days if last else None
     return consistency, days_since
 

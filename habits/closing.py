@@ -329,7 +329,7 @@ def _move_pets(plans: list[Plan], habits: list[services.Recomputed]) -> None:
     from the habits and histories the recompute read; one UPDATE per mood."""
     from gamification import rules
     from gamification.models import Pet, PetEvent
-    from gamification.services import recent_activity
+    from gamification.services import activity, habit_week
 
     pets = {
         user_id: (pk, name, mood)
@@ -347,14 +347,12 @@ def _move_pets(plans: list[Plan], habits: list[services.Recomputed]) -> None:
     for plan in plans:
         if plan.user_id not in pets:
             continue
-        today = plan.today
-        # The snapshot's occurrences as recent_activity reads them (it counts done days only).
-        week = [
-            (None, habit.pk, on, Occurrence.Status.DONE)
-            for habit in active[plan.user_id]
-            for on in habit.done_between(today - dt.timedelta(days=6), today)
-        ]
-        mood = rules.mood_for(*recent_activity(None, today, services.Recent(today, active[plan.user_id], week)))
+        today, first = plan.today, plan.today - dt.timedelta(days=6)
+        mine = active[plan.user_id]
+        # From the fold where it can tell (no dates to make), as recent_activity otherwise.
+        counts = [habit.week_counts(today) or habit_week(habit, today, set(habit.done_between(first, today)))
+                  for habit in mine]
+        mood = rules.mood_for(*activity(counts, [habit.last_done_on for habit in mine], today))
         pk, name, before = pets[plan.user_id]
         if mood != before:
             changed[mood].append((pk, name))

@@ -403,7 +403,26 @@ class Recomputed:
         return self.after[_LAST_DONE_ON]
 
     def schedule_spec(self, week_start: int = 0) -> stats.Schedule:
-        return self.spec if self.spec.week_start == week_start else replace(self.spec, week_start=week_start)
+        """As Habit.schedule_spec. The week's start matters to "N per week" only."""
+        if self.spec.week_start == week_start or self.spec.kind != Habit.Schedule.PER_WEEK:
+            return self.spec
+        return replace(self.spec, week_start=week_start)
+
+    def week_counts(self, today: dt.date) -> tuple[int, int] | None:
+        """gamification.services.habit_week for the 7 days ending today, read off the fold
+        (its days through yesterday say which were expected); None when not folded
+        through yesterday, or "N per week"."""
+        folded = self.fold
+        if folded is None or self.is_per_week or folded.a != today.toordinal() - 1:
+            return None
+        recent = folded.days[-6:]  # today - 6 … yesterday: expected days are digits
+        hits = recent.count("1")
+        expected = hits + recent.count("0") + recent.count("2") + recent.count("3")
+        t, done = today.toordinal(), stats.STATUS_CODES["done"]
+        if self.spec.is_expected(today) and any(day >> 3 == t and day & 7 == done for day in self.days):
+            expected += 1
+            hits += 1
+        return expected, hits
 
     def done_between(self, first: dt.date, last: dt.date) -> list[dt.date]:
         """The done days from `first` through `last` (when folded: no more than 30 days back)."""

@@ -121,3 +121,28 @@ def test_finishing_needs_the_fold_through_yesterday():
 def test_pauses_are_not_folded():
     assert fold.foldable(Schedule("daily", BASE))
     assert not fold.foldable(Schedule("daily", BASE, pauses=((BASE, None),)))
+
+
+@FAST
+@given(scenarios(kinds=("daily", "weekdays", "every_n_days"), with_pauses=False))
+def test_the_week_read_off_the_fold_is_the_pets_rule(scenario):
+    """The day close reads a habit's last 7 days off its fold (Recomputed.week_counts):
+    the same (expected, done) as gamification's habit_week on the dates."""
+    from gamification.services import habit_week
+    from habits.services import Recomputed
+
+    schedule, entries, today, measure = scenario
+    codes, values = _coded(entries)
+    _, state = fold.compute(schedule, measure, codes, values, today)
+    days = [e.on.toordinal() << 3 | STATUS_CODES[e.status] for e in entries]
+    habit = Recomputed(1, 1, "Habit", "active", schedule, days, (), (), state)
+    week = {today - dt.timedelta(days=n) for n in range(7)}
+    done = {e.on for e in entries if e.status == DONE and e.on in week}
+    if today.toordinal() - 1 < schedule.start_date.toordinal() - 1:
+        assert habit.week_counts(today) is None  # not folded through yesterday
+        return
+    assert habit.week_counts(today) == habit_week(habit, today, done)
+    # Days before the start are not in the fold (no rule counts them).
+    assert habit.done_between(today - dt.timedelta(days=6), today) == sorted(
+        d for d in done if d >= schedule.start_date
+    )
