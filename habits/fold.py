@@ -136,10 +136,10 @@ class Fold:
         if (not isinstance(state, list) or len(state) != 17 or state[0] != VERSION
                 or state[1] != key(spec, measure)):
             return None
-        fold = cls(state[2])
-        (fold.s, credits, wsum, fold.done, fold.skipped, fold.last_done, fold.run, fold.longest, fold.long_break,
-         fold.misses, fold.days, fold.expected, fold.week_eligible, fold.week_done) = state[3:]
-        fold.s = float(fold.s)
+        fold = cls.__new__(cls)  # every field is set here
+        (_, _, fold.a, s, credits, wsum, fold.done, fold.skipped, fold.last_done, fold.run, fold.longest,
+         fold.long_break, fold.misses, fold.days, fold.expected, fold.week_eligible, fold.week_done) = state
+        fold.s = float(s)
         if type(wsum) is str:
             fold.wsum = _dec(wsum)
             fold.credits = [_dec(c) for c in credits]

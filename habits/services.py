@@ -641,6 +641,8 @@ def _array(values) -> str:
         # A column of numbers or booleans (and None): Python's list display is nearly the
         # literal (True/False are booleans to PostgreSQL, a float's repr its shortest exact form).
         return "{" + str(values)[1:-1].replace("None", "NULL") + "}"
+    if all(value is None or type(value) is dt.date for value in values):  # dates: str() is ISO
+        return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
     return "{" + ",".join(map(_literal, values)) + "}"
 
 
