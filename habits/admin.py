@@ -60,3 +60,18 @@ class OccurrenceAdmin(TouchTodayMixin, admin.ModelAdmin):
     @admin.display(ordering="habit__user__email")
     def owner(self, occurrence: Occurrence) -> str:
         return occurrence.habit.user.email
+
+    # A staff edit changes the history the statistics (and their fold) are computed from.
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_stats(Habit.objects.filter(pk=obj.habit_id))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        recompute_stats(Habit.objects.filter(pk=obj.habit_id))
+
+    def delete_queryset(self, request, queryset):
+        habits = list(queryset.values_list("habit_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        recompute_stats(Habit.objects.filter(pk__in=habits))

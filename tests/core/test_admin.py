@@ -42,3 +42,31 @@ def test_admin_is_staff_only(owner_client):
     response = owner_client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_staff_edit_of_an_occurrence_recomputes_the_habits_statistics(staff_client, make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from habits.models import Habit, Occurrence
+    from habits.services import save_habit
+
+    user = make_user("someone@example.com")
+    today = user.profile.local_today(timezone.now())
+    habit = save_habit(Habit(user=user, name="Walk", start_date=today - dt.timedelta(days=10)))
+    day = today - dt.timedelta(days=2)
+    occurrence = Occurrence.objects.create(habit=habit, on=day, status="missed")
+    response = staff_client.post(
+        f"/admin/habits/occurrence/{occurrence.pk}/change/",
+        {"habit": habit.pk, "on": day.isoformat(), "status": "done", "value": "", "note": "",
+         "verification": "", "xp_cycle": 0, "completed_at_0": "", "completed_at_1": ""},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    habit.refresh_from_db()
+    assert habit.total_done == 1 and habit.last_done_on == day
+
+    response = staff_client.post(f"/admin/habits/occurrence/{occurrence.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    habit.refresh_from_db()
+    assert habit.total_done == 0 and habit.last_done_on is None

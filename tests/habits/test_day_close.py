@@ -551,3 +551,95 @@ def test_the_task_closes_and_records_its_success(make_user, time_machine):
     assert tasks.close_days() == {"users": 1, "days": 1, "missed": 1, "at_risk": 0, "failed": []}
     assert cache.get("job:last_success:habits.close_days") == "2026-11-23T12:00:00+00:00"
     assert tasks.close_days.max_retries == 3 and tasks.close_days.name == "habits.close_days"
+
+
+# --- the fold: what the close reads -------------------------------------------------------------
+
+def _fresh_stats(habit) -> tuple:
+    """The habit's statistics recomputed from its whole history (the reference)."""
+    from habits.services import recompute_stats
+
+    recompute_stats(Habit.objects.filter(pk=habit.pk))
+    habit.refresh_from_db()
+    return tuple(getattr(habit, f) for f in STAT_FIELDS)
+
+
+def test_the_close_carries_each_habits_fold_forward_a_day(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "fold@example.com", closed_through=D(2026, 11, 19))
+    daily = _habit(user, "Daily", D(2026, 11, 1))
+    weekly = _habit(user, "Weekly", D(2026, 11, 1), schedule="per_week", times_per_week=3)
+    for day in (15, 17, 18, 20):
+        commit(daily, D(2026, 11, day), "done")
+        commit(weekly, D(2026, 11, day), "done")
+    daily.refresh_from_db()
+    assert daily.stats_through == D(2026, 11, 19)  # a tick stores the fold through yesterday
+
+    for day in (21, 22, 23):
+        time_machine.move_to(dt.datetime(2026, 11, day, 12, tzinfo=UTC), tick=False)
+        closing.close_days()
+        for habit in (daily, weekly):
+            habit.refresh_from_db()
+            assert habit.stats_through == D(2026, 11, day - 1)
+            state = tuple(getattr(habit, f) for f in STAT_FIELDS)
+            assert state == _fresh_stats(habit)
+
+
+def test_the_close_reads_only_the_days_after_the_fold(make_user, time_machine):
+    """A row changed behind the services' back (no recompute) is not seen by the close,
+    which starts from the fold: proof that it does not read the whole history. A full
+    recompute (the admin action, `manage.py recompute_stats`) sees it."""
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "behind@example.com", closed_through=D(2026, 11, 19))
+    habit = _habit(user, "Daily", D(2026, 11, 1))
+    for day in range(1, 20):
+        commit(habit, D(2026, 11, day), "done")
+    Occurrence.objects.filter(habit=habit, on=D(2026, 11, 5)).update(status="skipped")
+
+    time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
+    closing.close_days()
+    habit.refresh_from_db()
+    assert habit.total_done == 19 and habit.total_skipped == 0
+    assert _fresh_stats(habit)[STAT_FIELDS.index("total_skipped")] == 1
+
+
+def test_a_fold_that_no_longer_applies_is_computed_from_the_whole_history(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "moved@example.com", closed_through=D(2026, 11, 19))
+    habit = _habit(user, "Daily", D(2026, 11, 1))
+    for day in range(1, 20):
+        commit(habit, D(2026, 11, day), "done")
+    # The schedule changes without a recompute (as a raw UPDATE would): the fold's key no
+    # longer matches the habit.
+    Habit.objects.filter(pk=habit.pk).update(schedule="weekdays", weekdays=[0, 2, 4])
+
+    time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
+    closing.close_days()
+    habit.refresh_from_db()
+    assert tuple(getattr(habit, f) for f in STAT_FIELDS) == _fresh_stats(habit)
+    # Mon/Wed/Fri from 2 November: all 8 through the 18th done, Friday the 20th missed.
+    assert (habit.longest_streak, habit.current_streak) == (8, 0)
+    assert Occurrence.objects.get(habit=habit, on=D(2026, 11, 20)).status == "missed"
+
+
+def test_a_tick_between_the_close_reading_and_writing_keeps_its_statistics(make_user, time_machine):
+    """The close reads a batch, then writes it: a tick in between (its own statistics,
+    from the history it changed) is not overwritten by what the close read before it."""
+    from habits import services
+
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "race@example.com", closed_through=D(2026, 11, 19))
+    habit = _habit(user, "Daily", D(2026, 11, 1))
+    commit(habit, D(2026, 11, 19), "done")
+    time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
+
+    read = services.compute_for_close([user.pk], D(2026, 11, 20))
+    commit(habit, D(2026, 11, 21), "done")  # the tick, meanwhile
+    ticked = Habit.objects.get(pk=habit.pk)
+    assert services.write_computed(read) == set()
+    habit.refresh_from_db()
+    assert habit.total_done == 2 == ticked.total_done
+    assert habit.stats_state == ticked.stats_state
+
+    # Read after the tick, the same statistics: nothing to write.
+    assert services.write_computed(services.compute_for_close([user.pk], D(2026, 11, 20))) == set()
