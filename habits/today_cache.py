@@ -67,7 +67,9 @@ def touch_many(user_ids: Iterable[int]) -> None:
 
 
 def _replace_versions(user_ids: list[int]) -> None:
-    cache.set_many({_version_key(uid): uuid.uuid4().hex for uid in user_ids}, VERSION_SECONDS)
+    """Drop the versions: the next read makes a new one (list_key). One command for many
+    users, where setting new ones would be one each."""
+    cache.delete_many([_version_key(uid) for uid in user_ids])
 
 
 def list_key(user_id: int, *parts) -> str:
