@@ -16,7 +16,12 @@ Decisions:
 - Only expected days are closed: paused days, days before the start and days off the
   schedule are left as they are; archived and deleted habits are skipped.
 - Statistics are recomputed for every alive habit of a closed user (the day moving on
-  changes streaks and windows even where nothing was missed), with the current clock.
+  changes streaks and windows even where nothing was missed), with the current clock:
+  carried forward from each habit's fold (habits.fold), so one read per batch brings the
+  habits, their folds and the closed days' rows. The rules already count a past day left
+  open as missed, so statistics computed before the misses are written are the ones after.
+  A habit ticked between that read and the write keeps the tick's statistics (and raises
+  no alert).
 - A pet's mood is updated only for users who already have a pet.
 - A habit that becomes at risk in a close (active, `at_risk` false before and true after)
   raises one risk alert: queued after the batch commits as one `notifications.send_risk_alerts`
@@ -201,10 +206,30 @@ def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
     and list the closed days still open. A user whose habits cannot be read is logged and
     left for the next run."""
     habits = defaultdict(list)
-    for habit in services.compute_for_close([plan.user_id for plan in plans], min(plan.first for plan in plans)):
+    unread = set()
+    try:
+        computed = services.compute_for_close([plan.user_id for plan in plans], min(plan.first for plan in plans))
+    except NEVER_SWALLOWED:
+        raise
+    except Exception:
+        # One user's bad row must not cost the others their close: again, one by one.
+        logger.warning("close_days: could not read a batch of %s users; one by one", len(plans), exc_info=True)
+        computed = []
+        for plan in plans:
+            try:
+                computed += services.compute_for_close([plan.user_id], plan.first)
+            except NEVER_SWALLOWED:
+                raise
+            except Exception:
+                logger.exception("close_days: could not read the habits of user %s", plan.user_id)
+                unread.add(plan.user_id)
+    for habit in computed:
         habits[habit.user_id].append(habit)
     planned = []
     for plan in plans:
+        if plan.user_id in unread:  # logged above; the next run tries again
+            summary.failed.append(plan.user_id)
+            continue
         plan.habits = habits[plan.user_id]
         try:
             _plan_user(plan, plan.habits)

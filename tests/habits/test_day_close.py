@@ -643,3 +643,22 @@ def test_a_tick_between_the_close_reading_and_writing_keeps_its_statistics(make_
 
     # Read after the tick, the same statistics: nothing to write.
     assert services.write_computed(services.compute_for_close([user.pk], D(2026, 11, 20))) == set()
+
+
+def test_a_user_whose_history_cannot_be_read_does_not_stop_the_others(make_user, time_machine, caplog):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
+    good = _user(make_user, "readable@example.com", closed_through=D(2026, 11, 21))
+    bad = _user(make_user, "unreadable@example.com", closed_through=D(2026, 11, 21))
+    for user in (good, bad):
+        _habit(user, "Daily", D(2026, 11, 1))
+    # A row no rule knows (written around the services): the statistics refuse it.
+    Occurrence.objects.create(habit=Habit.objects.get(user=bad), on=D(2026, 11, 23), status="bogus")
+
+    with caplog.at_level(logging.ERROR, logger="habits.closing"):
+        summary = closing.close_days()
+
+    assert summary["users"] == 1 and summary["failed"] == [bad.pk]
+    assert f"user {bad.pk}" in caplog.text
+    assert _missed(good) == {("Daily", D(2026, 11, 22))} and not _missed(bad)
+    bad.profile.refresh_from_db()
+    assert bad.profile.closed_through == D(2026, 11, 21)
