@@ -384,11 +384,19 @@ def _move_pets(plans: list[Plan], habits: list[services.Recomputed]) -> None:
     now = timezone.now()
     for mood, moved in changed.items():
         Pet.objects.filter(pk__in=[pk for pk, _ in moved]).update(mood=mood, updated_at=now)
-    PetEvent.objects.bulk_create(
-        PetEvent(pet_id=pk, kind=PetEvent.Kind.MOOD, detail=f"{name} is {mood}.")
-        for mood, moved in changed.items()
-        for pk, name in moved
-    )
+    events = [(pk, f"{name} is {mood}.") for mood, moved in changed.items() for pk, name in moved]
+    if events and connection.vendor == "postgresql":  # one INSERT from two arrays
+        pet_ids, details = zip(*events, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {PetEvent._meta.db_table} (pet_id, kind, detail, created_at)
+                SELECT pet_id, %s, detail, %s FROM unnest(%s::bigint[], %s::text[]) AS v(pet_id, detail)""",
+                [PetEvent.Kind.MOOD, now, services._array(pet_ids), services._text_array(details)],
+            )
+    elif events:
+        PetEvent.objects.bulk_create(
+            PetEvent(pet_id=pk, kind=PetEvent.Kind.MOOD, detail=detail, created_at=now) for pk, detail in events
+        )
 
 
 def record_success(name: str, now: dt.datetime | None = None) -> None:

@@ -365,7 +365,7 @@ def recompute_batches(
         yield batch, len(ids)
 
 
-@dataclass
+@dataclass(slots=True)
 class Recomputed:
     """One recomputed habit: its statistics before and after, and what they were computed
     from. Enough of a Habit for the rules that read a `Recent` snapshot (the pet's mood in
@@ -520,29 +520,33 @@ def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Rec
         # As Habit.measure.
         measure = stats.Measure(kind, target) if kind != Habit.Kind.YES_NO and target is not None else None
         folded = dump = None
+        moved = True
         if fold.foldable(spec):
             if incremental and state is not None:  # only its days after the fold were read
                 folded = fold.Fold.load(state, spec, measure)
                 if folded is None or folded.a >= today.toordinal():
                     again.append(pk)  # the fold does not apply: from the whole history instead
                     continue
-            outcome, folded = fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today, folded)
+                read_a = folded.a
+                outcome, folded = fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today, folded)
+                moved = folded.a != read_a
+            else:
+                outcome, folded = fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today)
+                moved = _fold_moved(state, folded, spec, measure)
             dump = folded.dump(spec, measure)
         else:
             outcome = stats.compute_stats_coded(spec, days, values, today, measure)
+            moved = state is not None
         before = row[19:]
         after = _stat_values(outcome)
         result.append(Recomputed(
-            pk, user_id, name, status, spec, days, before, after, folded, dump, through,
-            changed=after != before or _fold_moved(state, folded, spec, measure),
+            pk, user_id, name, status, spec, days, before, after, folded, dump, through, after != before or moved
         ))
     return result, again
 
 
-def _fold_moved(state, folded: fold.Fold | None, spec: stats.Schedule, measure: stats.Measure | None) -> bool:
+def _fold_moved(state, folded: fold.Fold, spec: stats.Schedule, measure: stats.Measure | None) -> bool:
     """Whether the stored fold differs from the new one (same version, key and day: the same)."""
-    if folded is None:
-        return state is not None
     return not (
         isinstance(state, list) and len(state) > 2 and state[0] == fold.VERSION and state[2] == folded.a
         and state[1] == fold.key(spec, measure)
