@@ -156,3 +156,21 @@ def test_any_sequence_of_logs_leaves_the_stats_a_recomputation_gives(owner, time
     assert 0 <= (live["consistency"] if live["consistency"] is not None else 0) <= 100
     assert live["current_streak"] <= live["longest_streak"]
     assert Occurrence.objects.filter(habit=habit).count() <= 21
+
+
+def test_a_tick_on_today_follows_from_the_fold_without_reading_the_history(make_habit, now):
+    """Today's change leaves the fold through yesterday as it was: the statistics follow
+    from it and today's row. (A row changed behind the services' back is not read, which
+    shows; every service write of a past day recomputes from the whole history.)"""
+    habit = services.save_habit(make_habit())
+    for days_ago in range(1, 6):
+        services.log_occurrence(habit, TODAY - dt.timedelta(days=days_ago), "done")
+    Occurrence.objects.filter(habit=habit, on=TODAY - dt.timedelta(days=3)).update(status="missed")
+
+    services.log_occurrence(habit, TODAY, "done")
+    habit.refresh_from_db()
+    assert (habit.current_streak, habit.total_done) == (6, 6)  # from the fold, as it was
+
+    services.log_occurrence(habit, TODAY - dt.timedelta(days=1), "done")  # a past day: from the history
+    habit.refresh_from_db()
+    assert (habit.current_streak, habit.total_done) == (3, 5)
