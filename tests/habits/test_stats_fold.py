@@ -17,17 +17,13 @@ from hypothesis import strategies as st
 from habits import fold
 from habits.stats import (
     DONE,
-    KINDS,
-    MISSED,
-    SKIPPED,
     STATUS_CODES,
-    Entry,
     Measure,
     Schedule,
     compute_stats,
 )
 
-from .test_stats_properties import BASE, scenarios
+from .test_stats_properties import BASE, scenarios, two_random_years
 
 FAST = settings(max_examples=300, deadline=None)
 
@@ -72,21 +68,7 @@ def test_resuming_a_saved_state_gives_compute_stats(scenario, back):
 def test_two_years_a_day_at_a_time(seed):
     """Saved and loaded every day for two years, as the day close does: never a drift."""
     rnd = random.Random(seed)
-    kind = rnd.choice(KINDS)
-    kw = {"week_start": rnd.randint(0, 6)}
-    if kind == "weekdays":
-        kw["weekdays"] = tuple(rnd.sample(range(7), rnd.randint(1, 7)))
-    elif kind == "per_week":
-        kw["times_per_week"] = rnd.randint(1, 7)
-    elif kind == "every_n_days":
-        kw["every_n_days"] = rnd.randint(1, 14)
-    schedule = Schedule(kind, BASE, **kw)
-    measure = Measure(rnd.choice(["at_least", "at_most"]), Decimal("7.5")) if rnd.random() < 0.5 else None
-    entries = [
-        Entry(BASE + dt.timedelta(days=i), rnd.choice([DONE, DONE, DONE, SKIPPED, MISSED]),
-              Decimal(rnd.randint(0, 60)) / 4)
-        for i in range(730) if rnd.random() < 0.9
-    ]
+    schedule, measure, entries = two_random_years(rnd, ("at_least", "at_most"))
     codes, values = _coded(entries)
     state = None
     for day in range(0, 730, rnd.choice([1, 1, 3])):

@@ -423,13 +423,9 @@ def test_per_week_full_weeks_need_n_each(scenario, data):
     assert stats.longest_streak * schedule.times_per_week <= stats.total_done
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(0, 2**32))
-def test_long_random_history_matches_reference(seed):
-    """Two years of history: the sliding window and week grouping hold up at length."""
-    rnd = random.Random(seed)
+def two_random_years(rnd: random.Random, measure_kinds=("at_most",)) -> tuple[Schedule, Measure | None, list[Entry]]:
+    """A random schedule from BASE and two years of dense random history (~90 % of days)."""
     kind = rnd.choice(KINDS)
-    start = BASE
     kw = {"week_start": rnd.randint(0, 6)}
     if kind == "weekdays":
         kw["weekdays"] = tuple(rnd.sample(range(7), rnd.randint(1, 7)))
@@ -437,14 +433,21 @@ def test_long_random_history_matches_reference(seed):
         kw["times_per_week"] = rnd.randint(1, 7)
     elif kind == "every_n_days":
         kw["every_n_days"] = rnd.randint(1, 14)
-    schedule = Schedule(kind, start, **kw)
-    today = start + dt.timedelta(days=729)
-    measure = Measure("at_most", Decimal("7.5")) if rnd.random() < 0.5 else None
+    measure = Measure(rnd.choice(measure_kinds), Decimal("7.5")) if rnd.random() < 0.5 else None
     entries = [
-        Entry(start + dt.timedelta(days=i), rnd.choice([DONE, DONE, DONE, SKIPPED, MISSED]),
+        Entry(BASE + dt.timedelta(days=i), rnd.choice([DONE, DONE, DONE, SKIPPED, MISSED]),
               Decimal(rnd.randint(0, 60)) / 4)
         for i in range(730) if rnd.random() < 0.9
     ]
+    return Schedule(kind, BASE, **kw), measure, entries
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32))
+def test_long_random_history_matches_reference(seed):
+    """Two years of history: the sliding window and week grouping hold up at length."""
+    schedule, measure, entries = two_random_years(random.Random(seed))
+    today = BASE + dt.timedelta(days=729)
     stats = compute_stats(schedule, entries, today, measure)
     ref = Ref(schedule, entries, today, measure)
     series = ref.strength_series()
