@@ -68,7 +68,6 @@ class Plan:
     first: dt.date
     last: dt.date
     today: dt.date
-    week_start: int
     misses: list[tuple[int, dt.date]] = field(default_factory=list)  # (habit id, day) without a row or open
     habits: list[services.Recomputed] = field(default_factory=list)  # every alive habit, recomputed
 
@@ -167,10 +166,10 @@ def _close_batch_in_worker(profile_ids: list[int], now: dt.datetime, until: dt.d
 def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None, summary: Summary) -> None:
     plans = []
     todays: dict[tuple, dt.date] = {}
-    for pk, user_id, zone, day_start, week_start, closed_through in (
+    for pk, user_id, zone, day_start, closed_through in (
         Profile.objects.filter(pk__in=profile_ids)
         .order_by("pk")
-        .values_list("pk", "user_id", "timezone", "day_start_hour", "week_start", "closed_through")
+        .values_list("pk", "user_id", "timezone", "day_start_hour", "closed_through")
     ):
         today = todays.get((zone, day_start))
         if today is None:
@@ -180,7 +179,7 @@ def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None
             last = min(last, until)
         first = closed_through + dt.timedelta(days=1) if closed_through else last
         if first <= last:
-            plans.append(Plan(pk, user_id, closed_through, first, last, today, week_start))
+            plans.append(Plan(pk, user_id, closed_through, first, last, today))
     if not plans:
         return
     plans = _find_misses(plans, summary)
@@ -311,7 +310,7 @@ def _mark_missed(rows: list[tuple[int, dt.date]]) -> int:
                 f"""INSERT INTO {table} (habit_id, "on", status, note, verification, xp_cycle, created_at, updated_at)
                 SELECT habit_id, day, %s, '', '', 0, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS v(habit_id, day)
                 {upsert}""",
-                [Occurrence.Status.MISSED, now, now, services._array(habit_ids), services._array(days)],
+                [Occurrence.Status.MISSED, now, now, services.array_literal(habit_ids), services.array_literal(days)],
             )
             return cursor.rowcount
         cursor.executemany(
@@ -391,7 +390,7 @@ def _move_pets(plans: list[Plan], habits: list[services.Recomputed]) -> None:
             cursor.execute(
                 f"""INSERT INTO {PetEvent._meta.db_table} (pet_id, kind, detail, created_at)
                 SELECT pet_id, %s, detail, %s FROM unnest(%s::bigint[], %s::text[]) AS v(pet_id, detail)""",
-                [PetEvent.Kind.MOOD, now, services._array(pet_ids), services._text_array(details)],
+                [PetEvent.Kind.MOOD, now, services.array_literal(pet_ids), services.text_array_literal(details)],
             )
     elif events:
         PetEvent.objects.bulk_create(

@@ -20,8 +20,8 @@ from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, F, JSONField, Max, Value
-from django.db.models.functions import Cast, NullIf
+from django.db.models import CharField, F, Max
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -318,27 +318,20 @@ def refresh_stats(habit: Habit, today: dt.date | None = None, *, changed: Occurr
     and that row, with no history to read (most ticks)."""
     today = today or _today(habit)
     spec, measure = habit.schedule_spec(habit.user.profile.week_start), habit.measure
+    result = None
     if changed is not None and changed.on == today and habit.stats_state and fold.foldable(spec):
         folded = fold.Fold.load(habit.stats_state, spec, measure)
-        if folded is not None and folded.a == today.toordinal() - 1:
-            code = stats.STATUS_CODES.get(changed.status, 7)
-            result = fold.finish(folded, spec, measure, folded.a + 1, code, changed.value)
-            apply_stats(habit, result)
-            Habit.objects.filter(pk=habit.pk).update(**{name: getattr(habit, name) for name in STAT_FIELDS})
-            touch(habit.user_id)
-            return result
-    rows = Occurrence.objects.filter(habit=habit).values_list("on", "status", "value")
-    if fold.foldable(spec):
-        codes, values = {}, {}
-        for on, status, value in rows:
-            codes[on.toordinal()] = stats.STATUS_CODES.get(status, 7)
+        if folded is not None and folded.a == today.toordinal() - 1:  # the stored fold stands
+            result = fold.finish(folded, spec, measure, folded.a + 1, _code(changed.status), changed.value)
+    if result is None:
+        days, values = [], {}
+        for on, status, value in Occurrence.objects.filter(habit=habit).values_list("on", "status", "value"):
+            days.append(on.toordinal() << 3 | _code(status))
             if value is not None:
                 values[on.toordinal()] = value
-        result, folded = fold.compute(spec, measure, codes, values, today)
-        habit.stats_state, habit.stats_through = folded.dump(spec, measure), dt.date.fromordinal(folded.a)
-    else:
-        result = stats.compute_stats(spec, entries_of(rows), today, measure)
-        habit.stats_state = habit.stats_through = None
+        result, folded = _compute_one(spec, measure, days, values, today)
+        habit.stats_state = folded and folded.dump(spec, measure)
+        habit.stats_through = folded and dt.date.fromordinal(folded.a)
     apply_stats(habit, result)
     Habit.objects.filter(pk=habit.pk).update(
         stats_state=habit.stats_state, stats_through=habit.stats_through,
@@ -360,20 +353,14 @@ def recompute_stats(habits, *, batch_size: int | None = None, progress=None) -> 
     return done
 
 
-def recompute_batches(
-    habits, *, batch_size: int | None = None, incremental: bool = False
-) -> Iterator[tuple[list[Recomputed], int]]:
+def recompute_batches(habits, *, batch_size: int | None = None) -> Iterator[tuple[list[Recomputed], int]]:
     """recompute_stats a batch at a time (5,000 habits on PostgreSQL; 500 where statements
     take few parameters, as on SQLite): yields each batch's habits with their statistics
-    before and after, and how many habits there are in all. Touches their Today lists.
-
-    `incremental` (the day close): a habit whose saved fold (Habit.stats_state) still
-    applies is carried forward from it, reading only its days after the fold's; the
-    others are computed from their whole histories."""
+    before and after, and how many habits there are in all. Touches their Today lists."""
     batch_size = batch_size or (500 if connection.features.max_query_params else 5000)
     ids = list(habits.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
-        batch = _recompute(ids[start : start + batch_size], incremental=incremental)
+        batch = _recompute(ids[start : start + batch_size])
         touch(*{row.user_id for row in batch})
         yield batch, len(ids)
 
@@ -453,17 +440,6 @@ class Recomputed:
         return out + [dt.date.fromordinal(day >> 3) for day in sorted(self.days) if low <= day < high and day & 7 == done]
 
 
-def with_schedule(habits):
-    """The habits with what schedule_of() needs as values: SCHEDULE_COLUMNS. Empty
-    weekday and pause lists come back as None, which costs no JSON decoding."""
-    return habits.annotate(
-        weekdays_set=NullIf("weekdays", Value([], JSONField())), pauses_set=NullIf("pauses", Value([], JSONField()))
-    )
-
-
-SCHEDULE_COLUMNS = ("schedule", "start_date", "weekdays_set", "times_per_week", "every_n_days", "pauses_set")
-
-
 def schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pauses, week_start) -> stats.Schedule:
     """Habit.schedule_spec from a habit's values (set-based work reads values, not models)."""
     if not pauses:  # most habits: many share one (immutable) Schedule
@@ -483,13 +459,11 @@ def _plain_schedule(schedule, start_date, weekdays, times_per_week, every_n_days
     )
 
 
-def _recompute(ids: list[int], *, incremental: bool = False) -> list[Recomputed]:
-    """Recompute these habits as of each owner's local today and write what changed (one
-    query and one UPDATE on PostgreSQL; once more for folds that no longer apply)."""
-    result, again = _compute_rows(_recompute_rows(ids=ids, incremental=incremental), incremental=incremental)
+def _recompute(ids: list[int]) -> list[Recomputed]:
+    """Recompute these habits from their whole histories as of each owner's local today
+    and write what changed (one query and one UPDATE on PostgreSQL)."""
+    result, _ = _compute_rows(_recompute_rows(ids=ids), incremental=False)
     _write_stats([habit.stored() for habit in result if habit.changed])
-    if again:
-        result += _recompute(again)
     return result
 
 
@@ -532,30 +506,41 @@ def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Rec
         spec = schedule_of(schedule, start_date, weekdays, times_per_week, every_n_days, pauses, week_start)
         # As Habit.measure.
         measure = stats.Measure(kind, target) if kind != Habit.Kind.YES_NO and target is not None else None
-        folded = dump = None
-        moved = True
-        if fold.foldable(spec):
-            if incremental and state is not None:  # only its days after the fold were read
-                folded = fold.Fold.load(state, spec, measure)
-                if folded is None or folded.a >= today.toordinal():
-                    again.append(pk)  # the fold does not apply: from the whole history instead
-                    continue
-                read_a = folded.a
-                outcome, folded = fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today, folded)
-                moved = folded.a != read_a
-            else:
-                outcome, folded = fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today)
-                moved = _fold_moved(state, folded, spec, measure)
-            dump = folded.dump(spec, measure)
+        folded = None
+        if incremental and state is not None:  # only its days after the stored fold were read
+            folded = fold.Fold.load(state, spec, measure) if fold.foldable(spec) else None
+            if folded is None or folded.a >= today.toordinal():
+                again.append(pk)  # the fold does not apply: from the whole history instead
+                continue
+        read_a = folded and folded.a
+        outcome, folded = _compute_one(spec, measure, days, values, today, folded)
+        if folded is None:
+            dump, moved = None, state is not None
         else:
-            outcome = stats.compute_stats_coded(spec, days, values, today, measure)
-            moved = state is not None
+            dump = folded.dump(spec, measure)
+            moved = folded.a != read_a if read_a is not None else _fold_moved(state, folded, spec, measure)
         before = row[19:]
         after = _stat_values(outcome)
         result.append(Recomputed(
             pk, user_id, name, status, spec, days, before, after, folded, dump, through, after != before or moved
         ))
     return result, again
+
+
+def _compute_one(spec: stats.Schedule, measure: stats.Measure | None, days: Iterable[int],
+                 values: dict[int, Decimal], today: dt.date, folded: fold.Fold | None = None,
+                 ) -> tuple[stats.Stats, fold.Fold | None]:
+    """The one way a habit's statistics are computed from its occurrences (`days` as
+    compute_stats_coded reads them): carried forward from `folded` (or from the start) where
+    the habit folds, with the new fold; otherwise from the whole history, with no fold."""
+    if fold.foldable(spec):
+        return fold.compute(spec, measure, {day >> 3: day & 7 for day in days}, values, today, folded)
+    return stats.compute_stats_coded(spec, days, values, today, measure), None
+
+
+def _code(status: str) -> int:
+    """A status's code (stats.STATUS_CODES); 7 for one no rule knows, which they refuse."""
+    return stats.STATUS_CODES.get(status, 7)
 
 
 def _fold_moved(state, folded: fold.Fold, spec: stats.Schedule, measure: stats.Measure | None) -> bool:
@@ -594,7 +579,7 @@ def _recompute_rows(
             "habit_id", "on", "status", "value"
         ):
             days, values = histories[habit_id]
-            days.append(on.toordinal() << 3 | stats.STATUS_CODES.get(status, 7))
+            days.append(on.toordinal() << 3 | _code(status))
             if value is not None:
                 values[on.toordinal()] = value
         habits = habits.annotate(zone=Cast("user__profile__timezone", CharField()))
@@ -621,7 +606,7 @@ def _recompute_rows(
             ) p ON true
             {_INCREMENTAL_HISTORIES if incremental else _HISTORIES}
             WHERE {"h.id = ANY(%(ids)s)" if users is None else "h.user_id = ANY(%(users)s) AND h.deleted_at IS NULL"}""",
-            {"ids": _array(ids or ()), "users": _array(users or ()), "since": since},
+            {"ids": array_literal(ids or ()), "users": array_literal(users or ()), "since": since},
         )
         rows = cursor.fetchall()
     for row in rows:
@@ -650,7 +635,7 @@ def _values(pairs: str) -> dict[int, Decimal]:
     return {int(ordinal): Decimal(value) for ordinal, value in (pair.split(":") for pair in pairs.split(","))}
 
 
-def _array(values) -> str:
+def array_literal(values) -> str:
     """A PostgreSQL array literal of numbers, dates or booleans: much quicker for the
     driver to send than a list it adapts item by item."""
     values = list(values)
@@ -663,7 +648,7 @@ def _array(values) -> str:
     return "{" + ",".join(map(_literal, values)) + "}"
 
 
-def _text_array(values) -> str:
+def text_array_literal(values) -> str:
     """A PostgreSQL array literal of strings (or None): each quoted, its quotes and
     backslashes escaped. Much quicker than the driver's quoting, character by character."""
     return "{" + ",".join(
@@ -706,10 +691,10 @@ def _write_stats(rows: list[tuple], *, guarded: bool = False) -> set[int]:
     fields = [Habit._meta.get_field(name) for name in names]
     columns = list(zip(*rows, strict=True))
     states = width - 2
-    params = [_text_array(column) if n == states else _array(column) for n, column in enumerate(columns[:width])]
+    params = [text_array_literal(column) if n == states else array_literal(column) for n, column in enumerate(columns[:width])]
     guard = ""
     if guarded:
-        params += [_array(column) for column in columns[width:]]
+        params += [array_literal(column) for column in columns[width:]]
         guard = """AND h.stats_through IS NOT DISTINCT FROM v.read_through AND h.total_done = v.read_done
             AND h.total_skipped = v.read_skipped AND h.strength = v.read_strength"""
     with connection.cursor() as cursor:

@@ -563,10 +563,6 @@ class _Timeline:
                 count += 1
         return count
 
-    def failure_rate(self) -> Fraction | None:
-        ratio = self.failure_ratio()
-        return None if ratio is None else Fraction(*ratio)
-
     def failure_ratio(self) -> tuple[int, int] | None:
         """The failure rate as (numerator, denominator > 0), in integers."""
         status = self.status

@@ -242,8 +242,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
-# Threads the day close runs its batches in (habits.closing; PostgreSQL only): one
-# batch's queries overlap another's Python work.
+# Worker processes the day close runs its batches in (habits.closing; PostgreSQL only):
+# its work is mostly Python, so one per core.
 CLOSE_DAYS_WORKERS = envint("CLOSE_DAYS_WORKERS", 2, minimum=1)
 
 # --- Accounts (django-allauth) -----------------------------------------------------------

@@ -662,3 +662,19 @@ def test_a_user_whose_history_cannot_be_read_does_not_stop_the_others(make_user,
     assert _missed(good) == {("Daily", D(2026, 11, 22))} and not _missed(bad)
     bad.profile.refresh_from_db()
     assert bad.profile.closed_through == D(2026, 11, 21)
+
+
+def test_a_habit_paused_behind_the_services_back_is_computed_from_its_whole_history(make_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    user = _user(make_user, "paused@example.com", closed_through=D(2026, 11, 19))
+    habit = _habit(user, "Daily", D(2026, 11, 1))
+    for day in range(1, 20):
+        commit(habit, D(2026, 11, day), "done")
+    # Pauses are not folded; the stored fold (from before the pause) must not be carried on.
+    Habit.objects.filter(pk=habit.pk).update(pauses=[["2026-11-10", "2026-11-12"]])
+
+    time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
+    closing.close_days()
+    habit.refresh_from_db()
+    assert tuple(getattr(habit, f) for f in STAT_FIELDS) == _fresh_stats(habit)
+    assert habit.total_done == 16 and habit.stats_state is None
