@@ -300,7 +300,7 @@ def build(users: int, days: int, now: dt.datetime, echo=print) -> None:
 def yesterday_stats(now: dt.datetime) -> None:
     """Statistics, risks and Today caches as the previous day left them."""
     from habits.models import Habit
-    from habits.services import recompute_stats
+    from habits.recompute import recompute_stats
 
     with time_machine.travel(now - dt.timedelta(days=1), tick=False):
         recompute_stats(Habit.objects.all(), batch_size=2000)

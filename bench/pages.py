@@ -39,7 +39,7 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from habitstory.core.demo import seed_demo
+        from habitstory.story.demo import seed_demo
 
         seed_demo()
         client = Client()

@@ -48,7 +48,7 @@ def main() -> None:
         with override_settings(DEBUG=False):
             from goals.models import Goal, GoalHabit
             from habits.models import Habit
-            from habits.services import recompute_stats
+            from habits.recompute import recompute_stats
 
             today = dt.date.today()
             heavy = synthetic.build(users=args.users, today=today, echo=lambda *_: None)

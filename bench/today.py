@@ -77,7 +77,7 @@ def main() -> None:
 
             for throttle in api_app.throttle:  # the limit still counts; it just never refuses
                 throttle.limit = 10**9
-            from habits.services import recompute_stats
+            from habits.recompute import recompute_stats
             from habits.today_cache import touch
             from habitstory.api.services import issue_token
 

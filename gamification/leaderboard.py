@@ -17,7 +17,7 @@ import datetime as dt
 from django.db.models import Count, Max, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from habits.services import week_bounds
+from habitstory.core.days import week_bounds
 
 from .models import XPEvent
 

@@ -1,16 +1,21 @@
 """The pet as people see it: what its drawing shows (gamification/_pet_svg.html), its page's
-facts, and the one writer of its name and species, `rename_pet`.
+facts, its mood's rule (`Activity`), and the one writer of its name and species,
+`rename_pet`.
 
-XP, level, stage and mood move only through the commit step (gamification.services);
-this module never touches them.
+XP, level, stage and mood move only through gamification.services (the commit step's
+`settle` and the day close's `move_moods`); this module never writes them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+from habitstory.core.numbers import round_half_up
 
 from . import rules
 from .models import Pet, PetEvent
@@ -28,6 +33,29 @@ MOOD_TEXT = {
     "sad": "Sad: most habits due in the last 7 days were missed.",
     "sleepy": "Sleepy: nothing was done for 3 days or more. A tick wakes it up.",
 }
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A user's last 7 days, as the pet's mood reads them: each active habit's (expected,
+    done) days (habits.today_list.habit_week) and last done day."""
+
+    today: dt.date
+    counts: list[tuple[int, int]]
+    last_done: list[dt.date | None]
+
+    def consistency(self) -> int | None:
+        """round(100 × done ÷ expected) over the habits; None when nothing was expected."""
+        expected = sum(e for e, _ in self.counts)
+        hits = sum(h for _, h in self.counts)
+        return round_half_up(Fraction(100 * hits, expected)) if expected else None
+
+    def days_since_done(self) -> int | None:
+        last = max((day for day in self.last_done if day), default=None)
+        return (self.today - last).days if last else None
+
+    def mood(self) -> str:
+        return rules.mood_for(self.consistency(), self.days_since_done())
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,15 @@ Pure functions; gamification.services applies them."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from habitstory.core.numbers import round_half_up
 
 BASE_XP = {"easy": 5, "medium": 10, "hard": 20}
 STREAK_CAP = 21
 GOAL_XP = 100
 PET_STAGES = [(20, "legendary"), (10, "adult"), (5, "young"), (2, "hatchling"), (1, "egg")]
 MAX_LEVEL = 999
-
-
-def round_half_up(value: Fraction) -> int:
-    return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def tick_xp(difficulty: str, streak_after: int) -> int:

@@ -1,221 +1,99 @@
-"""The commit step (DESIGN.md §3): every log and undo of a habit, from Today, the habit's
-calendar, the API and the scheduler, goes through `commit()`.
+"""Gamification's part of the commit step: the XP ledger, the profile's XP and level, the
+pet and achievements.
 
-In one transaction it locks the habit (and, through habits.services, the day's
-occurrence), applies the change and the habit's statistics, appends XP events, moves the
-profile's XP, level and today's XP and the pet, feeds goals (and, when they land, quest
-objectives) and unlocks achievements. Live events go out after commit. Undo is the same
-step: it appends compensating ledger entries. Doing it twice, or from two tabs at once,
-leaves the state of doing it once: repeated ticks find nothing to award, and a
-(source, reason) pair can be written once only.
+The story layer (habitstory.story.commit) calls `settle()` inside its transaction, while
+holding the user's profile lock, with plain facts of what changed (`Tick`, `GoalChange`,
+the facts achievements read, the last 7 days' activity). Nothing here reads another
+domain's tables or renders another app's template. Undo is the same step: compensating
+ledger entries. A (source, reason) pair is written once, so retries and double taps never
+double-award (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.utils import timezone
 
-from goals import services as goal_services
-from goals.models import Goal
-from habits import services as habit_services
-from habits import today_cache
-from habits.models import Habit, Occurrence
-from habitstory import live
-from quests import services as quest_services
+from habitstory.accounts.models import Profile
+from habitstory.core.sql import array_literal, text_array_literal
 
-from . import achievements, rules
-from .models import Pet, PetEvent, XPEvent
+from . import achievements, pets, rules
+from .models import Achievement, Pet, PetEvent, XPEvent
 
-logger = logging.getLogger(__name__)
 
-ACTIONS = ("done", "skip", "start", "undo", "value", "plus", "minus")
+@dataclass(frozen=True)
+class Tick:
+    """A habit's day as the commit step changed it."""
+
+    occurrence_id: int
+    cycle: int  # the day's tick count: its XP is keyed on it
+    difficulty: str
+    streak: int  # the habit's current streak after the change
+    on: dt.date
+    was_done: bool
+    is_done: bool
+
+
+@dataclass(frozen=True)
+class GoalChange:
+    """A goal that crossed its target: completed (+100 XP), or reopened or deleted after
+    completing (its XP taken back)."""
+
+    goal_id: int
+    cycle: int  # the goal's completion cycle: its XP is keyed on it
+    completed: bool
 
 
 @dataclass
-class Outcome:
-    """What a commit changed, for the caller's response and the live events."""
+class Rewards:
+    """What settle() changed."""
 
-    occurrence: Occurrence | None
     xp: int = 0
     level_before: int = 1
     level_after: int = 1
-    goals_completed: list[Goal] = field(default_factory=list)
-    goals_reopened: list[Goal] = field(default_factory=list)
-    unlocked: list = field(default_factory=list)  # Achievement definitions
-    rows: list | None = None  # Today's rows after the change, when the day is today
-    result: object = None  # what a goal change returned
-    profile: object = None  # the user's profile as the commit left it
-    row_html: str = ""  # the changed Today row, rendered once (out-of-band) for every tab
-    progress_html: str = ""  # Today's progress card (out-of-band), for the other tabs
-    recent: object = None  # habits.services.Recent after the change
-    habit: Habit | None = None
-    on: dt.date | None = None
-    today: dt.date | None = None
+    unlocked: list[Achievement] = field(default_factory=list)
 
     @property
     def levelled_up(self) -> bool:
         return self.level_after > self.level_before
 
-    def row(self):
-        """The changed habit's Today row (None when the day is not today)."""
-        if self.rows is None or self.habit is None:
-            return None
-        found = next((row for row in self.rows if row.habit.pk == self.habit.pk), None)
-        return found or habit_services.today_row(self.habit, self.on)
 
-
-# --- the commit step ------------------------------------------------------------------------
-
-def commit(
-    habit: Habit,
-    on: dt.date,
-    action: str,
+def settle(
+    profile: Profile,
+    today: dt.date,
     *,
-    value=None,
-    note: str | None = None,
-    now: dt.datetime | None = None,
-) -> Outcome:
-    """Apply one action to a habit's day and everything that follows from it, atomically."""
-    if action not in ACTIONS:
-        raise ValidationError({"action": f"Unknown action {action!r}."})
-    now = now or timezone.now()
-    with transaction.atomic(), today_cache.batched():
-        profile = _lock_profile(habit.user_id)
-        user = profile.user
-        habit.user = user
-        today = profile.local_today(now)
-        occurrence = _apply(habit, on, action, value, note, now)  # locks the habit and the day
-        before = getattr(occurrence, "before", None)
-        if occurrence is not None and Occurrence.habit.is_cached(occurrence):
-            habit = occurrence.habit  # the locked instance, its statistics just rewritten
-        else:
-            habit.refresh_from_db(fields=habit_services.STAT_FIELDS)
-        habit.user = user
-        outcome = Outcome(occurrence, level_before=profile.level, habit=habit, on=on, today=today, profile=profile)
-        outcome.recent = habit_services.recent(user, today)
-        if on == today:
-            outcome.rows = habit_services.today_rows(user, today, outcome.recent)
-            outcome.row_html = render_row(outcome.row(), today)
-            outcome.progress_html = render_progress(outcome.rows)
-
-        before_status = before[0] if before else None
-        outcome.xp += _tick_xp(user, habit, occurrence, before_status, on, today)
-        after = (occurrence.status, occurrence.value) if occurrence else None
-        transitions = goal_services.apply_habit_change(habit, on, before, after, now=now)
-        outcome.xp += _goal_xp(user, transitions, today, outcome)
-        quest_services.feed_objectives(habit, occurrence, before_status)
-        _finish(user, profile, outcome, today, now, habit=habit, on=on, action=action)
-    _publish_after_commit(user, outcome)
-    return outcome
+    tick: Tick | None = None,
+    goals: list[GoalChange] = (),
+    facts: achievements.Facts | None = None,
+    activity: pets.Activity | None = None,
+) -> Rewards:
+    """XP for the tick and the goals, then achievements (when `facts` are given), then the
+    profile's XP, level and today's XP, and the pet's XP, stage and mood (from `activity`,
+    or left as it is). The caller holds the profile's lock (`profile` was read under it)."""
+    user = profile.user
+    rewards = Rewards(level_before=profile.level)
+    if tick is not None:
+        rewards.xp += _tick_xp(user, tick, today)
+    for change in goals:
+        rewards.xp += _goal_xp(user, change, today)
+    if facts is not None:
+        projected = rules.level_for(profile.xp_total + rewards.xp)[0]
+        rewards.unlocked = achievements.check(user, facts, level=projected)
+        for achievement in rewards.unlocked:
+            source = f"achievement:{achievement.code}:{user.pk}"
+            rewards.xp += _award(user, achievement.xp_reward, XPEvent.Reason.ACHIEVEMENT, source, today)
+    _move_profile(profile, rewards, today)
+    _move_pet(user, rewards.xp, activity)
+    return rewards
 
 
-def _commit_goal(goal: Goal, settle, now: dt.datetime | None) -> Outcome:
-    """The commit step for a goal: lock the user (profile) and the goal, let `settle(goal,
-    today, now)` change it and return (result, transitions), then XP, achievements, level
-    and pet, and the news after commit."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        profile = _lock_profile(goal.user_id)
-        user = profile.user
-        goal = Goal.objects.select_for_update().get(pk=goal.pk)
-        today = profile.local_today(now)
-        outcome = Outcome(None, level_before=profile.level)
-        outcome.result, transitions = settle(goal, today, now)
-        outcome.xp += _goal_xp(user, transitions, today, outcome)
-        _finish(user, profile, outcome, today, now)
-    _publish_after_commit(user, outcome)
-    return outcome
-
-
-def commit_goal_entry(goal: Goal, amount, note: str = "", *, now: dt.datetime | None = None) -> Outcome:
-    """A manual goal entry (+/−) with its consequences: completion, XP, achievements."""
-    return _commit_goal(
-        goal, lambda g, today, now: (None, goal_services.add_entry(g, amount, note, today=today, now=now)), now
-    )
-
-
-def commit_goal_change(goal: Goal, *, change=None, now: dt.datetime | None = None) -> Outcome:
-    """Change a goal's settings or links (`change(goal)`, run under the locks) and settle
-    what follows: recompute it, complete or reopen it, move XP."""
-
-    def settle(locked: Goal, today: dt.date, now: dt.datetime):
-        result = change(locked) if change else None
-        return result, goal_services.refresh_goals([locked], now=now)
-
-    return _commit_goal(goal, settle, now)
-
-
-def commit_link(goal: Goal, habit: Habit, weight, *, now: dt.datetime | None = None) -> Outcome:
-    """Link a habit to a goal (or change its weight); outcome.result is (link, created)."""
-    return commit_goal_change(goal, change=lambda g: goal_services.link_habit(g, habit, weight), now=now)
-
-
-def commit_unlink(goal: Goal, habit: Habit, *, now: dt.datetime | None = None) -> Outcome:
-    """Unlink a habit (if linked); outcome.result says whether it was."""
-    return commit_goal_change(goal, change=lambda g: goal_services.unlink_habit(g, habit), now=now)
-
-
-def commit_goal_delete(goal: Goal, *, now: dt.datetime | None = None) -> Outcome:
-    """Delete a goal; the XP its completion earned goes with it (otherwise completing and
-    deleting goals would mint XP)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        profile = _lock_profile(goal.user_id)
-        user = profile.user
-        goal = Goal.objects.select_for_update().get(pk=goal.pk)
-        today = profile.local_today(now)
-        outcome = Outcome(None, level_before=profile.level)
-        if goal.completed_at is not None:
-            source = f"goal:{goal.pk}:{goal.completion_cycle}"
-            outcome.xp += _compensate(user, source, XPEvent.Reason.GOAL_COMPLETED, XPEvent.Reason.GOAL_REOPENED, today)
-        goal.delete()
-        _move_profile(profile, outcome, today)
-        _move_pet(user, outcome.xp, today)
-    _publish_after_commit(user, outcome)
-    return outcome
-
-
-def _lock_profile(user_id: int):
-    """Every commit for a user starts here: the profile row is the user's lock, so their
-    commits (ticks on different habits, goal entries) run one after another and always
-    take their locks in the same order (profile, habit, occurrence, goals)."""
-    from habitstory.accounts.models import Profile
-
-    return Profile.objects.select_for_update(of=("self",)).select_related("user").get(user_id=user_id)
-
-
-def _apply(habit: Habit, on: dt.date, action: str, value, note, now) -> Occurrence | None:
-    status = {"done": Occurrence.Status.DONE, "skip": Occurrence.Status.SKIPPED, "start": Occurrence.Status.STARTED}
-    if action in status:
-        return habit_services.log_occurrence(habit, on, status[action], value=value, note=note, now=now)
-    if action == "undo":
-        return habit_services.undo_occurrence(habit, on, now=now)
-    if action == "value":
-        return habit_services.log_value(habit, on, value, note=note, now=now)
-    return habit_services.adjust_value(habit, on, 1 if action == "plus" else -1, now=now)
-
-
-def _finish(user, profile, outcome: Outcome, today: dt.date, now: dt.datetime, **tick) -> None:
-    """Achievements, then the profile's and the pet's XP, level and mood."""
-    projected = rules.level_for(profile.xp_total + outcome.xp)[0]
-    unlocked = achievements.check(user, today=today, now=now, level=projected, outcome=outcome, **tick)
-    for achievement in unlocked:
-        outcome.xp += _award(user, achievement.xp_reward, XPEvent.Reason.ACHIEVEMENT, f"achievement:{achievement.code}:{user.pk}", today)
-    outcome.unlocked = unlocked
-    _move_profile(profile, outcome, today)
-    outcome.profile = profile
-    _move_pet(user, outcome.xp, today, outcome.recent)
-
-
-# --- XP --------------------------------------------------------------------------------------
+# --- the ledger --------------------------------------------------------------------------------
 
 def _award(user, amount: int, reason: str, source: str, today: dt.date) -> int:
     """Write one ledger row. The callers only award what is not yet awarded, and the
@@ -235,49 +113,38 @@ def _compensate(user, source: str, award_reason: str, undo_reason: str, today: d
     return _award(user, -awarded, undo_reason, source, today)
 
 
-def _tick_xp(user, habit: Habit, occurrence: Occurrence | None, before: str | None, on: dt.date, today: dt.date) -> int:
+def _tick_xp(user, tick: Tick, today: dt.date) -> int:
     """XP for a day that became done (today or yesterday only), or back for one undone."""
-    if occurrence is None:
-        return 0
-    was_done = before == Occurrence.Status.DONE
-    is_done = occurrence.status == Occurrence.Status.DONE
-    if is_done and not was_done:
-        if on < today - dt.timedelta(days=1):
+    source = f"occurrence:{tick.occurrence_id}:{tick.cycle}"
+    if tick.is_done and not tick.was_done:
+        if tick.on < today - dt.timedelta(days=1):
             return 0  # backfilled history changes stats, not XP
-        cycle = occurrence.xp_cycle + 1
-        Occurrence.objects.filter(pk=occurrence.pk).update(xp_cycle=cycle)
-        occurrence.xp_cycle = cycle
-        amount = rules.tick_xp(habit.difficulty, habit.current_streak)
-        return _award(user, amount, XPEvent.Reason.HABIT_DONE, f"occurrence:{occurrence.pk}:{cycle}", today)
-    if was_done and not is_done:
-        source = f"occurrence:{occurrence.pk}:{occurrence.xp_cycle}"
+        amount = rules.tick_xp(tick.difficulty, tick.streak)
+        return _award(user, amount, XPEvent.Reason.HABIT_DONE, source, today)
+    if tick.was_done and not tick.is_done:
         return _compensate(user, source, XPEvent.Reason.HABIT_DONE, XPEvent.Reason.HABIT_UNDONE, today)
     return 0
 
 
-def _goal_xp(user, transitions, today: dt.date, outcome: Outcome) -> int:
-    """+100 for each goal completed, back for each one reopened."""
-    xp = 0
-    for goal, change in transitions:
-        source = f"goal:{goal.pk}:{goal.completion_cycle}"
-        if change == "completed":
-            xp += _award(user, rules.GOAL_XP, XPEvent.Reason.GOAL_COMPLETED, source, today)
-            outcome.goals_completed.append(goal)
-        elif change == "reopened":
-            xp += _compensate(user, source, XPEvent.Reason.GOAL_COMPLETED, XPEvent.Reason.GOAL_REOPENED, today)
-            outcome.goals_reopened.append(goal)
-    return xp
+def _goal_xp(user, change: GoalChange, today: dt.date) -> int:
+    """+100 for a goal completed, back for one reopened or deleted."""
+    source = f"goal:{change.goal_id}:{change.cycle}"
+    if change.completed:
+        return _award(user, rules.GOAL_XP, XPEvent.Reason.GOAL_COMPLETED, source, today)
+    return _compensate(user, source, XPEvent.Reason.GOAL_COMPLETED, XPEvent.Reason.GOAL_REOPENED, today)
 
 
-def _move_profile(profile, outcome: Outcome, today: dt.date) -> None:
+def _move_profile(profile: Profile, rewards: Rewards, today: dt.date) -> None:
     """The profile was locked and read at the start of the commit."""
-    profile.xp_total += outcome.xp
+    profile.xp_total += rewards.xp
     profile.level = rules.level_for(profile.xp_total)[0]
-    profile.xp_today = (profile.xp_today if profile.xp_today_on == today else 0) + outcome.xp
+    profile.xp_today = (profile.xp_today if profile.xp_today_on == today else 0) + rewards.xp
     profile.xp_today_on = today
     profile.save(update_fields=["xp_total", "level", "xp_today", "xp_today_on", "updated_at"])
-    outcome.level_after = profile.level
+    rewards.level_after = profile.level
 
+
+# --- the pet -------------------------------------------------------------------------------------
 
 def pet_of(user) -> Pet:
     pet, created = Pet.objects.get_or_create(user=user)
@@ -286,8 +153,9 @@ def pet_of(user) -> Pet:
     return pet
 
 
-def _move_pet(user, xp: int, today: dt.date, snapshot=None) -> None:
-    """The profile lock already serialises this user's commits."""
+def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
+    """XP, level and stage follow the XP; the mood follows the last 7 days' activity. The
+    profile lock already serialises this user's commits."""
     pet = pet_of(user)
     events = []
     if xp:
@@ -300,53 +168,44 @@ def _move_pet(user, xp: int, today: dt.date, snapshot=None) -> None:
         if stage != pet.stage:
             events.append(PetEvent(pet=pet, kind=PetEvent.Kind.STAGE, detail=f"{pet.name} became {stage}."))
             pet.stage = stage
-    mood = rules.mood_for(*recent_activity(user, today, snapshot))
-    if mood != pet.mood:
-        events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
-        pet.mood = mood
+    if activity is not None:
+        mood = activity.mood()
+        if mood != pet.mood:
+            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
+            pet.mood = mood
     pet.save(update_fields=["xp", "level", "stage", "mood", "updated_at"])
     if events:
         PetEvent.objects.bulk_create(events)
 
 
-def recent_activity(user, today: dt.date, snapshot=None) -> tuple[int | None, int | None]:
-    """(the last 7 days' consistency over active habits, days since the last done), from
-    a habits.services.Recent snapshot (read here when not given)."""
-    snapshot = snapshot if snapshot is not None and snapshot.day == today else habit_services.recent(user, today)
-    week = [today - dt.timedelta(days=n) for n in range(7)]
-    done = {(habit_id, on) for _, habit_id, on, status, *_ in snapshot.occurrences if status == Occurrence.Status.DONE}
-    counts = [habit_week(habit, today, {day for day in week if (habit.pk, day) in done}) for habit in snapshot.habits]
-    return activity(counts, [habit.last_done_on for habit in snapshot.habits], today)
-
-
-def habit_week(habit, today: dt.date, done_days: set[dt.date]) -> tuple[int, int]:
-    """(expected, done) of one active habit over the 7 days ending today, given its done
-    days among them: today still open does not count against; "N per week" expects N and
-    counts up to N done days."""
-    if habit.is_per_week:
-        times = habit.times_per_week or 0
-        return times, min(times, len(done_days))
-    spec = habit.schedule_spec()
-    expected = hits = 0
-    for n in range(7):
-        day = today - dt.timedelta(days=n)
-        is_done = day in done_days
-        if day == today and not is_done:
-            continue  # today still open does not count against
-        if spec.is_expected(day):
-            expected += 1
-            hits += is_done
-    return expected, hits
-
-
-def activity(counts: list[tuple[int, int]], last_done: list[dt.date | None], today: dt.date) -> tuple[int | None, int | None]:
-    """recent_activity from each habit's (expected, done) and last done day."""
-    expected = sum(e for e, _ in counts)
-    hits = sum(h for _, h in counts)
-    consistency = rules.round_half_up(rules.Fraction(100 * hits, expected)) if expected else None
-    last = max((day for day in last_done if day), default=None)
-    days_since = (today - last).days if last else None
-    return consistency, days_since
+def move_moods(weeks: list[tuple[int, pets.Activity]]) -> int:
+    """The day close's pets: each (user id, last 7 days) moves that user's pet, if they
+    have one, to the mood of the week, with a MOOD event where it changed; one UPDATE per
+    mood and one INSERT for the events. Returns how many pets changed mood."""
+    moods = {user_id: activity.mood() for user_id, activity in weeks}
+    changed = defaultdict(list)
+    for pk, user_id, name, before in Pet.objects.filter(user_id__in=list(moods)).values_list(
+        "pk", "user_id", "name", "mood"
+    ):
+        if moods[user_id] != before:
+            changed[moods[user_id]].append((pk, name))
+    now = timezone.now()
+    for mood, moved in changed.items():
+        Pet.objects.filter(pk__in=[pk for pk, _ in moved]).update(mood=mood, updated_at=now)
+    events = [(pk, f"{name} is {mood}.") for mood, moved in changed.items() for pk, name in moved]
+    if events and connection.vendor == "postgresql":  # one INSERT from two arrays
+        pet_ids, details = zip(*events, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {PetEvent._meta.db_table} (pet_id, kind, detail, created_at)
+                SELECT pet_id, %s, detail, %s FROM unnest(%s::bigint[], %s::text[]) AS v(pet_id, detail)""",
+                [PetEvent.Kind.MOOD, now, array_literal(pet_ids), text_array_literal(details)],
+            )
+    elif events:
+        PetEvent.objects.bulk_create(
+            PetEvent(pet_id=pk, kind=PetEvent.Kind.MOOD, detail=detail, created_at=now) for pk, detail in events
+        )
+    return len(events)
 
 
 # --- rebuilds ----------------------------------------------------------------------------------------
@@ -354,8 +213,6 @@ def activity(counts: list[tuple[int, int]], last_done: list[dt.date | None], tod
 def rebuild_xp(users, progress=None) -> int:
     """Rewrite profiles' XP, level and today's XP, and pets' XP and level, from the ledger.
     Idempotent."""
-    from habitstory.accounts.models import Profile
-
     users = list(users)
     for number, user in enumerate(users, start=1):
         with transaction.atomic():
@@ -377,21 +234,9 @@ def rebuild_xp(users, progress=None) -> int:
     return len(users)
 
 
-# --- what the header and the live events show ----------------------------------------------------
+# --- what the header shows ------------------------------------------------------------------------
 
-def render_row(row, day: dt.date, error: str | None = None) -> str:
-    """A Today row as an out-of-band fragment: the htmx answer and the live event alike."""
-    context = {"row": row, "day": day, "oob": True, "error": error, "sprite": static("icons/nav.svg")}
-    return render_to_string("habits/today.html#habit-row", context)
-
-
-def render_progress(rows) -> str:
-    """Today's progress card as an out-of-band fragment."""
-    context = {**habit_services.day_progress(rows), "progress_oob": True}
-    return render_to_string("habits/today.html#progress", context)
-
-
-def xp_summary(profile) -> dict:
+def xp_summary(profile: Profile) -> dict:
     today = profile.local_today()
     level, into, need = rules.level_for(profile.xp_total)
     return {
@@ -404,31 +249,5 @@ def xp_summary(profile) -> dict:
     }
 
 
-def xp_bar_html(profile, *, oob: bool = False) -> str:
+def xp_bar_html(profile: Profile, *, oob: bool = False) -> str:
     return render_to_string("gamification/_xp_bar.html", {"xp": xp_summary(profile), "oob": oob})
-
-
-def _publish_after_commit(user, outcome: Outcome) -> None:
-    """Tell the user's other tabs, in one message, once the transaction has committed: the
-    changed row (today) or a streak update, the XP bar, and any level-up, goal or
-    achievement news."""
-    events: list[tuple[str, dict]] = []
-    if outcome.habit is not None:
-        if outcome.row_html:
-            html = outcome.row_html + outcome.progress_html
-            events.append(("habit_logged", {"habit_id": outcome.habit.pk, "html": html}))
-        else:
-            events.append(("streak_update", {"habit_id": outcome.habit.pk}))
-    if outcome.xp:
-        profile = outcome.profile or type(user.profile).objects.get(user=user)
-        events.append(("xp_gained", {"amount": outcome.xp, "html": xp_bar_html(profile, oob=True)}))
-    if outcome.levelled_up:
-        events.append(("level_up", {"new_level": outcome.level_after, "tone": "success", "key": f"level:{outcome.level_after}",
-                                    "message": f"Level {outcome.level_after}! Your story grows."}))
-    for goal in outcome.goals_completed:
-        events.append(("goal_completed", {"goal_id": goal.pk, "tone": "success", "key": f"goal:{goal.pk}:{goal.completion_cycle}",
-                                          "message": f"Goal complete: {goal.name}"}))
-    for achievement in outcome.unlocked:
-        events.append(("achievement_unlocked", {"code": achievement.code, "tone": "success", "key": f"achievement:{achievement.code}",
-                                                "message": f"Achievement unlocked: {achievement.name}"}))
-    live.publish_many(user.pk, events)

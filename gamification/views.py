@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from habitstory.story.facts import progress_facts
+
 from . import achievements as achievement_rules
 from . import leaderboard as boards
 from . import pets
@@ -30,11 +32,11 @@ def achievements(request: HttpRequest) -> HttpResponse:
     )
     active = list(Achievement.objects.filter(active=True))
     locked_kinds = {a.kind for a in active if a.pk not in unlocked}
-    facts = achievement_rules.progress_facts(request.user, locked_kinds) if locked_kinds else {}
+    facts = progress_facts(request.user, locked_kinds) if locked_kinds else {}
     items = []
     for achievement in active:
         locked = achievement.pk not in unlocked
-        bar = achievement_rules.progress(request.user, achievement, facts) if locked else None
+        bar = achievement_rules.progress(achievement, facts) if locked else None
         items.append({
             "achievement": achievement,
             "unlocked_at": unlocked.get(achievement.pk),

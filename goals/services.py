@@ -2,7 +2,7 @@
 of linked habits on or after the goal's start date (value 1 for yes/no habits).
 
 A log moves the linked goals by weight × the change in what that day counts
-(`apply_habit_change`, inside the commit step's transaction: one query, none when nothing
+(`apply_day_change`, inside the commit step's transaction: one query, none when nothing
 changed); anything else it depends on (an entry, a link or weight, the target or start
 date) recomputes the goal from scratch (`refresh_goals`), and the property tests check the
 two always agree. Both return completion transitions for the commit step to settle XP.
@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 
 from habits.models import Habit, Occurrence
+from habits.services import DayChange, DayState
 
 from .models import Goal, GoalEntry, GoalHabit
 
@@ -66,39 +67,42 @@ def refresh_goals(goals: list[Goal], *, now: dt.datetime) -> list[tuple[Goal, st
     return transitions
 
 
-def refresh_for_habit(habit: Habit, *, now: dt.datetime) -> list[tuple[Goal, str]]:
-    """The goals a log of this habit can move, locked and recomputed."""
-    goals = list(Goal.objects.select_for_update().filter(links__habit=habit).order_by("pk"))
-    return refresh_goals(goals, now=now)
-
-
-def _counted(habit: Habit, state: tuple | None) -> Decimal:
+def _counted(habit: Habit, state: DayState | None) -> Decimal:
     """What one day of a habit adds to a goal per unit of weight."""
-    if state is None or state[0] != Occurrence.Status.DONE:
+    if state is None or state.status != Occurrence.Status.DONE:
         return Decimal(0)
     if habit.kind == Habit.Kind.YES_NO:
         return Decimal(1)
-    return Decimal(state[1] or 0)
+    return Decimal(state.value or 0)
 
 
-def apply_habit_change(habit: Habit, on: dt.date, before: tuple | None, after: tuple | None, *,
-                       now: dt.datetime) -> list[tuple[Goal, str]]:
+def apply_day_change(change: DayChange, *, now: dt.datetime) -> list[tuple[Goal, str]]:
     """The commit step's goal update for one day of a habit: linked goals that count that
     day move by weight × (what the day counts now − what it counted before). Nothing to do
-    when the day's contribution did not change. `before`/`after` are (status, value)."""
-    change = _counted(habit, after) - _counted(habit, before)
-    if not change:
+    (no query) when the day's contribution did not change."""
+    delta = _counted(change.habit, change.after) - _counted(change.habit, change.before)
+    if not delta:
         return []
     links = list(
         GoalHabit.objects.select_for_update(of=("goal",)).select_related("goal")
-        .filter(habit=habit, goal__start_date__lte=on).order_by("goal_id")
+        .filter(habit=change.habit, goal__start_date__lte=change.on).order_by("goal_id")
     )
     transitions = []
     for link in links:
         goal = link.goal
-        goal.current_value = (goal.current_value + link.weight * change).quantize(Decimal("0.01"))
+        goal.current_value = (goal.current_value + link.weight * delta).quantize(Decimal("0.01"))
         transitions += _settle(goal, now)
     return transitions
+
+
+def completed_count(user) -> int:
+    """How many of the user's goals are complete now."""
+    return Goal.objects.filter(user=user, completed_at__isnull=False).count()
+
+
+def lock(goal: Goal) -> Goal:
+    """The goal's row, locked (the commit step takes it after the user's profile)."""
+    return Goal.objects.select_for_update().get(pk=goal.pk)
 
 
 def _settle(goal: Goal, now: dt.datetime) -> list[tuple[Goal, str]]:
@@ -131,7 +135,7 @@ def add_entry(goal: Goal, amount, note: str, *, today: dt.date, now: dt.datetime
 
 def link_habit(goal: Goal, habit: Habit, weight) -> tuple[GoalHabit, bool]:
     """Link a habit (or change its weight). Callers go through the commit step
-    (gamification.services.commit_link), which recomputes the goal."""
+    (habitstory.story.goals.commit_link), which recomputes the goal."""
     weight = Decimal(str(weight))
     if not weight.is_finite() or weight <= 0:
         raise ValidationError({"weight": "The weight must be more than 0."})
@@ -141,3 +145,9 @@ def link_habit(goal: Goal, habit: Habit, weight) -> tuple[GoalHabit, bool]:
 def unlink_habit(goal: Goal, habit: Habit) -> bool:
     deleted, _ = GoalHabit.objects.filter(goal=goal, habit=habit).delete()
     return bool(deleted)
+
+
+def delete_goal(goal: Goal) -> None:
+    """Delete a goal with its entries and links. Callers go through the commit step
+    (habitstory.story.goals.commit_goal_delete), which takes back its completion XP."""
+    goal.delete()

@@ -1,5 +1,5 @@
 """Goal pages. Every change is a POST that ends in the commit step
-(gamification.services.commit_goal_change / commit_goal_entry: recompute, completion,
+(habitstory.story.goals.commit_goal_change / commit_goal_entry: recompute, completion,
 XP, live events), then redirects; a form with errors re-renders its page."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from gamification import services as gamification
+from habitstory.story import goals as story
+from habitstory.story import news
 from habits.models import Habit
 
 from . import charts
@@ -27,13 +28,8 @@ def _get_goal(request: HttpRequest, pk: int) -> Goal:
 
 
 def _settle(request: HttpRequest, outcome) -> None:
-    """Tell the user what the commit step decided about completion."""
-    for goal in outcome.goals_completed:
-        messages.success(request, f"Goal complete: {goal.name}")
-    for goal in outcome.goals_reopened:
-        messages.info(request, f"“{goal.name}” is back in progress.")
-    if outcome.levelled_up:
-        messages.success(request, f"Level {outcome.level_after}! Your story grows.")
+    """Tell the user what the commit step decided (completion, level, achievements)."""
+    news.flash(request, outcome.news)
 
 
 # --- list, create, edit, delete --------------------------------------------------------------
@@ -60,7 +56,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             goal = form.save()
-            outcome = gamification.commit_goal_change(goal)
+            outcome = story.commit_goal_change(goal)
         messages.success(request, f"“{goal.name}” is set. Link the habits that move it forward.")
         _settle(request, outcome)
         return redirect("goals:detail", pk=goal.pk)
@@ -83,7 +79,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 setattr(locked, name, value)
             locked.save(update_fields=[*fields, "updated_at"])
 
-        outcome = gamification.commit_goal_change(goal, change=change)
+        outcome = story.commit_goal_change(goal, change=change)
         messages.success(request, "Saved.")
         _settle(request, outcome)
         return redirect("goals:detail", pk=goal.pk)
@@ -94,7 +90,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _get_goal(request, pk)
-    gamification.commit_goal_delete(goal)
+    story.commit_goal_delete(goal)
     messages.success(request, f"“{goal.name}” deleted.")
     return redirect("goals:index")
 
@@ -140,7 +136,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     form = LinkForm(request.POST, user=request.user)
     if not form.is_valid():
         return _goal_page(request, goal, link_form=form)
-    outcome = gamification.commit_link(goal, form.cleaned_data["habit"], form.cleaned_data["weight"])
+    outcome = story.commit_link(goal, form.cleaned_data["habit"], form.cleaned_data["weight"])
     link_, created = outcome.result
     name = link_.habit.name
     messages.success(request, f"“{name}” now feeds this goal." if created else f"“{name}” weight saved.")
@@ -153,7 +149,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
 def unlink(request: HttpRequest, pk: int, habit_pk: int) -> HttpResponse:
     goal = _get_goal(request, pk)
     link_ = get_object_or_404(GoalHabit.objects.select_related("habit"), goal=goal, habit_id=habit_pk)
-    outcome = gamification.commit_unlink(goal, link_.habit)
+    outcome = story.commit_unlink(goal, link_.habit)
     messages.success(request, f"“{link_.habit.name}” no longer feeds this goal.")
     _settle(request, outcome)
     return redirect("goals:detail", pk=goal.pk)
@@ -168,7 +164,7 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             data = form.cleaned_data
-            outcome = gamification.commit_goal_entry(goal, data["amount"], data["note"])
+            outcome = story.commit_goal_entry(goal, data["amount"], data["note"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

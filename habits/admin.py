@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from .models import Habit, Occurrence, Pillar
-from .services import recompute_stats
+from .recompute import recompute_stats
 from .today_cache import touch_many
 
 

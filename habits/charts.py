@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from . import stats
-from .services import week_bounds
+from habitstory.core.days import week_bounds
 
 DAY = dt.timedelta(days=1)
 DONE, SKIPPED, MISSED = "done", "skipped", "missed"

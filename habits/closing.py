@@ -1,61 +1,38 @@
-"""The hourly day close (DESIGN.md §5): once a user's local day has ended, its expected
-days still open become missed, statistics are recomputed, new risks raise an alert and
-pets' moods follow.
+"""Habits' part of the hourly day close (docs/architecture.md; the flow is
+habitstory.story.closing): once a user's local day has ended, its expected days still
+open become missed and statistics are recomputed. It hands back plain facts for the
+domains after it: each closed user's last 7 days (the pet's mood) and the habits that
+became at risk (their alerts).
 
 Exactly once: each user's range of days is claimed with a conditional UPDATE of
 `Profile.closed_through` (healthchecks' "claim one row"), in the same transaction as the
 writes. A second run, an overlapping run or a run after an outage finds nothing left to
 claim, or claims exactly the days no one closed yet, so it ends in the same state as
-on-time runs.
-
-Decisions:
-- A user never closed before (`closed_through` null) has only yesterday closed: older
-  open days are already counted as missed by the statistics, and writing them out would
-  turn imported history into a wall of misses.
-- "N per week" habits have no individually expected day: their days are left alone.
-- Only expected days are closed: paused days, days before the start and days off the
-  schedule are left as they are; archived and deleted habits are skipped.
-- Statistics are recomputed for every alive habit of a closed user (the day moving on
-  changes streaks and windows even where nothing was missed), with the current clock:
-  carried forward from each habit's fold (habits.fold), so one read per batch brings the
-  habits, their folds and the closed days' rows. The rules already count a past day left
-  open as missed, so statistics computed before the misses are written are the ones after.
-  A habit ticked between that read and the write keeps the tick's statistics (and raises
-  no alert).
-- A pet's mood is updated only for users who already have a pet.
-- A habit that becomes at risk in a close (active, `at_risk` false before and true after)
-  raises one risk alert: queued after the batch commits as one `notifications.send_risk_alerts`
-  task (keyed by habit and local day, so a retried task alerts once); the task notifies only
-  habits still at risk then (a tick in between means no alert).
-"""
+on-time runs. The decisions (which days close, how statistics carry forward, who is
+alerted) are in docs/architecture.md, "The day close"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
-import multiprocessing.util
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from habitstory.accounts.models import Profile
+from habitstory.core.jobs import NEVER_SWALLOWED
+from habitstory.core.sql import array_literal
 
-from . import services, stats
-from .models import Habit, Occurrence
+from . import recompute, stats
+from .models import OPEN, STAT_FIELDS, Habit, Occurrence
+from .today_list import habit_week
 
 logger = logging.getLogger(__name__)
 
-NEVER_SWALLOWED = (SoftTimeLimitExceeded,)  # a run out of time stops; the next one catches up
-AT_RISK = services.STAT_FIELDS.index("at_risk")
+AT_RISK = STAT_FIELDS.index("at_risk")
 
 
 @dataclass
@@ -69,26 +46,43 @@ class Plan:
     last: dt.date
     today: dt.date
     misses: list[tuple[int, dt.date]] = field(default_factory=list)  # (habit id, day) without a row or open
-    habits: list[services.Recomputed] = field(default_factory=list)  # every alive habit, recomputed
+    habits: list[recompute.Recomputed] = field(default_factory=list)  # every alive habit, recomputed
 
     @property
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
 
+@dataclass(frozen=True)
+class Week:
+    """A closed user's last 7 days, for the pet's mood: each active habit's (expected,
+    done) days (today_list.habit_week) and last done day."""
+
+    user_id: int
+    today: dt.date
+    counts: list[tuple[int, int]]
+    last_done: list[dt.date | None]
+
+
 @dataclass
 class Summary:
+    """A run's counts, and what the close hands to the flow after it (not counted)."""
+
     users: int = 0
     days: int = 0
     missed: int = 0
     at_risk: int = 0
     failed: list[int] = field(default_factory=list)  # user ids, retried next run
+    alerts: list[tuple[int, str]] = field(default_factory=list)  # (habit id, local day) that became at risk
+    weeks: list[Week] = field(default_factory=list)  # each closed user's last 7 days
 
     def add(self, other: Summary) -> None:
         self.users += other.users
         self.days += other.days
         self.missed += other.missed
         self.at_risk += other.at_risk
+        self.alerts += other.alerts
+        self.weeks += other.weeks
 
     def merge(self, other: Summary) -> None:
         self.add(other)
@@ -99,71 +93,21 @@ class Summary:
                 "at_risk": self.at_risk, "failed": list(self.failed)}
 
 
-def close_days(
-    now: dt.datetime | None = None,
-    *,
-    users=None,
-    until: dt.date | None = None,
-    batch_size: int = 500,
-    workers: int | None = None,
-) -> dict:
-    """Close every ended, not yet closed local day up to yesterday (or `until`, if
-    earlier), for all users or only `users`. Safe to run twice, at once, or late.
-    Returns {"users", "days", "missed", "at_risk", "failed"}.
-
-    With `workers` > 1 (default settings.CLOSE_DAYS_WORKERS) batches run in that many
-    worker processes (forked, each with its own database connection), so the close uses
-    every core: its work is mostly Python, which threads could not run at once. Only on
-    PostgreSQL and outside a transaction (a worker could not see the caller's uncommitted
-    rows); the claims keep concurrent batches apart anyway."""
-    now = now or timezone.now()
+def due_profiles(now: dt.datetime, users=None) -> list[int]:
+    """The profiles (ids, in order) of active users, all or only `users`, who may have an
+    ended day left to close."""
     profiles = Profile.objects.filter(user__is_active=True)
     if users is not None:
         profiles = profiles.filter(user__in=users)
     # No local "yesterday" is later than the UTC date: anyone closed through it is done.
     profiles = profiles.filter(Q(closed_through__isnull=True) | Q(closed_through__lt=now.astimezone(dt.UTC).date()))
-    ids = list(profiles.order_by("pk").values_list("pk", flat=True))
-    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    workers = min(settings.CLOSE_DAYS_WORKERS if workers is None else workers, len(batches))
+    return list(profiles.order_by("pk").values_list("pk", flat=True))
+
+
+def close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> Summary:
+    """Close the ended days of these users (profile ids) that no run closed yet, up to
+    yesterday (or `until`). One user's failure is logged and left for the next run."""
     summary = Summary()
-    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        for batch in batches:
-            _close_batch(batch, now, until, summary)
-        return summary.as_dict()
-    # A forked worker must not share this process's connections: this thread's are closed
-    # first, and a worker forgets the pool it inherits (_forget_inherited_connections).
-    connections.close_all()
-    pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=_forget_inherited_connections
-    )
-    try:
-        for result in pool.map(partial(_close_batch_in_worker, now=now, until=until), batches):
-            summary.merge(result)
-    finally:
-        # A run out of time (or failing) stops here: batches not started are left for the next run.
-        pool.shutdown(wait=True, cancel_futures=True)
-    return summary.as_dict()
-
-
-def _forget_inherited_connections() -> None:
-    """In a forked worker: drop the database connection pools copied from the parent
-    without closing them (their sockets are the parent's: closing them would end its
-    sessions); this process opens its own, closed when it exits. (Redis clients and
-    Celery's broker connections notice the fork themselves.)"""
-    for conn in connections.all(initialized_only=True):
-        conn.connection = None
-        pools = getattr(type(conn), "_connection_pools", None)
-        if pools is not None and pools.pop(conn.alias, None) is not None:
-            multiprocessing.util.Finalize(None, conn.close_pool, exitpriority=10)
-
-
-def _close_batch_in_worker(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> Summary:
-    summary = Summary()
-    _close_batch(profile_ids, now, until, summary)
-    return summary
-
-
-def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None, summary: Summary) -> None:
     plans = []
     todays: dict[tuple, dt.date] = {}
     for pk, user_id, zone, day_start, closed_through in (
@@ -181,7 +125,7 @@ def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None
         if first <= last:
             plans.append(Plan(pk, user_id, closed_through, first, last, today))
     if not plans:
-        return
+        return summary
     plans = _find_misses(plans, summary)
     try:
         summary.add(_write(plans))
@@ -198,16 +142,17 @@ def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None
             except Exception:
                 logger.exception("close_days: could not close days for user %s", plan.user_id)
                 summary.failed.append(plan.user_id)
+    return summary
 
 
 def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
-    """Recompute each user's habits (one query for the batch: services.compute_for_close)
+    """Recompute each user's habits (one query for the batch: recompute.compute_for_close)
     and list the closed days still open. A user whose habits cannot be read is logged and
     left for the next run."""
     habits = defaultdict(list)
     unread = set()
     try:
-        computed = services.compute_for_close([plan.user_id for plan in plans], min(plan.first for plan in plans))
+        computed = recompute.compute_for_close([plan.user_id for plan in plans], min(plan.first for plan in plans))
     except NEVER_SWALLOWED:
         raise
     except Exception:
@@ -216,7 +161,7 @@ def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
         computed = []
         for plan in plans:
             try:
-                computed += services.compute_for_close([plan.user_id], plan.first)
+                computed += recompute.compute_for_close([plan.user_id], plan.first)
             except NEVER_SWALLOWED:
                 raise
             except Exception:
@@ -240,7 +185,7 @@ def _find_misses(plans: list[Plan], summary: Summary) -> list[Plan]:
     return planned
 
 
-def _plan_user(plan: Plan, habits: list[services.Recomputed]) -> None:
+def _plan_user(plan: Plan, habits: list[recompute.Recomputed]) -> None:
     days = [plan.first + dt.timedelta(days=n) for n in range(plan.days)]
     first, last = days[0].toordinal(), days[-1].toordinal()
     for habit in habits:
@@ -254,12 +199,12 @@ def _plan_user(plan: Plan, habits: list[services.Recomputed]) -> None:
         ]
 
 
-_OPEN_CODES = {stats.STATUS_CODES[status] for status in services.OPEN}
+_OPEN_CODES = {stats.STATUS_CODES[status] for status in OPEN}
 
 
 def _write(plans: list[Plan]) -> Summary:
-    """One transaction: claim the users' ranges, write the misses and the statistics,
-    raise new risks; then pets' moods. Only the users claimed here are written."""
+    """One transaction: claim the users' ranges, write the misses and the statistics, find
+    the new risks; then each user's week. Only the users claimed here are written."""
     result = Summary()
     with transaction.atomic():
         plans = _claim(plans)
@@ -270,7 +215,7 @@ def _write(plans: list[Plan]) -> Summary:
         # that became at risk (and are active) raise an alert, once. A habit ticked since
         # it was read keeps the tick's statistics (and raises none).
         recomputed = [habit for plan in plans for habit in plan.habits]
-        written = services.write_computed(recomputed)
+        written = recompute.write_computed(recomputed)
         today_of = {plan.user_id: plan.today for plan in plans}
         alerts = [
             (habit.pk, today_of[habit.user_id].isoformat())
@@ -281,16 +226,8 @@ def _write(plans: list[Plan]) -> Summary:
         result.at_risk += len(alerts)
         result.users = len(plans)
         result.days = sum(plan.days for plan in plans)
-        if alerts:
-            # Sent by a task of their own once this commits (notify() per alert: preferences,
-            # inbox, push, e-mail), so the close stays a few queries a batch.
-            from habitstory.notifications.jobs import queue_risk_alerts
-
-            transaction.on_commit(partial(queue_risk_alerts, alerts), robust=True)
-    try:
-        _move_pets(plans, recomputed)
-    except Exception:
-        logger.exception("close_days: pets' moods not updated for users %s", [p.user_id for p in plans])
+        result.alerts = alerts
+    result.weeks = _weeks(plans)
     return result
 
 
@@ -302,7 +239,7 @@ def _mark_missed(rows: list[tuple[int, dt.date]]) -> int:
     now = timezone.now()
     table = Occurrence._meta.db_table
     upsert = f"""ON CONFLICT (habit_id, "on") DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
-        WHERE {table}.status IN ({", ".join(f"'{status}'" for status in services.OPEN)})"""
+        WHERE {table}.status IN ({", ".join(f"'{status}'" for status in OPEN)})"""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # one statement from two arrays
             habit_ids, days = zip(*rows, strict=True)
@@ -310,7 +247,7 @@ def _mark_missed(rows: list[tuple[int, dt.date]]) -> int:
                 f"""INSERT INTO {table} (habit_id, "on", status, note, verification, xp_cycle, created_at, updated_at)
                 SELECT habit_id, day, %s, '', '', 0, %s, %s FROM unnest(%s::bigint[], %s::date[]) AS v(habit_id, day)
                 {upsert}""",
-                [Occurrence.Status.MISSED, now, now, services.array_literal(habit_ids), services.array_literal(days)],
+                [Occurrence.Status.MISSED, now, now, array_literal(habit_ids), array_literal(days)],
             )
             return cursor.rowcount
         cursor.executemany(
@@ -348,56 +285,14 @@ def _claim(plans: list[Plan]) -> list[Plan]:
     return claimed
 
 
-def _move_pets(plans: list[Plan], habits: list[services.Recomputed]) -> None:
-    """Each closed user's pet takes the mood of their last 7 days (gamification.rules),
-    from the habits and histories the recompute read; one UPDATE per mood."""
-    from gamification import rules
-    from gamification.models import Pet, PetEvent
-    from gamification.services import activity, habit_week
-
-    pets = {
-        user_id: (pk, name, mood)
-        for pk, user_id, name, mood in Pet.objects.filter(user_id__in=[p.user_id for p in plans]).values_list(
-            "pk", "user_id", "name", "mood"
-        )
-    }
-    if not pets:
-        return
-    active = defaultdict(list)
-    for habit in habits:
-        if habit.status == Habit.Status.ACTIVE:
-            active[habit.user_id].append(habit)
-    changed = defaultdict(list)
+def _weeks(plans: list[Plan]) -> list[Week]:
+    """Each closed user's last 7 days, from the habits and histories the close read."""
+    weeks = []
     for plan in plans:
-        if plan.user_id not in pets:
-            continue
         today, first = plan.today, plan.today - dt.timedelta(days=6)
-        mine = active[plan.user_id]
-        # From the fold where it can tell (no dates to make), as recent_activity otherwise.
+        active = [habit for habit in plan.habits if habit.status == Habit.Status.ACTIVE]
+        # From the fold where it can tell (no dates to make), from the days read otherwise.
         counts = [habit.week_counts(today) or habit_week(habit, today, set(habit.done_between(first, today)))
-                  for habit in mine]
-        mood = rules.mood_for(*activity(counts, [habit.last_done_on for habit in mine], today))
-        pk, name, before = pets[plan.user_id]
-        if mood != before:
-            changed[mood].append((pk, name))
-    now = timezone.now()
-    for mood, moved in changed.items():
-        Pet.objects.filter(pk__in=[pk for pk, _ in moved]).update(mood=mood, updated_at=now)
-    events = [(pk, f"{name} is {mood}.") for mood, moved in changed.items() for pk, name in moved]
-    if events and connection.vendor == "postgresql":  # one INSERT from two arrays
-        pet_ids, details = zip(*events, strict=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""INSERT INTO {PetEvent._meta.db_table} (pet_id, kind, detail, created_at)
-                SELECT pet_id, %s, detail, %s FROM unnest(%s::bigint[], %s::text[]) AS v(pet_id, detail)""",
-                [PetEvent.Kind.MOOD, now, services.array_literal(pet_ids), services.text_array_literal(details)],
-            )
-    elif events:
-        PetEvent.objects.bulk_create(
-            PetEvent(pet_id=pk, kind=PetEvent.Kind.MOOD, detail=detail, created_at=now) for pk, detail in events
-        )
-
-
-def record_success(name: str, now: dt.datetime | None = None) -> None:
-    """The health page shows when each job last finished."""
-    cache.set(f"job:last_success:{name}", (now or timezone.now()).isoformat(), None)
+                  for habit in active]
+        weeks.append(Week(plan.user_id, today, counts, [habit.last_done_on for habit in active]))
+    return weeks

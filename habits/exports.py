@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from . import services
+from . import recompute, services
 from .models import Habit, Occurrence, Pillar
 
 FORMAT = "habitstory.habits"
@@ -453,7 +453,7 @@ def import_json(user, data: dict) -> dict:
         pillars = _pillars(user, plan, summary)
         habits = _habits(user, plan, pillars, summary)
         _occurrences(plan, habits, summary)
-        services.recompute_stats(Habit.objects.filter(pk__in=[habit.pk for habit in habits]))
+        recompute.recompute_stats(Habit.objects.filter(pk__in=[habit.pk for habit in habits]))
     return summary
 
 

@@ -18,6 +18,11 @@ from . import stats
 from .today_cache import touch
 
 DELETED_KEPT_DAYS = 30
+# The statistics kept on each habit (habits.recompute writes them, from habits.stats).
+STAT_FIELDS = [
+    "current_streak", "longest_streak", "total_done", "total_skipped", "consistency", "strength",
+    "consecutive_misses", "last_done_on", "at_risk", "failure_rate", "suggested_frequency",
+]
 EARLIEST_START = dt.date(2000, 1, 1)  # statistics walk every day from the start
 
 
@@ -328,3 +333,7 @@ class Occurrence(models.Model):
     def delete(self, *args, **kwargs):
         touch(self.habit.user_id)
         return super().delete(*args, **kwargs)
+
+
+# A day still open: not yet done, skipped or missed.
+OPEN = (Occurrence.Status.SCHEDULED, Occurrence.Status.PROMPTED, Occurrence.Status.STARTED)

@@ -91,8 +91,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
+
+from habitstory.core.numbers import round_half_up
 
 DONE, SKIPPED, MISSED = "done", "skipped", "missed"
 SCHEDULED, PROMPTED, STARTED = "scheduled", "prompted", "started"
@@ -120,15 +122,15 @@ _CODES = {
     MISSED: _MISS,
 }
 STATUS_CODES = dict(_CODES)  # for compute_stats_coded
+UNKNOWN_CODE = 7  # a status no rule knows: compute_stats_coded refuses it
+
+
+def status_code(status: str) -> int:
+    """A status's code (STATUS_CODES), as compute_stats_coded and habits.fold read days."""
+    return STATUS_CODES.get(status, UNKNOWN_CODE)
+
+
 _ONE = Fraction(1)
-
-
-def round_half_up(value: float | Decimal | Fraction) -> int:
-    """Round to the nearest integer, halves away from zero (2.5 → 3, 12.5 → 13)."""
-    if isinstance(value, Fraction):
-        sign = -1 if value < 0 else 1
-        return sign * math.floor(abs(value) + Fraction(1, 2))
-    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _half_up_ratio(num: int, den: int) -> int:

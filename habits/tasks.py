@@ -7,6 +7,11 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
+from habitstory.core.health import record_success
+from habitstory.story.closing import close_days as close
+
+from .services import purge_deleted as purge
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,10 +24,9 @@ logger = logging.getLogger(__name__)
     time_limit=25 * 60,
 )
 def close_days() -> dict:
-    """Hourly day close (habits.closing): ended local days' open occurrences become
-    missed, exactly once per user and day, however often or late it runs."""
-    from .closing import close_days as close, record_success
-
+    """Hourly day close (habitstory.story.closing): ended local days' open occurrences
+    become missed, statistics move on, pets' moods follow and new risks are alerted,
+    exactly once per user and day, however often or late it runs."""
     summary = close()
     record_success("habits.close_days")
     logger.info("close_days ran: %s", summary)
@@ -32,8 +36,6 @@ def close_days() -> dict:
 @shared_task(name="habits.purge_deleted")
 def purge_deleted() -> int:
     """Daily: habits deleted more than 30 days ago are removed for good."""
-    from .services import purge_deleted as purge
-
     count = purge()
     logger.info("purge_deleted removed %s habits", count)
     return count

@@ -1,5 +1,6 @@
-"""Habit pages. Every change is a POST that calls habits.services, then redirects (or, for
-htmx, re-renders the changed region of the same template)."""
+"""Habit pages. Every change is a POST that calls habits.services, or the commit step
+(habitstory.story.commit) for a change to a day, then redirects (or, for htmx, answers
+with the changed regions, out-of-band)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from gamification import services as gamification
+from habitstory.story import commit as story
+from habitstory.story import news
+from habitstory.story import render as fragments
 
-from . import services, today_cache
+from . import recompute, services, today_cache, today_list
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
 
@@ -69,8 +72,8 @@ def today(request: HttpRequest) -> HttpResponse:
     html = cache.get(key)
     rows = None
     if html is None:
-        rows = services.today_rows(request.user, day)
-        context = {"rows": rows, "day": day, "sprite": sprite, "csrf_token": _CSRF_PLACEHOLDER, **services.day_progress(rows)}
+        rows = today_list.today_rows(request.user, day)
+        context = {"rows": rows, "day": day, "sprite": sprite, "csrf_token": _CSRF_PLACEHOLDER, **today_list.day_progress(rows)}
         html = render_to_string("habits/today.html#habit-list", context)
         cache.set(key, html, today_cache.LIST_SECONDS)
     list_html = mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
@@ -88,37 +91,22 @@ def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     through the commit step (XP, level, pet, goals, achievements)."""
     habit = _get_habit(request, pk, pillar=False)
     day = _parse_day(on)
-    action = request.POST.get("action", "")
-    error, outcome = None, None
     try:
-        outcome = gamification.commit(habit, day, action, value=request.POST.get("value"))
+        outcome = story.commit(habit, day, request.POST.get("action", ""), value=request.POST.get("value"))
     except ValidationError as exc:
-        error = _error_text(exc)
+        if request.htmx:
+            return HttpResponse(fragments.refused_answer(request.user, habit, day, _error_text(exc)))
+        messages.error(request, _error_text(exc))
+        return redirect(_next_url(request, reverse("core:today")))
     if request.htmx:
         # Everything comes back out-of-band: the row (the same HTML the other tabs get),
-        # today's progress, the XP bar and any news.
-        profile = outcome.profile if outcome is not None else request.user.profile
-        if outcome is not None and outcome.rows is not None:
-            rows, row_html = outcome.rows, outcome.row_html
-        else:
-            habit.refresh_from_db()
-            rows = services.today_rows(request.user, day)
-            row_html = gamification.render_row(services.today_row(habit, day), day, error)
-        context = {"outcome": outcome, "xp": gamification.xp_summary(profile), **services.day_progress(rows)}
-        return HttpResponse(row_html + render_to_string("habits/today.html#tick-answer", context, request))
-    if error:
-        messages.error(request, error)
-    elif outcome is not None:
-        for text in _outcome_messages(outcome):
-            messages.success(request, text)
+        # today's progress, the XP bar and the news as toasts.
+        if outcome.rows is None:  # a day other than today: its row and progress
+            outcome.progress_html = fragments.progress_html(today_list.today_rows(request.user, day))
+            outcome.row_html = fragments.row_html(today_list.today_row(outcome.habit, day), day)
+        return HttpResponse(fragments.tick_answer(outcome))
+    news.flash(request, outcome.news)
     return redirect(_next_url(request, reverse("core:today")))
-
-
-def _outcome_messages(outcome) -> list[str]:
-    texts = [f"Level {outcome.level_after}! Your story grows."] if outcome.levelled_up else []
-    texts += [f"Goal complete: {goal.name}" for goal in outcome.goals_completed]
-    texts += [f"Achievement unlocked: {a.name}" for a in outcome.unlocked]
-    return texts
 
 
 # --- Habits ---------------------------------------------------------------------------------------
@@ -173,8 +161,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = request.user.profile
     day = profile.local_today()
     rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
-    entries = services.entries_of((on, status, value) for on, status, value, _ in rows)
-    result = services.compute(habit, day, entries)
+    entries = recompute.entries_of((on, status, value) for on, status, value, _ in rows)
+    result = recompute.compute(habit, day, entries)
     notes = sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5]
     return render(
         request,
@@ -204,21 +192,13 @@ def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            value = data.get("value")
-            if data["status"] == "done":
-                gamification.commit(habit, date, "done", value=value, note=data["note"])
-            elif data["status"] == "skipped":
-                gamification.commit(habit, date, "skip", note=data["note"])
-            else:
-                gamification.commit(habit, date, "undo")
-                if value is not None:
-                    gamification.commit(habit, date, "value", value=value)
-                services.set_note(habit, date, data["note"])
+            outcome = story.commit_day(habit, date, data["status"], value=data.get("value"), note=data["note"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, f"{date:%-d %B} saved.")
+            news.flash(request, outcome.news)
             return redirect("habits:detail", pk=habit.pk)
     return render(request, "habits/day.html", {"habit": habit, "date": date, "form": form, "occurrence": occurrence})
 
@@ -334,17 +314,17 @@ def import_json(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     profile = request.user.profile
     day = profile.local_today()
-    rows = services.today_rows(request.user, day)
-    week_start, week_end = services.week_bounds(day, profile.week_start)
+    rows = today_list.today_rows(request.user, day)
+    week_start, week_end = today_list.week_bounds(day, profile.week_start)
     habits = Habit.objects.for_user(request.user).filter(status=Habit.Status.ACTIVE).select_related("pillar")
     context = {
         "day": day,
-        **services.day_progress(rows),
-        "week_done": services.done_between(request.user, week_start, min(week_end, day)),
+        **today_list.day_progress(rows),
+        "week_done": today_list.done_between(request.user, week_start, min(week_end, day)),
         "week_start": week_start,
         "best": habits.filter(current_streak__gt=0).order_by("-current_streak", "name")[:5],
         "at_risk": habits.filter(at_risk=True).order_by("name"),
-        "pillars": services.pillar_summaries(request.user, day),
+        "pillars": today_list.pillar_summaries(request.user, day),
     }
     return render(request, "habits/dashboard.html", context)
 
@@ -361,7 +341,7 @@ def pillars(request: HttpRequest) -> HttpResponse:
         return redirect("habits:pillars")
     day = request.user.profile.local_today()
     return render(
-        request, "habits/pillars.html", {"form": form, "summaries": services.pillar_summaries(request.user, day)}
+        request, "habits/pillars.html", {"form": form, "summaries": today_list.pillar_summaries(request.user, day)}
     )
 
 

@@ -152,6 +152,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "habitstory.core.context_processors.shell",
+                "gamification.context_processors.xp",
+                "habitstory.notifications.context_processors.bell",
             ],
         },
     },

@@ -1,4 +1,5 @@
-"""allauth adapters: the profile is completed in the same transaction as the new user."""
+"""allauth adapters (an interface: allauth calls them): the profile is completed, and the
+new user welcomed (habitstory.story.onboarding), in the same transaction as the user."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
 
-from gamification.services import pet_of
-from habits.services import create_default_pillars
+from habitstory.story.onboarding import welcome
 
 from .forms import parse_timezone
 
@@ -18,8 +18,7 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().save_user(request, user, form, commit=False)
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=True)
-            create_default_pillars(user)
-            pet_of(user)  # every user starts with an egg
+            welcome(user)
             # User.save() created the profile; the browser told us the time zone.
             tz = parse_timezone(form.cleaned_data.get("timezone") or request.POST.get("timezone"))
             if tz != "UTC":
@@ -32,8 +31,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form=form)
-            create_default_pillars(user)
-            pet_of(user)
+            welcome(user)
             tz = parse_timezone(request.POST.get("timezone") or request.COOKIES.get("tz"))
             if tz != "UTC":
                 user.profile.timezone = tz

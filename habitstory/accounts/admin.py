@@ -43,8 +43,6 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
 
-    actions = ["rebuild_xp"]
-
     @admin.display(ordering="profile__level")
     def level(self, user: User) -> int:
         return user.profile.level
@@ -52,13 +50,6 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(ordering="profile__xp_total", description="XP")
     def xp(self, user: User) -> int:
         return user.profile.xp_total
-
-    @admin.action(description="Rebuild XP and level from the ledger")
-    def rebuild_xp(self, request, queryset):
-        from gamification.services import rebuild_xp
-
-        count = rebuild_xp(queryset)
-        self.message_user(request, f"Rebuilt XP for {count} users.")
 
     @admin.display(ordering="profile__display_name")
     def display_name(self, user: User) -> str:

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from django.http import Http404
 
-from habits import services, stats
+from habits import recompute, stats
 from habits.models import Habit, Occurrence, Pillar
 
 
@@ -38,7 +38,7 @@ def habits_of(user, status: str | None = None) -> list[Habit]:
 
 
 def entries(habit: Habit) -> list[stats.Entry]:
-    return services.entries_of(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value"))
+    return recompute.entries_of(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value"))
 
 
 def stats_of(habits: list[Habit], today: dt.date) -> dict[int, stats.Stats]:
@@ -47,8 +47,8 @@ def stats_of(habits: list[Habit], today: dt.date) -> dict[int, stats.Stats]:
     rows = Occurrence.objects.filter(habit__in=habits).values_list("habit_id", "on", "status", "value")
     for habit_id, on, status, value in rows:
         by_habit[habit_id].append(stats.Entry(on=on, status=status, value=value))
-    return {habit.pk: services.compute(habit, today, by_habit[habit.pk]) for habit in habits}
+    return {habit.pk: recompute.compute(habit, today, by_habit[habit.pk]) for habit in habits}
 
 
 def stats_one(habit: Habit, today: dt.date) -> stats.Stats:
-    return services.compute(habit, today, entries(habit))
+    return recompute.compute(habit, today, entries(habit))

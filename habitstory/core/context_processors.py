@@ -21,13 +21,4 @@ def shell(request: HttpRequest) -> dict:
         section = {"core": "today" if match.url_name == "today" else "", "accounts": "profile"}.get(
             namespace, namespace
         )
-    context = {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg")}
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        from gamification.services import xp_summary
-        from habitstory.notifications.services import cached_unread_count
-
-        context["xp"] = xp_summary(user.profile)
-        # A cache read, never a query: None (cold cache) makes the bell fetch its number.
-        context["unread_notifications"] = cached_unread_count(user.pk)
-    return context
+    return {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg")}

@@ -61,11 +61,11 @@ from gamification.models import XPEvent
 from goals.charts import GoalSummary
 from goals.charts import summary as goal_summary
 from goals.models import Goal
-from habits import services as habit_services
+from habits import today_list
 from habits.charts import week_goal
 from habits.charts import short_date
 from habits.models import Habit, Occurrence
-from habits.stats import round_half_up
+from habitstory.core.numbers import round_half_up
 from habitstory.accounts.models import Profile
 
 from .jobs import BATCH_SIZE, NEVER_SWALLOWED
@@ -214,7 +214,7 @@ def build_digest(user, week_start: dt.date, *, now: dt.datetime | None = None) -
         goals=[goal_summary(g, today) for g in open_goals[:MAX_GOALS]],
         more_goals=max(0, len(open_goals) - MAX_GOALS),
         completed_goals=[goal_summary(g, today) for g in completed],
-        at_risk=list(habit_services.at_risk_habits(user).order_by("name")),
+        at_risk=list(today_list.at_risk_habits(user).order_by("name")),
     )
 
 

@@ -55,14 +55,14 @@ from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from habits import services as habit_services
 from habits.models import Habit, Occurrence
 from habits.today_cache import touch
+from habitstory.core.days import week_bounds
 from habitstory.accounts.models import Profile
-from habitstory.live import publish
+from habitstory.story.risk import risk_key as _risk_key
 
 from .models import Notification
 
@@ -215,7 +215,7 @@ def _weeks_full(candidates: list[_Prompt]) -> set[int]:
     weeks = {}
     for c in candidates:
         if c.habit.is_per_week:
-            weeks[c.habit.pk] = (habit_services.week_bounds(c.today, c.habit.user.profile.week_start), c.habit)
+            weeks[c.habit.pk] = (week_bounds(c.today, c.habit.user.profile.week_start), c.habit)
     if not weeks:
         return set()
     done = defaultdict(int)
@@ -382,72 +382,3 @@ def _nudge(c: _Nudge, now: dt.datetime) -> bool:
                key=c.key, now=now)
         is not None
     )
-
-
-# --- Risk alerts (raised by the day close) ---------------------------------------------------
-
-
-def _risk_key(habit_id: int, day: dt.date | str) -> str:
-    return f"risk:{habit_id}:{day}"
-
-
-def queue_risk_alerts(alerts: list[tuple[int, str]]) -> None:
-    """Hand the day close's new risks, [(habit id, local day ISO)], to the
-    `notifications.send_risk_alerts` task. If the broker cannot take it they are sent
-    here and now: slower, but nothing is lost."""
-    from .tasks import send_risk_alerts as task
-
-    try:
-        task.delay([list(alert) for alert in alerts])
-    except Exception:
-        logger.warning("risk alerts: could not queue %s alerts; sending them now", len(alerts), exc_info=True)
-        send_risk_alerts(alerts)
-
-
-def send_risk_alerts(alerts: list[tuple[int, str]], now: dt.datetime | None = None) -> dict:
-    """One "risk" notification per (habit id, local day) whose habit is still active and
-    at risk and not yet done or skipped that day, keyed "risk:<habit pk>:<day>" so a
-    repeated run alerts once; a live `habit_at_risk` marks the habit in open pages (the
-    notification carries the toast). A failing alert is logged and skipped."""
-    from .services import notify
-
-    now = now or timezone.now()
-    day_of = {int(habit_id): day for habit_id, day in alerts}
-    summary = Summary()
-    habits = (
-        Habit.objects.alive()
-        .filter(pk__in=day_of, status=Habit.Status.ACTIVE, at_risk=True, user__is_active=True)
-        .select_related("user__profile")
-        .order_by("pk")
-    )
-    # A day already checked in (done or skipped) needs no alert: the streak goes on.
-    settled = set(
-        Occurrence.objects.filter(habit_id__in=day_of, status__in=(Status.DONE, Status.SKIPPED))
-        .filter(on__in={dt.date.fromisoformat(day) for day in day_of.values()})
-        .values_list("habit_id", "on")
-    )
-    for habit in habits.iterator(chunk_size=BATCH_SIZE):
-        if (habit.pk, dt.date.fromisoformat(day_of[habit.pk])) in settled:
-            continue
-        summary.checked += 1
-        try:
-            sent = notify(
-                habit.user,
-                "risk",
-                title=f"“{habit.name}” is at risk",
-                body=(
-                    f"Two misses in a row. One check-in today keeps {habit.name} going; "
-                    "a skip is fine if today is a rest day."
-                ),
-                url=reverse("habits:detail", args=[habit.pk]),
-                key=_risk_key(habit.pk, day_of[habit.pk]),
-                now=now,
-            )
-            if sent is not None:
-                publish(habit.user_id, "habit_at_risk", habit_id=habit.pk)
-                summary.sent += 1
-        except NEVER_SWALLOWED:
-            raise
-        except Exception:
-            summary.fail(habit.user_id, f"risk alert for habit {habit.pk}")
-    return summary.as_dict()

@@ -128,17 +128,22 @@ def notify(
     email_template: str | None = None,
     email_context: dict | None = None,
     actions: list[dict] | None = None,
+    also_kinds: list[str] | tuple[str, ...] = (),
 ) -> Notification | None:
     """Tell `user` about something of `kind`. Returns the stored Notification, or None when
     `key` was already used for this user (a job run twice notifies once).
 
+    `also_kinds`: one notification that speaks for several kinds too (a commit's news
+    summed up): it goes to every channel any of the kinds asks for.
+
     The e-mail uses `email_template` + ".txt" and ".html" (default
     "notifications/email/notification"), with `email_context` added to the context."""
-    if kind not in NOTIFICATION_KINDS:
-        raise ValueError(f"Unknown notification kind {kind!r}; one of {sorted(NOTIFICATION_KINDS)}")
+    for name in (kind, *also_kinds):
+        if name not in NOTIFICATION_KINDS:
+            raise ValueError(f"Unknown notification kind {name!r}; one of {sorted(NOTIFICATION_KINDS)}")
     _check_url(url)
     profile = user.profile
-    channels = set(profile.channels_for(kind))
+    channels = {channel for name in (kind, *also_kinds) for channel in profile.channels_for(name)}
     quiet = in_quiet_hours(profile, now)
 
     with transaction.atomic():

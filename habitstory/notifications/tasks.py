@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from habitstory.core.health import record_success
+from habitstory.story import news, risk
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,14 @@ def send_digests() -> dict:
 @shared_task(name="notifications.send_risk_alerts", soft_time_limit=20 * 60, time_limit=25 * 60, **RETRY)
 def send_risk_alerts(alerts: list[list]) -> dict:
     """Queued by the day close after each batch commits: one "risk" notification per habit
-    that became at risk, [habit id, local day], if it still is."""
-    from .jobs import send_risk_alerts as run
-
-    summary = run(alerts)
+    that became at risk, [habit id, local day], if it still is (habitstory.story.risk)."""
+    summary = risk.send_risk_alerts(alerts)
     logger.info("send_risk_alerts: %s", summary)
     return summary
+
+
+@shared_task(name="notifications.send_news", **RETRY)
+def send_news(user_id: int, items: list[dict]) -> bool:
+    """Queued by the commit step once it commits: one notification summing up its news
+    (level-ups, achievements, goals), by the user's preferences (habitstory.story.news)."""
+    return news.send_notification(user_id, items) is not None

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from gamification.models import XPEvent
-from gamification.services import commit
+from habitstory.story.commit import commit
 from goals.models import Goal, GoalEntry, GoalHabit
 from habits import services as habit_services
 from habits.models import Habit

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from gamification.models import Achievement, PetEvent, UserAchievement, XPEvent
-from gamification.services import commit, pet_of
+from gamification.services import pet_of
+from habitstory.story.commit import commit
 from habits import services as habit_services
 from habits.models import Habit
 

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from gamification import rules
 from gamification.models import Pet, UserAchievement, XPEvent
-from gamification.services import commit, commit_goal_entry, pet_of, rebuild_xp
+from gamification.services import pet_of, rebuild_xp
+from habitstory.story.commit import commit
+from habitstory.story.goals import commit_goal_entry
 from goals import services as goal_services
 from goals.models import Goal, GoalHabit
 from habits.models import Habit, Occurrence
@@ -110,7 +112,7 @@ def test_a_tick_that_fails_half_way_changes_nothing(owner, habit, now, monkeypat
     def boom(*args, **kwargs):
         raise RuntimeError("goal storage is down")
 
-    monkeypatch.setattr(goal_services, "apply_habit_change", boom)  # after the XP insert
+    monkeypatch.setattr(goal_services, "apply_day_change", boom)  # after the XP insert
     with pytest.raises(RuntimeError):
         commit(habit, TODAY, "done")
     assert not XPEvent.objects.exists()

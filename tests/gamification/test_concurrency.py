@@ -13,7 +13,7 @@ from django.db import close_old_connections, connection
 from django.db.models import Sum
 
 from gamification.models import XPEvent
-from gamification.services import commit
+from habitstory.story.commit import commit
 from goals.models import Goal, GoalHabit
 from habits.models import Habit, Occurrence
 from habits.services import save_habit

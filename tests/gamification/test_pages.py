@@ -131,12 +131,13 @@ def test_the_achievements_page_needs_the_same_queries_however_much_there_is(
 
 
 def test_progress_gives_the_same_numbers_alone_and_with_shared_facts(owner):
-    from gamification.achievements import progress, progress_facts
+    from gamification.achievements import progress
+    from habitstory.story.facts import progress_facts
 
     make_habit(owner, current_streak=4, total_done=12)
     facts = progress_facts(owner)
     for achievement in Achievement.objects.all():
-        assert progress(owner, achievement) == progress(owner, achievement, facts)
+        assert progress(achievement, progress_facts(owner, [achievement.kind])) == progress(achievement, facts)
 
 
 # --- the pet page ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gamification.services import commit, commit_goal_entry
+from habitstory.story.commit import commit
+from habitstory.story.goals import commit_goal_entry
 from goals.models import Goal, GoalEntry, GoalHabit
 
 from .conftest import TODAY, days_ago

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from gamification.models import XPEvent
-from gamification.services import commit, commit_goal_change, commit_goal_entry
+from habitstory.story.commit import commit
+from habitstory.story.goals import commit_goal_change, commit_goal_entry
 from goals import charts
 from goals.models import Goal
 

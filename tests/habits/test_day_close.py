@@ -19,10 +19,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gamification.models import Pet
-from gamification.services import commit, pet_of
-from habits import closing, tasks
+from gamification.services import pet_of
+from habitstory.story import closing as day_close
+from habitstory.story.commit import commit
+from habits import closing, recompute, tasks
 from habits.models import Habit, Occurrence
-from habits.services import STAT_FIELDS, save_habit
+from habits.models import STAT_FIELDS
+from habits.services import save_habit
 from habitstory.live import events as live_events
 from habitstory.notifications.models import Notification
 
@@ -125,7 +128,7 @@ def test_it_marks_exactly_the_open_expected_days_of_ended_days(
     for day in (closed_through, closes[-1], today):  # open rows: an already closed day, an ended one, today
         Occurrence.objects.create(habit=daily, on=day, status="prompted")
 
-    summary = closing.close_days()
+    summary = day_close.close_days()
 
     expected = {("Daily", d) for d in closes}
     expected |= {("Weekdays", d) for d in closes if weekdays.schedule_spec().is_expected(d)}
@@ -153,7 +156,7 @@ def test_it_closes_only_yesterday_for_a_user_never_closed(make_user, time_machin
     user = _user(make_user, "new@example.com")
     _habit(user, "Daily", D(2026, 11, 1))
 
-    closing.close_days()
+    day_close.close_days()
 
     assert _missed(user) == {("Daily", D(2026, 11, 22))}
     user.profile.refresh_from_db()
@@ -165,9 +168,9 @@ def test_it_closes_up_to_until_and_never_today(make_user, time_machine):
     user = _user(make_user, "until@example.com", closed_through=D(2026, 11, 18))
     _habit(user, "Daily", D(2026, 11, 1))
 
-    closing.close_days(until=D(2026, 11, 20))
+    day_close.close_days(until=D(2026, 11, 20))
     assert _missed(user) == {("Daily", D(2026, 11, 19)), ("Daily", D(2026, 11, 20))}
-    closing.close_days(until=D(2026, 12, 31))
+    day_close.close_days(until=D(2026, 12, 31))
     assert max(on for _, on in _missed(user)) == D(2026, 11, 22)
     user.profile.refresh_from_db()
     assert user.profile.closed_through == D(2026, 11, 22)
@@ -196,11 +199,11 @@ def test_it_changes_nothing_when_run_twice(make_user, time_machine, sent, django
     time_machine.move_to(dt.datetime(2026, 11, 1, 10, 30, tzinfo=UTC), tick=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = closing.close_days()
+        first = day_close.close_days()
     state = _state(users)
     events = _risk_events(sent)
     with django_capture_on_commit_callbacks(execute=True):
-        second = closing.close_days()
+        second = day_close.close_days()
 
     assert first["users"] == 4 and first["missed"] > 0
     assert second == {"users": 0, "days": 0, "missed": 0, "at_risk": 0, "failed": []}
@@ -225,8 +228,8 @@ def test_an_outage_then_one_run_equals_on_time_runs(make_user, time_machine, sen
     with django_capture_on_commit_callbacks(execute=True):
         for days in range(4):
             time_machine.move_to(start + dt.timedelta(days=days), tick=False)
-            closing.close_days(users=on_time)
-        closing.close_days(users=late)
+            day_close.close_days(users=on_time)
+        day_close.close_days(users=late)
 
     on_time_state, late_state = _state(on_time), _state(late)
     assert list(on_time_state.values()) == list(late_state.values())
@@ -253,7 +256,7 @@ def test_two_runs_at_once_close_each_day_once(make_user, time_machine, sent):
     def run():
         try:
             barrier.wait()
-            results.append(closing.close_days(now, batch_size=4, workers=1))  # two runs, one process each
+            results.append(day_close.close_days(now, batch_size=4, workers=1))  # two runs, one process each
         except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(error)
         finally:
@@ -269,7 +272,7 @@ def test_two_runs_at_once_close_each_day_once(make_user, time_machine, sent):
     assert sum(r["users"] for r in results) == len(users)
     assert sum(r["at_risk"] for r in results) == len(users)
     state = _state(users)
-    assert closing.close_days(now)["users"] == 0
+    assert day_close.close_days(now)["users"] == 0
     assert _state(users) == state
     raised = _risk_events(sent)
     assert len(raised) == len(set(raised)) == len(users)
@@ -295,25 +298,25 @@ def test_batches_in_worker_processes_end_as_one_process_does(make_user, time_mac
             group.append(user)
     now = dt.datetime(2026, 11, 1, 10, 30, tzinfo=UTC)
     time_machine.move_to(now, tick=False)
-    ran_in, close_batch = tmp_path / "pids", closing._close_batch
+    ran_in, close_batch = tmp_path / "pids", day_close._close_batch
 
     def recorded(*args):
         with ran_in.open("a") as log:  # the workers are other processes: they tell a file
             log.write(f"{os.getpid()}\n")
         return close_batch(*args)
 
-    monkeypatch.setattr(closing, "_close_batch", recorded)
+    monkeypatch.setattr(day_close, "_close_batch", recorded)
 
-    in_workers = closing.close_days(now, users=groups["workers"], batch_size=2, workers=3)
+    in_workers = day_close.close_days(now, users=groups["workers"], batch_size=2, workers=3)
     pids = ran_in.read_text().split()
     assert len(pids) == 6 and str(os.getpid()) not in pids and 1 < len(set(pids)) <= 3
-    serial = closing.close_days(now, users=groups["serial"], batch_size=2, workers=1)
+    serial = day_close.close_days(now, users=groups["serial"], batch_size=2, workers=1)
     assert ran_in.read_text().split()[6:] == [str(os.getpid())] * 6
 
     assert in_workers == serial and in_workers["users"] == 12
     assert list(_state(groups["workers"]).values()) == list(_state(groups["serial"]).values())
     assert multiprocessing.active_children() == []  # the pool is gone
-    assert closing.close_days(now, workers=3)["users"] == 0
+    assert day_close.close_days(now, workers=3)["users"] == 0
 
 
 # --- alerts, pets, failures --------------------------------------------------------------------
@@ -327,9 +330,9 @@ def test_it_raises_the_at_risk_alert_once(make_user, time_machine, sent, django_
     time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        summary = closing.close_days()
+        summary = day_close.close_days()
     with django_capture_on_commit_callbacks(execute=True):
-        closing.close_days()
+        day_close.close_days()
 
     habit.refresh_from_db()
     assert habit.at_risk and summary["at_risk"] == 1
@@ -363,7 +366,7 @@ def test_a_risk_alert_goes_by_the_users_channels(make_user, time_machine, sent, 
     user.profile.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert closing.close_days()["at_risk"] == 1
+        assert day_close.close_days()["at_risk"] == 1
 
     alert = Notification.objects.get(user=user, kind="risk")
     assert not alert.in_app
@@ -375,25 +378,25 @@ def test_a_risk_alert_goes_by_the_users_channels(make_user, time_machine, sent, 
 
 
 def test_a_habit_ticked_before_its_alert_goes_out_is_not_alerted(make_user, time_machine, monkeypatch, sent):
-    from habitstory.notifications import jobs
+    from habitstory.story import risk
 
     _, habit = _going_quiet(make_user, time_machine, "quick@example.com", "Walk")
     queued = []
-    monkeypatch.setattr(jobs, "queue_risk_alerts", queued.extend)
+    monkeypatch.setattr(day_close, "queue_risk_alerts", queued.extend)
 
-    closing.close_days()
+    day_close.close_days()
     for callback in connection.run_on_commit:  # the test's transaction never commits: run them
         callback[1]()
     assert queued == [(habit.pk, "2026-11-23")]
     commit(habit, D(2026, 11, 23), "done")  # the user checks in before the worker gets to it
 
-    assert jobs.send_risk_alerts(queued) == {"checked": 0, "sent": 0, "snoozed": 0, "failed": []}
+    assert risk.send_risk_alerts(queued) == {"checked": 0, "sent": 0, "snoozed": 0, "failed": []}
     assert not Notification.objects.filter(kind="risk").exists()
 
 
 def test_risk_alerts_are_sent_once_and_in_place_when_the_broker_is_down(make_user, time_machine, monkeypatch, sent):
-    from habitstory.notifications import jobs
     from habitstory.notifications import tasks as notification_tasks
+    from habitstory.story import risk
 
     time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=UTC), tick=False)
     user = _user(make_user, "down@example.com", closed_through=D(2026, 11, 20))
@@ -404,8 +407,8 @@ def test_risk_alerts_are_sent_once_and_in_place_when_the_broker_is_down(make_use
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(notification_tasks.send_risk_alerts, "delay", refuse)
-    jobs.queue_risk_alerts([(habit.pk, "2026-11-23")])
-    jobs.queue_risk_alerts([(habit.pk, "2026-11-23")])  # a retried batch
+    risk.queue_risk_alerts([(habit.pk, "2026-11-23")])
+    risk.queue_risk_alerts([(habit.pk, "2026-11-23")])  # a retried batch
 
     assert Notification.objects.filter(user=user, kind="risk").count() == 1
 
@@ -419,7 +422,7 @@ def test_it_moves_the_pets_mood(make_user, time_machine):
     pet = pet_of(user)
     Pet.objects.filter(pk=pet.pk).update(mood="thriving")
 
-    closing.close_days()
+    day_close.close_days()
 
     pet.refresh_from_db()
     assert pet.mood == "okay"  # 3 of the last 6 ended days done
@@ -441,7 +444,7 @@ def test_a_failing_user_does_not_stop_the_others(make_user, time_machine, monkey
 
     monkeypatch.setattr(closing, "_plan_user", failing)
     with caplog.at_level(logging.ERROR, logger="habits.closing"):
-        summary = closing.close_days()
+        summary = day_close.close_days()
 
     assert summary["users"] == 1 and summary["failed"] == [bad.pk]
     assert f"user {bad.pk}" in caplog.text
@@ -450,7 +453,7 @@ def test_a_failing_user_does_not_stop_the_others(make_user, time_machine, monkey
     assert bad.profile.closed_through == D(2026, 11, 20)
 
     monkeypatch.setattr(closing, "_plan_user", plan_user)
-    assert closing.close_days()["users"] == 1
+    assert day_close.close_days()["users"] == 1
     assert _missed(bad) == _missed(good)
 
 
@@ -470,7 +473,7 @@ def test_a_failing_write_rolls_back_only_that_users_claim(make_user, time_machin
 
     monkeypatch.setattr(closing, "_write", lambda plans: _atomic(failing, plans))
     with caplog.at_level(logging.ERROR, logger="habits.closing"):
-        summary = closing.close_days()
+        summary = day_close.close_days()
 
     assert summary["users"] == 2 and summary["failed"] == [bad.pk]
     assert f"user {bad.pk}" in caplog.text
@@ -505,9 +508,9 @@ def test_queries_per_batch_do_not_grow_with_users_or_occurrences(make_user, time
 
     few, many = users("few", 5), users("many", 20)
     with CaptureQueriesContext(connection) as few_queries:
-        assert closing.close_days(users=few)["users"] == 5
+        assert day_close.close_days(users=few)["users"] == 5
     with CaptureQueriesContext(connection) as many_queries:
-        summary = closing.close_days(users=many)
+        summary = day_close.close_days(users=many)
     assert summary["users"] == 20 and summary["missed"] == 20 * 5
     assert len(many_queries) == len(few_queries)
 
@@ -557,7 +560,7 @@ def test_the_task_closes_and_records_its_success(make_user, time_machine):
 
 def _fresh_stats(habit) -> tuple:
     """The habit's statistics recomputed from its whole history (the reference)."""
-    from habits.services import recompute_stats
+    from habits.recompute import recompute_stats
 
     recompute_stats(Habit.objects.filter(pk=habit.pk))
     habit.refresh_from_db()
@@ -577,7 +580,7 @@ def test_the_close_carries_each_habits_fold_forward_a_day(make_user, time_machin
 
     for day in (21, 22, 23):
         time_machine.move_to(dt.datetime(2026, 11, day, 12, tzinfo=UTC), tick=False)
-        closing.close_days()
+        day_close.close_days()
         for habit in (daily, weekly):
             habit.refresh_from_db()
             assert habit.stats_through == D(2026, 11, day - 1)
@@ -597,7 +600,7 @@ def test_the_close_reads_only_the_days_after_the_fold(make_user, time_machine):
     Occurrence.objects.filter(habit=habit, on=D(2026, 11, 5)).update(status="skipped")
 
     time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
-    closing.close_days()
+    day_close.close_days()
     habit.refresh_from_db()
     assert habit.total_done == 19 and habit.total_skipped == 0
     assert _fresh_stats(habit)[STAT_FIELDS.index("total_skipped")] == 1
@@ -614,7 +617,7 @@ def test_a_fold_that_no_longer_applies_is_computed_from_the_whole_history(make_u
     Habit.objects.filter(pk=habit.pk).update(schedule="weekdays", weekdays=[0, 2, 4])
 
     time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
-    closing.close_days()
+    day_close.close_days()
     habit.refresh_from_db()
     assert tuple(getattr(habit, f) for f in STAT_FIELDS) == _fresh_stats(habit)
     # Mon/Wed/Fri from 2 November: all 8 through the 18th done, Friday the 20th missed.
@@ -625,7 +628,6 @@ def test_a_fold_that_no_longer_applies_is_computed_from_the_whole_history(make_u
 def test_a_tick_between_the_close_reading_and_writing_keeps_its_statistics(make_user, time_machine):
     """The close reads a batch, then writes it: a tick in between (its own statistics,
     from the history it changed) is not overwritten by what the close read before it."""
-    from habits import services
 
     time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
     user = _user(make_user, "race@example.com", closed_through=D(2026, 11, 19))
@@ -633,16 +635,16 @@ def test_a_tick_between_the_close_reading_and_writing_keeps_its_statistics(make_
     commit(habit, D(2026, 11, 19), "done")
     time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
 
-    read = services.compute_for_close([user.pk], D(2026, 11, 20))
+    read = recompute.compute_for_close([user.pk], D(2026, 11, 20))
     commit(habit, D(2026, 11, 21), "done")  # the tick, meanwhile
     ticked = Habit.objects.get(pk=habit.pk)
-    assert services.write_computed(read) == set()
+    assert recompute.write_computed(read) == set()
     habit.refresh_from_db()
     assert habit.total_done == 2 == ticked.total_done
     assert habit.stats_state == ticked.stats_state
 
     # Read after the tick, the same statistics: nothing to write.
-    assert services.write_computed(services.compute_for_close([user.pk], D(2026, 11, 20))) == set()
+    assert recompute.write_computed(recompute.compute_for_close([user.pk], D(2026, 11, 20))) == set()
 
 
 def test_a_user_whose_history_cannot_be_read_does_not_stop_the_others(make_user, time_machine, caplog):
@@ -655,7 +657,7 @@ def test_a_user_whose_history_cannot_be_read_does_not_stop_the_others(make_user,
     Occurrence.objects.create(habit=Habit.objects.get(user=bad), on=D(2026, 11, 23), status="bogus")
 
     with caplog.at_level(logging.ERROR, logger="habits.closing"):
-        summary = closing.close_days()
+        summary = day_close.close_days()
 
     assert summary["users"] == 1 and summary["failed"] == [bad.pk]
     assert f"user {bad.pk}" in caplog.text
@@ -674,7 +676,7 @@ def test_a_habit_paused_behind_the_services_back_is_computed_from_its_whole_hist
     Habit.objects.filter(pk=habit.pk).update(pauses=[["2026-11-10", "2026-11-12"]])
 
     time_machine.move_to(dt.datetime(2026, 11, 21, 12, tzinfo=UTC), tick=False)
-    closing.close_days()
+    day_close.close_days()
     habit.refresh_from_db()
     assert tuple(getattr(habit, f) for f in STAT_FIELDS) == _fresh_stats(habit)
     assert habit.total_done == 16 and habit.stats_state is None

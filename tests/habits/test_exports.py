@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from habits import exports, services
+from habits import exports, recompute, services
 from habits.models import Habit, Occurrence, Pillar
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_a_round_trip_gives_the_same_habits(owner, stranger, history):
 def test_it_recomputes_the_stats(owner, stranger, history):
     exports.import_json(stranger, exports.export_json(owner))
     read = Habit.objects.get(user=stranger, name="Read")
-    services.refresh_stats(history["read"], TODAY)
+    recompute.refresh_stats(history["read"], TODAY)
     history["read"].refresh_from_db()
     assert read.total_done == history["read"].total_done > 0
     assert read.current_streak == history["read"].current_streak
@@ -284,7 +284,7 @@ def test_a_failure_while_writing_rolls_everything_back(owner, stranger, history,
     def fail(habits):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "recompute_stats", fail)
+    monkeypatch.setattr(recompute, "recompute_stats", fail)
     with pytest.raises(RuntimeError):
         exports.import_json(stranger, exports.export_json(owner))
     assert counts(stranger) == (0, 0, 0)

@@ -237,7 +237,7 @@ def test_the_dashboard(owner_client, make_habit, now):
         Occurrence(habit=good, on=TODAY - dt.timedelta(days=d), status="done") for d in range(0, 5)
     )
     make_habit("Risky", start_date=TODAY - dt.timedelta(days=5))
-    from habits.services import recompute_stats
+    from habits.recompute import recompute_stats
 
     recompute_stats(Habit.objects.all())
     response = owner_client.get("/habits/dashboard/")

@@ -1,4 +1,4 @@
-"""The set-based recompute (habits.services.recompute_stats, used by the day close): the
+"""The set-based recompute (habits.recompute.recompute_stats, used by the day close): the
 same statistics as a habit's own refresh, from the compact form the database hands over,
 with only the habits that changed written back."""
 
@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 
-from habits import services
+from habits import models as habit_models
+from habits import recompute
 from habits.models import Habit, Occurrence
 from habits.stats import STATUS_CODES, compute_stats, compute_stats_coded
 
@@ -48,7 +49,7 @@ def test_the_coded_form_refuses_what_the_entries_refuse():
 
 def _stats(habit: Habit) -> tuple:
     habit.refresh_from_db()
-    return tuple(getattr(habit, name) for name in services.STAT_FIELDS)
+    return tuple(getattr(habit, name) for name in habit_models.STAT_FIELDS)
 
 
 @pytest.mark.django_db
@@ -76,11 +77,11 @@ def test_it_gives_every_habit_what_its_own_refresh_gives(make_habit, owner, now)
         )
     expected = {}
     for habit in habits:
-        services.refresh_stats(habit)
+        recompute.refresh_stats(habit)
         expected[habit.pk] = _stats(habit)
     Habit.objects.update(current_streak=99, strength=0.5, consistency=None, at_risk=True, last_done_on=None)
 
-    assert services.recompute_stats(Habit.objects.all()) == len(habits)
+    assert recompute.recompute_stats(Habit.objects.all()) == len(habits)
 
     assert {habit.pk: _stats(habit) for habit in habits} == expected
 
@@ -89,10 +90,10 @@ def test_it_gives_every_habit_what_its_own_refresh_gives(make_habit, owner, now)
 def test_only_habits_whose_statistics_changed_are_written(make_habit, now):
     habit = make_habit()
     Occurrence.objects.create(habit=habit, on=TODAY - dt.timedelta(days=1), status="done")
-    services.recompute_stats(Habit.objects.all())
+    recompute.recompute_stats(Habit.objects.all())
 
     with CaptureQueriesContext(connection) as queries:
-        services.recompute_stats(Habit.objects.all())
+        recompute.recompute_stats(Habit.objects.all())
     assert not [q for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
 
 
@@ -101,10 +102,10 @@ def test_it_yields_each_habit_before_and_after(make_habit, now):
     habit = make_habit()
     for day in (1, 2):
         Occurrence.objects.create(habit=habit, on=TODAY - dt.timedelta(days=day), status="missed")
-    (batch, total), = services.recompute_batches(Habit.objects.all())
+    (batch, total), = recompute.recompute_batches(Habit.objects.all())
 
     assert total == 1 and [row.pk for row in batch] == [habit.pk]
-    at_risk = services.STAT_FIELDS.index("at_risk")
+    at_risk = habit_models.STAT_FIELDS.index("at_risk")
     assert batch[0].before[at_risk] is False and batch[0].after[at_risk] is True
     assert batch[0].last_done_on is None and not batch[0].is_per_week
     assert batch[0].done_between(TODAY - dt.timedelta(days=6), TODAY) == []

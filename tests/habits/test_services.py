@@ -11,7 +11,8 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from habits import services
+from habits import models as habit_models
+from habits import recompute, services
 from habits.models import Habit, Occurrence
 
 from .conftest import NOW, TODAY
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def stats_of(habit: Habit) -> dict:
     habit.refresh_from_db()
-    return {name: getattr(habit, name) for name in services.STAT_FIELDS}
+    return {name: getattr(habit, name) for name in habit_models.STAT_FIELDS}
 
 
 def test_log_then_undo_then_log_is_consistent(make_habit, now):
@@ -61,7 +62,7 @@ def test_done_on_a_measurable_habit_records_the_target(make_habit, now):
 
 
 def test_the_commit_step_publishes_the_row_and_xp_to_other_tabs(make_habit, now, monkeypatch, django_capture_on_commit_callbacks):
-    from gamification.services import commit
+    from habitstory.story.commit import commit
     from habitstory.live import events
 
     sent = []
@@ -112,7 +113,7 @@ def test_recompute_is_set_based(make_habit, owner, now, django_assert_max_num_qu
             Occurrence(habit=habit, on=TODAY - dt.timedelta(days=d), status="done") for d in range(1, 30)
         )
     with django_assert_max_num_queries(6):
-        assert services.recompute_stats(Habit.objects.all()) == 30
+        assert recompute.recompute_stats(Habit.objects.all()) == 30
 
 
 ACTIONS = st.lists(
@@ -151,7 +152,7 @@ def test_any_sequence_of_logs_leaves_the_stats_a_recomputation_gives(owner, time
         elif action != "value":
             services.log_occurrence(habit, day, action)
     live = stats_of(habit)
-    services.recompute_stats(Habit.objects.filter(pk=habit.pk))
+    recompute.recompute_stats(Habit.objects.filter(pk=habit.pk))
     assert stats_of(habit) == live
     assert 0 <= (live["consistency"] if live["consistency"] is not None else 0) <= 100
     assert live["current_streak"] <= live["longest_streak"]

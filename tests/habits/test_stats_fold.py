@@ -109,9 +109,9 @@ def test_pauses_are_not_folded():
 @given(scenarios(kinds=("daily", "weekdays", "every_n_days"), with_pauses=False))
 def test_the_week_read_off_the_fold_is_the_pets_rule(scenario):
     """The day close reads a habit's last 7 days off its fold (Recomputed.week_counts):
-    the same (expected, done) as gamification's habit_week on the dates."""
-    from gamification.services import habit_week
-    from habits.services import Recomputed
+    the same (expected, done) as habits.today_list.habit_week on the dates."""
+    from habits.today_list import habit_week
+    from habits.recompute import Recomputed
 
     schedule, entries, today, measure = scenario
     codes, values = _coded(entries)

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from habits import services
+from habits import recompute, services
 from habits.models import Habit, Occurrence
 
 from .conftest import TODAY
@@ -234,7 +234,7 @@ def test_the_cached_list_follows_every_change(owner_client, owner, make_habit, p
     pillar.save()
     assert b"Body</h2>" in owner_client.get("/").content
     Habit.objects.filter(pk=habit.pk).update(name="Renamed behind its back")  # no save(): no touch
-    services.recompute_stats(Habit.objects.filter(pk=habit.pk))  # a bulk writer touches
+    recompute.recompute_stats(Habit.objects.filter(pk=habit.pk))  # a bulk writer touches
     assert b"Renamed behind its back" in owner_client.get("/").content
     owner_client.post(f"/habits/{habit.pk}/status/", {"status": "archived"})
     assert b"Your story starts here" in owner_client.get("/").content

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gamification import rules
-from gamification.services import commit
+from habitstory.story.commit import commit
 from goals.models import Goal
 from goals.pace import pace
 from habits.models import Habit, Pillar

@@ -78,7 +78,7 @@ def test_at_most_one_nudge_a_day(run, user):
 
 
 def test_no_nudge_on_a_day_the_risk_alert_already_said_it(run, clock, user):
-    from habitstory.notifications.jobs import send_risk_alerts
+    from habitstory.story.risk import send_risk_alerts
 
     quiet = make_habit(user)
     make_habit(user, "Read")

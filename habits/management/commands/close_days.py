@@ -3,7 +3,8 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from habits.closing import close_days, record_success
+from habitstory.core.health import record_success
+from habitstory.story.closing import close_days
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from habits.models import Habit
-from habits.services import recompute_stats
+from habits.recompute import recompute_stats
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from habits import charts, services
+from habits import charts, today_list
 from habits.models import Habit
 
 from ..auth import user_of
@@ -130,8 +130,8 @@ def dashboard(request: HttpRequest):
     user = user_of(request)
     profile = user.profile
     day = profile.local_today()
-    rows = services.today_rows(user, day)
-    week_start, week_end = services.week_bounds(day, profile.week_start)
+    rows = today_list.today_rows(user, day)
+    week_start, week_end = today_list.week_bounds(day, profile.week_start)
     active = Habit.objects.for_user(user).filter(status=Habit.Status.ACTIVE)
     best = active.filter(current_streak__gt=0).order_by("-current_streak", "name")[:5]
     return ok(
@@ -139,13 +139,13 @@ def dashboard(request: HttpRequest):
             "date": day,
             "today": {
                 "due": len(rows),
-                "done": services.done_today_count(rows),
+                "done": today_list.done_today_count(rows),
                 "habits": [{"id": row.habit.pk, "name": row.habit.name, "status": row.status} for row in rows],
             },
             "week": {
                 "start": week_start,
                 "end": week_end,
-                "done": services.done_between(user, week_start, min(week_end, day)),
+                "done": today_list.done_between(user, week_start, min(week_end, day)),
             },
             "best_streaks": [
                 {"id": h.pk, "name": h.name, "current_streak": h.current_streak, "longest_streak": h.longest_streak}
@@ -153,7 +153,7 @@ def dashboard(request: HttpRequest):
             ],
             "at_risk": [
                 {"id": h.pk, "name": h.name, "consecutive_misses": h.consecutive_misses}
-                for h in services.at_risk_habits(user).order_by("name")
+                for h in today_list.at_risk_habits(user).order_by("name")
             ],
         }
     )
@@ -196,7 +196,7 @@ def weekly(request: HttpRequest, habit_id: int):
     days, or N for an N-per-week habit)."""
     _, built, today, week_start = _charts(request, habit_id)
     chart = built["weekly"]
-    this_week = services.week_bounds(today, week_start)[0]
+    this_week = today_list.week_bounds(today, week_start)[0]
     count = len(chart.bars)
     weeks = []
     for i, bar in enumerate(chart.bars):

@@ -3,7 +3,7 @@ progress by day.
 
 A goal's current value and completion are never written here: every change that can move
 them (a new goal, a new target or start date, a link or weight, an entry) is settled by
-gamification.services.commit_goal_change / commit_goal_entry, in the same transaction
+habitstory.story.goals.commit_goal_change / commit_goal_entry, in the same transaction
 as the change, which also awards (or takes back) the completion XP."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
-from gamification.services import commit_goal_change, commit_goal_delete, commit_goal_entry, commit_link, commit_unlink
+from habitstory.story.goals import commit_goal_change, commit_goal_delete, commit_goal_entry, commit_link, commit_unlink
 from goals import charts
 from goals.forms import GoalForm, LinkForm
 from goals.models import Goal, GoalEntry, GoalHabit

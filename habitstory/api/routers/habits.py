@@ -1,5 +1,6 @@
 """/habits: list, create, read, change, delete; log a day, undo it, read logs and stats.
-Every change goes through habits.services."""
+Every change goes through habits.services, and a change to a day through the commit step
+(habitstory.story.commit)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
-from gamification.services import commit
+from habitstory.story.commit import commit
 from habits import services
 from habits.models import Habit, Occurrence, Pillar
 

@@ -13,6 +13,7 @@ from gamification import achievements as achievement_rules
 from gamification import leaderboard
 from gamification.models import Achievement, PetEvent, UserAchievement, XPEvent
 from gamification.services import pet_of, xp_summary
+from habitstory.story.facts import progress_facts
 
 from ..auth import user_of
 from ..envelope import invalid, ok, responses
@@ -25,8 +26,6 @@ PET_HISTORY = 20
 BOARD_SIZE = 50
 DEFAULT_XP_DAYS = 30
 MAX_XP_YEARS = 1
-# A threshold no definition reaches: progress() then returns the uncapped count.
-_UNCAPPED = 2**31 - 1
 
 
 def _pet_summary(pet) -> dict:
@@ -64,21 +63,12 @@ def read_pet(request: HttpRequest):
 
 
 def _progress(user, definitions: list[Achievement], unlocked: set[int]) -> dict[int, tuple[int, int]]:
-    """Progress of each locked definition, with one count per rule kind (not one per
-    definition): achievements.progress is asked once per kind with an unreachable
-    threshold, and its count is capped at each definition's own threshold."""
-    counts: dict[str, int | None] = {}
-    result = {}
-    for achievement in definitions:
-        if achievement.pk in unlocked:
-            continue
-        if achievement.kind not in counts:
-            probe = achievement_rules.progress(user, Achievement(kind=achievement.kind, threshold=_UNCAPPED))
-            counts[achievement.kind] = None if probe is None else probe[0]
-        current = counts[achievement.kind]
-        if current is not None:
-            result[achievement.pk] = (min(current, achievement.threshold), achievement.threshold)
-    return result
+    """Progress of each locked definition that has a bar, from one read of the numbers the
+    locked kinds count (story.facts.progress_facts)."""
+    locked = [a for a in definitions if a.pk not in unlocked]
+    facts = progress_facts(user, {a.kind for a in locked}) if locked else {}
+    bars = {a.pk: achievement_rules.progress(a, facts) for a in locked}
+    return {pk: bar for pk, bar in bars.items() if bar is not None}
 
 
 @router.get("/achievements", response=responses(list[AchievementOut]), summary="Achievements")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from habitstory.core.demo import HISTORY_DAYS, seed_demo
+from habitstory.story.demo import HISTORY_DAYS, seed_demo
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""The demo account: a believable person with ~90 days of history, and a staff login.
+"""The demo account: a believable person with ~90 days of history (habits, XP, a pet, two
+goals, the achievements that history earned and an inbox that told them so), and a
+staff login.
 
 Idempotent: an existing demo account is left as it is (delete it to start over).
 """
@@ -7,16 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import asdict
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from habitstory.accounts.models import User
+from gamification import services as gamification
+from gamification.models import XPEvent
+from gamification.rules import tick_xp
+from goals.models import Goal, GoalHabit
+from goals.services import refresh_goals
 from habits.models import Habit, Occurrence, Pillar
-from habits.services import recompute_stats
+from habits.recompute import recompute_stats
+from habitstory.accounts.models import User
+from habitstory.notifications.models import Notification
+from habitstory.notifications.services import mark_read, notify
+
+from . import news
+from .commit import lock_user
+from .facts import CommitFacts
 
 HISTORY_DAYS = 90
 
@@ -84,12 +99,6 @@ def _occurrence(habit: Habit, day: dt.date, status: str, rng: random.Random) -> 
 def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) -> None:
     """XP as if each done day had been ticked on the day (streaks counted as they grew),
     two goals fed by habits, and the totals rebuilt from that ledger."""
-    from gamification.models import XPEvent
-    from gamification.rules import tick_xp
-    from gamification.services import pet_of, rebuild_xp
-    from goals.models import Goal, GoalHabit
-    from goals.services import refresh_goals
-
     events, ticked = [], []
     for habit in Habit.objects.filter(user=demo):
         streak = 0
@@ -105,10 +114,10 @@ def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) 
                 ticked.append(occurrence.pk)
     XPEvent.objects.bulk_create(events, batch_size=500)
     Occurrence.objects.filter(pk__in=ticked).update(xp_cycle=1)
-    pet = pet_of(demo)
+    pet = gamification.pet_of(demo)
     pet.name, pet.species = "Pip", "fox"
     pet.save(update_fields=["name", "species", "updated_at"])
-    rebuild_xp([demo])
+    gamification.rebuild_xp([demo])
     habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
     reading = Goal.objects.create(
         user=demo, name="Read 2,000 pages", target_value=2000, unit="pages", start_date=start,
@@ -118,6 +127,29 @@ def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) 
     running = Goal.objects.create(user=demo, name="Run 40 times", target_value=40, unit="runs", start_date=start)
     GoalHabit.objects.create(goal=running, habit=habits["Run"], weight=1)
     refresh_goals([reading, running], now=now)
+
+
+def _demo_inbox(demo: User, today: dt.date, now: dt.datetime) -> None:
+    """Unlock what the history earned (through gamification, as a commit would) and fill
+    the inbox as the app would have told it: the news, a risk alert and a nudge from the
+    last days, the older ones read."""
+    with transaction.atomic():
+        profile = lock_user(demo.pk)
+        facts = CommitFacts(demo, today, now, ticked=True)
+        rewards = gamification.settle(profile, today, facts=facts)
+    items = [news.achievement_unlocked(a.code, a.name) for a in rewards.unlocked]
+    habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
+    for days_ago, item in zip(range(len(items) + 2, 2, -1), items, strict=False):
+        news.send_notification(demo.pk, [asdict(item)], now=now - dt.timedelta(days=days_ago, hours=3))
+    guitar = habits["Practise guitar"]
+    notify(demo, "risk", f"“{guitar.name}” is at risk",
+           f"Two misses in a row. One check-in today keeps {guitar.name} going; a skip is fine if today is a rest day.",
+           reverse("habits:detail", args=[guitar.pk]), key=f"demo:risk:{guitar.pk}", now=now - dt.timedelta(days=2, hours=5))
+    notify(demo, "nudges", "A gentle nudge: Meditate 10 minutes",
+           "It has been a couple of days. Ten quiet minutes today?", reverse("habits:detail", args=[habits["Meditate 10 minutes"].pk]),
+           key="demo:nudge", now=now - dt.timedelta(hours=20))
+    for notification in Notification.objects.filter(user=demo, created_at__lt=now - dt.timedelta(days=1)):
+        mark_read(notification, now=now)
 
 
 @transaction.atomic
@@ -154,4 +186,5 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
         Occurrence.objects.bulk_create(occurrences, batch_size=500)
         recompute_stats(Habit.objects.filter(user=demo))
         _demo_rewards(demo, start, today, now or timezone.now())
+        _demo_inbox(demo, today, now or timezone.now())
     return {"demo": demo_created, "staff": staff_created}

@@ -1,0 +1,125 @@
+"""Outcome news: the one list of what a commit did (XP gained, a level up, achievements
+unlocked, goals completed or reopened, and quests when they land). Everything that tells
+the user about a commit reads it:
+
+- the flash messages of a plain POST (`flash`),
+- the toasts of an htmx answer (templates/story/_toasts.html),
+- the live events for the user's other tabs (`live_events`),
+- one notification through notify(), by the user's preferences and quiet hours
+  (`queue_notification`, then `send_notification` in the `notifications.send_news` task).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+
+from habitstory.accounts.models import User
+from habitstory.core.queue import enqueue
+from habitstory.notifications.models import Notification
+from habitstory.notifications.services import notify
+
+# Each kind of news, the notification kind whose preferences decide how it is sent (none:
+# never notified), and the live event that carries it to the other tabs.
+NOTIFIED_AS = {
+    "level_up": "achievements",
+    "achievement_unlocked": "achievements",
+    "goal_completed": "goals",
+    "quest_completed": "goals",
+    "quest_unlocked": "goals",
+}
+LIVE_EVENTS = {"level_up", "achievement_unlocked", "goal_completed", "quest_completed", "quest_unlocked"}
+NEWS_TASK = "notifications.send_news"
+
+
+@dataclass(frozen=True)
+class News:
+    """One thing a commit did. `key` identifies it across tabs (a toast shown once);
+    `data` is what its live event carries besides the message."""
+
+    kind: str
+    message: str
+    key: str
+    tone: str = "success"  # or "info"
+    url: str = ""
+    data: dict = field(default_factory=dict)
+
+    @property
+    def notified_as(self) -> str | None:
+        return NOTIFIED_AS.get(self.kind)
+
+
+def level_up(level: int) -> News:
+    return News("level_up", f"Level {level}! Your story grows.", f"level:{level}",
+                url=reverse("gamification:achievements"), data={"new_level": level})
+
+
+def achievement_unlocked(code: str, name: str) -> News:
+    return News("achievement_unlocked", f"Achievement unlocked: {name}", f"achievement:{code}",
+                url=reverse("gamification:achievements"), data={"code": code})
+
+
+def goal_completed(goal_id: int, cycle: int, name: str) -> News:
+    return News("goal_completed", f"Goal complete: {name}", f"goal:{goal_id}:{cycle}",
+                url=reverse("goals:detail", args=[goal_id]), data={"goal_id": goal_id})
+
+
+def goal_reopened(goal_id: int, cycle: int, name: str) -> News:
+    return News("goal_reopened", f"“{name}” is back in progress.", f"goal-reopened:{goal_id}:{cycle}",
+                tone="info", url=reverse("goals:detail", args=[goal_id]), data={"goal_id": goal_id})
+
+
+# --- the roads news takes ----------------------------------------------------------------------
+
+def flash(request: HttpRequest, news: list[News]) -> None:
+    """A plain POST's answer: each item as a flash message on the next page."""
+    for item in news:
+        (messages.info if item.tone == "info" else messages.success)(request, item.message)
+
+
+def live_events(news: list[News]) -> list[tuple[str, dict]]:
+    """The live events for the other tabs (the browser shows `message` as a toast)."""
+    return [
+        (item.kind, {**item.data, "tone": item.tone, "key": item.key, "message": item.message})
+        for item in news if item.kind in LIVE_EVENTS
+    ]
+
+
+def queue_notification(user_id: int, news: list[News]) -> None:
+    """Once the commit's transaction commits, hand what is worth a notification to the
+    `notifications.send_news` task (sent here and now if the broker cannot take it)."""
+    items = [asdict(item) for item in news if item.notified_as]
+    if not items:
+        return
+    transaction.on_commit(
+        lambda: enqueue(NEWS_TASK, user_id, items, fallback=lambda: send_notification(user_id, items)),
+        robust=True,
+    )
+
+
+def send_notification(user_id: int, items: list[dict], *, now: dt.datetime | None = None) -> Notification | None:
+    """At most one notification for one commit's news, summarising them all. An item
+    whose kind the user wants nowhere is left out; the notification goes to every channel
+    that any remaining item's kind asks for, except that quiet hours hold back push and
+    e-mail (notify()). Keyed by the news, so a retried task sends it once."""
+    user = User.objects.select_related("profile").filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    news = [News(**item) for item in items]
+    wanted = [item for item in news if item.notified_as and user.profile.channels_for(item.notified_as)]
+    if not wanted:
+        return None
+    kinds = list(dict.fromkeys(item.notified_as for item in wanted))
+    first = wanted[0]
+    title = first.message if len(wanted) == 1 else f"{first.message} And {len(wanted) - 1} more."
+    body = "\n".join(f"• {item.message}" for item in wanted) if len(wanted) > 1 else ""
+    digest = hashlib.sha256("|".join(sorted(item.key for item in wanted)).encode()).hexdigest()[:32]
+    return notify(
+        user, kinds[0], title, body, first.url, key=f"news:{digest}", also_kinds=kinds[1:], now=now,
+    )
