@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from habits import exports, recompute, services
+from habits import exports, imports, recompute, services
 from habits.models import Habit, Occurrence, Pillar
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_the_csv_has_a_header_and_a_row_per_occurrence(owner, history):
 
 def test_a_round_trip_gives_the_same_habits(owner, stranger, history):
     data = exports.export_json(owner)
-    summary = exports.import_json(stranger, json.loads(json.dumps(data)))
+    summary = imports.import_json(stranger, json.loads(json.dumps(data)))
     assert summary == {
         "pillars_created": 2, "habits_created": 4, "habits_matched": 0,
         "occurrences_created": 95, "occurrences_updated": 0,
@@ -168,7 +168,7 @@ def test_a_round_trip_gives_the_same_habits(owner, stranger, history):
 
 
 def test_it_recomputes_the_stats(owner, stranger, history):
-    exports.import_json(stranger, exports.export_json(owner))
+    imports.import_json(stranger, exports.export_json(owner))
     read = Habit.objects.get(user=stranger, name="Read")
     recompute.refresh_stats(history["read"], TODAY)
     history["read"].refresh_from_db()
@@ -179,9 +179,9 @@ def test_it_recomputes_the_stats(owner, stranger, history):
 
 def test_importing_twice_duplicates_nothing(owner, stranger, history):
     data = exports.export_json(owner)
-    exports.import_json(stranger, data)
+    imports.import_json(stranger, data)
     before = counts(stranger)
-    summary = exports.import_json(stranger, data)
+    summary = imports.import_json(stranger, data)
     assert summary == {
         "pillars_created": 0, "habits_created": 0, "habits_matched": 4,
         "occurrences_created": 0, "occurrences_updated": 0,
@@ -194,7 +194,7 @@ def test_it_upserts_occurrences_by_date(owner, history):
     read = data["habits"][0]
     read["occurrences"][-1].update(status="skipped", note="ill")
     read["occurrences"].insert(0, {"date": "2026-01-01", "status": "done", "value": None, "note": ""})
-    summary = exports.import_json(owner, data)
+    summary = imports.import_json(owner, data)
     assert (summary["habits_matched"], summary["occurrences_created"], summary["occurrences_updated"]) == (4, 1, 1)
     today = Occurrence.objects.get(habit=history["read"], on=TODAY)
     assert (today.status, today.note) == ("skipped", "ill")
@@ -205,7 +205,7 @@ def test_it_creates_a_pillar_a_habit_names(stranger):
     data = {"format": "habitstory.habits", "version": 1, "habits": [
         {"name": "Walk", "pillar": "Outdoors", "schedule": {"kind": "daily"}, "start_date": "2026-03-01"},
     ]}
-    summary = exports.import_json(stranger, data)
+    summary = imports.import_json(stranger, data)
     assert summary["pillars_created"] == 1 and summary["habits_created"] == 1
     assert Habit.objects.get(user=stranger).pillar.name == "Outdoors"
 
@@ -258,7 +258,7 @@ INVALID = [
 def test_an_invalid_file_imports_nothing(owner, stranger, history, change, path):
     data = break_it(exports.export_json(owner), change)
     with pytest.raises(ValidationError) as caught:
-        exports.import_json(stranger, data)
+        imports.import_json(stranger, data)
     assert path in caught.value.message_dict, caught.value.message_dict
     assert counts(stranger) == (0, 0, 0)
 
@@ -267,7 +267,7 @@ def test_it_refuses_days_that_have_not_happened_yet(owner, stranger, history):
     data = exports.export_json(owner)
     data["habits"][3]["occurrences"].append({"date": "2026-03-04", "status": "done", "value": None, "note": ""})
     with pytest.raises(ValidationError) as caught:
-        exports.import_json(stranger, data)
+        imports.import_json(stranger, data)
     assert caught.value.message_dict == {"habits[3].occurrences[5].date": ["4 March 2026 has not happened yet."]}
     assert counts(stranger) == (0, 0, 0)
 
@@ -277,7 +277,7 @@ def test_today_is_the_users_local_day(owner, stranger, history):
     stranger.profile.save()
     data = exports.export_json(owner)
     data["habits"][0]["occurrences"].append({"date": "2026-03-04", "status": "done", "value": None, "note": ""})
-    assert exports.import_json(stranger, data)["occurrences_created"] == 96
+    assert imports.import_json(stranger, data)["occurrences_created"] == 96
 
 
 def test_a_failure_while_writing_rolls_everything_back(owner, stranger, history, monkeypatch):
@@ -286,7 +286,7 @@ def test_a_failure_while_writing_rolls_everything_back(owner, stranger, history,
 
     monkeypatch.setattr(recompute, "recompute_stats", fail)
     with pytest.raises(RuntimeError):
-        exports.import_json(stranger, exports.export_json(owner))
+        imports.import_json(stranger, exports.export_json(owner))
     assert counts(stranger) == (0, 0, 0)
 
 
@@ -302,7 +302,7 @@ def test_a_large_import_takes_few_queries(owner, stranger):
         for i in range(30)
     ]}
     with CaptureQueriesContext(connection) as queries:
-        summary = exports.import_json(stranger, data)
+        summary = imports.import_json(stranger, data)
     assert summary["occurrences_created"] == 30 * 730
     assert len(queries) < 30 * 730 / 50  # batches, not a query per day
     assert Habit.objects.get(user=stranger, name="Habit 0").total_done == 486
