@@ -25,7 +25,7 @@ install: $(STAMP)
 # Local runs are development runs unless the environment says otherwise.
 run: export DEBUG ?= 1
 run: install
-	mkdir -p var/celery-broker/out var/celery-broker/processed
+	mkdir -p var/celery-broker/out var/celery-broker/processed var/celery-broker/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py vapid_keys --ensure

@@ -4,9 +4,14 @@ never taken back."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Protocol
 
-from .models import Achievement, UserAchievement
+from django.core.cache import cache
+
+from .models import LOCKED_VERSION_KEY, Achievement, UserAchievement, locked_key
+
+LOCKED_SECONDS = 24 * 3600
 
 
 class Facts(Protocol):
@@ -26,16 +31,46 @@ class Facts(Protocol):
     def pillar_averages(self) -> list[float]: ...
 
 
-def check(user, facts: Facts, *, level: int) -> list[Achievement]:
-    """Unlock what this commit earned; returns the new unlocks."""
-    # What is still locked for this user, in one query.
-    candidates = list(Achievement.objects.filter(active=True).exclude(unlocks__user=user))
-    if not candidates:
-        return []
+def check(user, facts: Facts, candidates: list[Achievement], *, level: int) -> list[Achievement]:
+    """Unlock what this commit earned among the user's still-locked `candidates` (from
+    `locked`); returns the new unlocks. The caller holds the user's profile lock, so
+    nothing else unlocks for them meanwhile."""
     earned = [a for a in candidates if meets(a, facts, level)]
-    # The commit holds the user's profile lock, so nothing else unlocks for them meanwhile.
-    UserAchievement.objects.bulk_create(UserAchievement(user=user, achievement=a) for a in earned)
+    if earned:
+        # A cache may lag a change made elsewhere (another process's local cache, an admin
+        # edit): what the database already has, or no longer offers, is not unlocked.
+        still = set(
+            Achievement.objects.filter(pk__in=[a.pk for a in earned], active=True)
+            .exclude(unlocks__user=user).values_list("pk", flat=True)
+        )
+        earned = [a for a in earned if a.pk in still]
+        UserAchievement.objects.bulk_create(UserAchievement(user=user, achievement=a) for a in earned)
     return earned
+
+
+def locked(user_id: int, tag) -> list[Achievement]:
+    """The active definitions this user has not unlocked: from the cache, or one query.
+
+    The cached list is tagged with the user's profile as the commit that wrote it left it
+    (its updated_at): a commit reads it under the profile lock and trusts it only if the
+    profile it locked carries the same tag, so a list written by a commit that rolled back
+    (or by any change since) is never used. Any change to definitions outside the commit
+    step makes every list stale (models.forget_locked)."""
+    key = locked_key(user_id)
+    found = cache.get_many([key, LOCKED_VERSION_KEY])
+    entry = found.get(key)
+    if entry is not None and entry[:2] == (found.get(LOCKED_VERSION_KEY), tag) and entry[0] is not None:
+        return entry[2]
+    return list(Achievement.objects.filter(active=True).exclude(unlocks__user_id=user_id))
+
+
+def remember_locked(user_id: int, candidates: list[Achievement], tag) -> None:
+    """Keep the user's still-locked definitions for their next commit (see `locked`)."""
+    version = cache.get(LOCKED_VERSION_KEY)
+    if version is None:
+        cache.add(LOCKED_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(LOCKED_VERSION_KEY)
+    cache.set(locked_key(user_id), (version, tag, candidates), LOCKED_SECONDS)
 
 
 def meets(achievement: Achievement, facts: Facts, level: int) -> bool:

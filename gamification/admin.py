@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from .models import Achievement, Pet, PetEvent, UserAchievement, XPEvent
+from .models import Achievement, Pet, PetEvent, UserAchievement, XPEvent, forget_locked
 
 
 @admin.register(XPEvent)
@@ -30,6 +30,10 @@ class AchievementAdmin(admin.ModelAdmin):
     list_filter = ["kind", "active"]
     search_fields = ["name", "code", "description"]
 
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_locked()
+
 
 @admin.register(UserAchievement)
 class UserAchievementAdmin(admin.ModelAdmin):
@@ -38,6 +42,12 @@ class UserAchievementAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "achievement__name"]
     list_select_related = ["user", "achievement"]
     raw_id_fields = ["user"]
+
+    def delete_queryset(self, request, queryset):
+        users = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for user_id in users:
+            forget_locked(user_id)
 
 
 class PetEventInline(admin.TabularInline):

@@ -4,7 +4,8 @@ commit step and its rebuilds)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 
 
 class XPEvent(models.Model):
@@ -121,6 +122,14 @@ class Achievement(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget_locked()
+
+    def delete(self, *args, **kwargs):
+        forget_locked()
+        return super().delete(*args, **kwargs)
+
 
 class UserAchievement(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="achievements")
@@ -135,3 +144,28 @@ class UserAchievement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.achievement} for {self.user_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget_locked(self.user_id)
+
+    def delete(self, *args, **kwargs):
+        forget_locked(self.user_id)
+        return super().delete(*args, **kwargs)
+
+
+# The commit step reads each user's still-locked definitions from the cache
+# (achievements.locked); any change to definitions or unlocks made outside it forgets them.
+LOCKED_VERSION_KEY = "achievements:definitions"
+
+
+def locked_key(user_id: int) -> str:
+    return f"achievements:locked:{user_id}"
+
+
+def forget_locked(user_id: int | None = None) -> None:
+    """Forget one user's cached locked definitions (an unlock changed), or everyone's (a
+    definition changed): now, and again once the transaction commits."""
+    key = locked_key(user_id) if user_id is not None else LOCKED_VERSION_KEY
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

@@ -82,13 +82,18 @@ def settle(
         rewards.xp += _tick_xp(user, tick, today)
     for change in goals:
         rewards.xp += _goal_xp(user, change, today)
+    candidates = None
     if facts is not None:
+        candidates = achievements.locked(user.pk, tag=profile.updated_at)
         projected = rules.level_for(profile.xp_total + rewards.xp)[0]
-        rewards.unlocked = achievements.check(user, facts, level=projected)
+        rewards.unlocked = achievements.check(user, facts, candidates, level=projected)
         for achievement in rewards.unlocked:
             source = f"achievement:{achievement.code}:{user.pk}"
             rewards.xp += _award(user, achievement.xp_reward, XPEvent.Reason.ACHIEVEMENT, source, today)
     _move_profile(profile, rewards, today)
+    if candidates is not None:
+        still = [a for a in candidates if a not in rewards.unlocked]
+        achievements.remember_locked(user.pk, still, tag=profile.updated_at)
     _move_pet(user, rewards.xp, activity)
     return rewards
 
@@ -106,11 +111,18 @@ def _award(user, amount: int, reason: str, source: str, today: dt.date) -> int:
 
 
 def _compensate(user, source: str, award_reason: str, undo_reason: str, today: dt.date) -> int:
-    """Take back what `source` was awarded, once."""
-    awarded = XPEvent.objects.filter(source=source, reason=award_reason).values_list("amount", flat=True).first()
-    if not awarded:
-        return 0
-    return _award(user, -awarded, undo_reason, source, today)
+    """Take back what `source` was awarded, once: one INSERT of the negated award (none
+    when there was no award). The unique (source, reason) makes a second take-back fail."""
+    table = XPEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (user_id, amount, reason, source, "on", created_at)
+            SELECT %s, -amount, %s, source, %s, %s FROM {table} WHERE source = %s AND reason = %s AND amount <> 0
+            RETURNING amount""",
+            [user.pk, undo_reason, today, timezone.now(), source, award_reason],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def _tick_xp(user, tick: Tick, today: dt.date) -> int:
@@ -156,7 +168,10 @@ def pet_of(user) -> Pet:
 def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
     """XP, level and stage follow the XP; the mood follows the last 7 days' activity. The
     profile lock already serialises this user's commits."""
-    pet = pet_of(user)
+    try:
+        pet = user.pet  # read with the profile when the commit step locked it
+    except Pet.DoesNotExist:
+        pet = pet_of(user)
     events = []
     if xp:
         pet.xp = max(0, pet.xp + xp)

@@ -185,16 +185,15 @@ def set_day(habit: Habit, on: dt.date, status: str, *, value=None, note: str = "
     if status != "open":
         raise ValidationError({"status": "Choose done, skipped or not done."})
     now = now or timezone.now()
-    today = _check(habit, on, now)
-    value = _clean_value(habit, value)
 
-    def apply(habit: Habit, occurrence: Occurrence) -> None:
+    def apply(habit: Habit, occurrence: Occurrence, today: dt.date) -> None:
+        amount = _clean_value(habit, value)
         _reopen(occurrence)
-        if value is not None:
-            _measure(habit, occurrence, on, today, value, now)
+        if amount is not None:
+            _measure(habit, occurrence, today, amount, now)
         occurrence.note = (note or "").strip()
 
-    return _change(habit, on, today, apply)
+    return _change(habit, on, now, apply)
 
 
 def log_occurrence(habit: Habit, on: dt.date, status: str, *, value=None, note: str | None = None,
@@ -233,14 +232,12 @@ def _log(habit: Habit, on: dt.date, status: str, value, note: str | None, now: d
     if status not in _LOGGED.values():
         raise ValidationError({"status": "Status must be done or skipped."})
     now = now or timezone.now()
-    today = _check(habit, on, now)
-    value = _clean_value(habit, value)
-    if status == Occurrence.Status.STARTED and on != today:
-        raise ValidationError({"status": "A timer can only be started today."})
 
-    def apply(habit: Habit, occurrence: Occurrence) -> None:
+    def apply(habit: Habit, occurrence: Occurrence, today: dt.date) -> None:
+        amount = _clean_value(habit, value)
+        if status == Occurrence.Status.STARTED and on != today:
+            raise ValidationError({"status": "A timer can only be started today."})
         occurrence.status = status
-        amount = value
         if status == Occurrence.Status.STARTED:
             occurrence.started_at = occurrence.started_at or now
         elif status == Occurrence.Status.DONE:
@@ -254,28 +251,42 @@ def _log(habit: Habit, on: dt.date, status: str, value, note: str | None, now: d
         if note is not None:
             occurrence.note = note.strip()
 
-    return _change(habit, on, today, apply)
+    return _change(habit, on, now, apply)
 
 
 def _log_value(habit: Habit, on: dt.date, value, note: str | None, now: dt.datetime | None) -> DayChange:
-    if not habit.is_measurable:
-        raise ValidationError({"value": "Only measurable habits take a value."})
     now = now or timezone.now()
-    today = _check(habit, on, now)
-    value = _clean_value(habit, value)
-    if value is None:
-        raise ValidationError({"value": "Enter a number."})
 
-    def apply(habit: Habit, occurrence: Occurrence) -> None:
-        _measure(habit, occurrence, on, today, value, now)
+    def apply(habit: Habit, occurrence: Occurrence, today: dt.date) -> None:
+        if not habit.is_measurable:
+            raise ValidationError({"value": "Only measurable habits take a value."})
+        amount = _clean_value(habit, value)
+        if amount is None:
+            raise ValidationError({"value": "Enter a number."})
+        _measure(habit, occurrence, today, amount, now)
         if note is not None:
             occurrence.note = note.strip()
 
-    return _change(habit, on, today, apply)
+    return _change(habit, on, now, apply)
 
 
-def _measure(habit: Habit, occurrence: Occurrence, on: dt.date, today: dt.date, value: Decimal,
-             now: dt.datetime) -> None:
+def _adjust(habit: Habit, on: dt.date, delta, now: dt.datetime | None) -> DayChange:
+    now = now or timezone.now()
+
+    def apply(habit: Habit, occurrence: Occurrence, today: dt.date) -> None:
+        if not habit.is_measurable:
+            raise ValidationError({"value": "Only measurable habits take a value."})
+        amount = max(Decimal(0), (occurrence.value or Decimal(0)) + Decimal(str(delta)))
+        _measure(habit, occurrence, today, _clean_value(habit, amount), now)
+
+    return _change(habit, on, now, apply)
+
+
+def _undo(habit: Habit, on: dt.date, now: dt.datetime | None) -> DayChange:
+    return _change(habit, on, now, lambda habit, occurrence, today: _reopen(occurrence), create=False)
+
+
+def _measure(habit: Habit, occurrence: Occurrence, today: dt.date, value: Decimal, now: dt.datetime) -> None:
     """A measured amount decides the day: done when it meets the target; under an "at
     least" target still open today and missed after; over an "at most" limit missed."""
     occurrence.value = value
@@ -284,19 +295,10 @@ def _measure(habit: Habit, occurrence: Occurrence, on: dt.date, today: dt.date, 
         occurrence.completed_at = occurrence.completed_at or now
     else:
         over_limit = habit.kind == Habit.Kind.AT_MOST
-        occurrence.status = Occurrence.Status.MISSED if over_limit or on < today else Occurrence.Status.SCHEDULED
+        occurrence.status = (
+            Occurrence.Status.MISSED if over_limit or occurrence.on < today else Occurrence.Status.SCHEDULED
+        )
         occurrence.completed_at = None
-
-
-def _adjust(habit: Habit, on: dt.date, delta, now: dt.datetime | None) -> DayChange:
-    current = Occurrence.objects.filter(habit=habit, on=on).values_list("value", flat=True).first()
-    value = max(Decimal(0), (current or Decimal(0)) + Decimal(str(delta)))
-    return _log_value(habit, on, value, None, now)
-
-
-def _undo(habit: Habit, on: dt.date, now: dt.datetime | None) -> DayChange:
-    today = _check(habit, on, now)
-    return _change(habit, on, today, lambda habit, occurrence: _reopen(occurrence), create=False)
 
 
 def _reopen(occurrence: Occurrence) -> None:
@@ -333,24 +335,30 @@ def _clean_value(habit: Habit, value) -> Decimal | None:
 
 
 def _lock(habit: Habit) -> Habit:
-    """The habit's row, locked; its owner (and profile) carried over when already loaded."""
+    """The owner's alive habit, its row locked and read afresh (Habit.DoesNotExist for
+    anyone else's or a deleted one: `habit` may be only a reference, Habit(pk=…, user=…)).
+    Its owner (and profile) are carried over when already loaded."""
     owner = habit.user if Habit.user.is_cached(habit) else None
-    locked = Habit.objects.select_for_update(of=("self",))
+    locked = Habit.objects.select_for_update(of=("self",)).filter(user_id=habit.user_id, deleted_at__isnull=True)
     locked = locked.get(pk=habit.pk) if owner is not None else locked.select_related("user__profile").get(pk=habit.pk)
     if owner is not None:
         locked.user = owner
     return locked
 
 
-def _change(habit: Habit, on: dt.date, today: dt.date, apply: Callable[[Habit, Occurrence], None], *,
-            create: bool = True) -> DayChange:
+Apply = Callable[[Habit, Occurrence, dt.date], None]
+
+
+def _change(habit: Habit, on: dt.date, now: dt.datetime | None, apply: Apply, *, create: bool = True) -> DayChange:
     """One change to a day, in one transaction: lock the habit (its statistics are
-    rewritten) and the day's occurrence, `apply(habit, occurrence)`, save it, rewrite the
-    statistics. `create=False`: a day with no row is left without one (an undo)."""
+    rewritten), check the day, lock the day's occurrence, `apply(habit, occurrence,
+    today)` (it may refuse with a ValidationError: nothing is written), save it, rewrite
+    the statistics. `create=False`: a day with no row is left without one (an undo)."""
     # No savepoint when the commit step's transaction is already open: a failure here
     # aborts the whole commit anyway.
     with transaction.atomic(savepoint=False):
         habit = _lock(habit)
+        today = _check(habit, on, now)
         # The habit's lock serialises changes to its days, so the day's row can be read
         # (locked) and created without get_or_create's savepoint.
         occurrence = Occurrence.objects.select_for_update().filter(habit=habit, on=on).first()
@@ -360,7 +368,7 @@ def _change(habit: Habit, on: dt.date, today: dt.date, apply: Callable[[Habit, O
                 return DayChange(habit, on, today, None, None, None, None)
             occurrence = Occurrence(habit=habit, on=on)
         occurrence.habit = habit
-        apply(habit, occurrence)
+        apply(habit, occurrence, today)
         if occurrence.status == Occurrence.Status.DONE and (before is None or before.status != Occurrence.Status.DONE):
             occurrence.xp_cycle += 1  # a new tick: its XP (if any) is keyed on the cycle
         occurrence.save()

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, Subquery, Sum
 from django.urls import reverse
 
 from habitstory.core.days import week_bounds
@@ -49,26 +49,39 @@ OCCURRENCE_COLUMNS = ("id", "habit_id", "on", "status", "value", "started_at", "
 class Recent:
     """A user's active habits and their occurrences of the last 7 days, read once (two
     queries): enough for Today's rows (this week's counts included: a week started at
-    most 6 days ago) and for the pet's mood."""
+    most 6 days ago), for the pet's mood and for the achievements' facts (the user's
+    total ticks over all their habits rides the habits' query)."""
 
     day: dt.date
     habits: list[Habit]
     occurrences: list[tuple]  # OCCURRENCE_COLUMNS
+    total_ticks: int | None = None  # None: no active habit carried it
+
+    def pillar_averages(self) -> list[float]:
+        """Each pillar's average consistency over its active habits that have one (as
+        totals.pillar_averages reads it from the database)."""
+        values: dict[int, list[int]] = defaultdict(list)
+        for habit in self.habits:
+            if habit.pillar_id is not None and habit.consistency is not None:
+                values[habit.pillar_id].append(habit.consistency)
+        return [sum(found) / len(found) for found in values.values()]
 
 
 def recent(user, day: dt.date) -> Recent:
+    ticks = Habit.objects.filter(user=user).order_by().values("user").annotate(n=Sum("total_done")).values("n")
     habits = list(
         Habit.objects.for_user(user)
         .filter(status=Habit.Status.ACTIVE)
         .select_related("pillar")
         .only(*TODAY_FIELDS)
+        .annotate(user_ticks=Subquery(ticks))
         .order_by(F("pillar__position").asc(nulls_last=True), "pillar_id", "position", "id")
     )
     occurrences = list(
         Occurrence.objects.filter(habit__in=habits, on__range=(day - dt.timedelta(days=6), day))
         .values_list(*OCCURRENCE_COLUMNS)
     )
-    return Recent(day, habits, occurrences)
+    return Recent(day, habits, occurrences, habits[0].user_ticks or 0 if habits else None)
 
 
 def _rows(user, habits: list[Habit], day: dt.date, occurrence_rows: list[tuple] | None = None) -> list[TodayRow]:
@@ -117,7 +130,8 @@ def _rows(user, habits: list[Habit], day: dt.date, occurrence_rows: list[tuple] 
 TODAY_FIELDS = [
     "id", "user_id", "name", "status", "schedule", "weekdays", "times_per_week", "every_n_days",
     "start_date", "pauses", "kind", "target_value", "unit", "timer_minutes", "current_streak",
-    "updated_at", "position", "last_done_on", "pillar__id", "pillar__name", "pillar__icon", "pillar__position",
+    "updated_at", "position", "last_done_on", "consistency", "pillar__id", "pillar__name", "pillar__icon",
+    "pillar__position",
 ]
 _PK = 987654321  # a placeholder id for reversing URL patterns once
 

@@ -89,11 +89,16 @@ def today(request: HttpRequest) -> HttpResponse:
 def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     """One tap on Today or the habit page: done, skip, undo, start, +, − or a value. Goes
     through the commit step (XP, level, pet, goals, achievements)."""
-    habit = _get_habit(request, pk, pillar=False)
     day = _parse_day(on)
+    # A reference to the habit: the commit step reads it under its lock, as the user's own
+    # alive habit (one query; Habit.DoesNotExist for anyone else's).
+    reference = Habit(pk=pk, user=request.user)
     try:
-        outcome = story.commit(habit, day, request.POST.get("action", ""), value=request.POST.get("value"))
+        outcome = story.commit(reference, day, request.POST.get("action", ""), value=request.POST.get("value"))
+    except Habit.DoesNotExist:
+        raise Http404("No such habit") from None
     except ValidationError as exc:
+        habit = _get_habit(request, pk, pillar=False)
         if request.htmx:
             return HttpResponse(fragments.refused_answer(request.user, habit, day, _error_text(exc)))
         messages.error(request, _error_text(exc))
@@ -156,25 +161,30 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     from .charts import build_charts
+    from .current import stats_now
 
     habit = _get_habit(request, pk)
+    habit.user = request.user  # the owner, whose profile stats_now reads (loaded here once)
     profile = request.user.profile
     day = profile.local_today()
-    rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
-    entries = recompute.entries_of((on, status, value) for on, status, value, _ in rows)
-    result = recompute.compute(habit, day, entries)
-    notes = sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5]
+    # The charts and notes change only with the habit, its days, the day and the week start:
+    # cached under the owner's Today version, which every change to a habit or a day replaces.
+    key = today_cache.list_key(request.user.pk, "habit-history", habit.pk, day.isoformat(), profile.week_start)
+    history = cache.get(key)
+    if history is None:
+        rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
+        entries = recompute.entries_of((on, status, value) for on, status, value, _ in rows)
+        charts = build_charts(habit, entries, day, profile.week_start)
+        history = {
+            "charts_html": render_to_string("habits/_charts.html", {"charts": charts, "habit": habit}),
+            "notes": sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5],
+        }
+        cache.set(key, history, today_cache.LIST_SECONDS)
+    result = stats_now([habit], day)[habit.pk]  # from the habit's fold and today's row
     return render(
         request,
         "habits/detail.html",
-        {
-            "habit": habit,
-            "day": day,
-            "stats": result,
-            "strength": round(100 * result.strength),
-            "charts": build_charts(habit, entries, day, profile.week_start),
-            "notes": notes,
-        },
+        {"habit": habit, "day": day, "stats": result, "strength": round(100 * result.strength), **history},
     )
 
 

@@ -234,6 +234,8 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Broadcast (remote control) messages; by default kombu writes them to ./control.
+        "control_folder": str(_broker_dir / "control"),
     }
 
 CELERY_TASK_IGNORE_RESULT = True
@@ -251,6 +253,10 @@ CLOSE_DAYS_WORKERS = envint("CLOSE_DAYS_WORKERS", 2, minimum=1)
 # --- Accounts (django-allauth) -----------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
+    # Django's and allauth's backends, reading the user with their profile (one query).
+    "habitstory.accounts.backends.ProfileModelBackend",
+    "habitstory.accounts.backends.ProfileAuthenticationBackend",
+    # Sessions signed in before those existed name these; they stay valid.
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -18,9 +18,9 @@ def enqueue(name: str, *args, fallback: Callable[[], object] | None = None) -> b
     slower, but nothing is lost. Returns whether it was queued."""
     try:
         if name not in current_app.tasks:
-            # A web process imports the task modules only when asked: the Django fixup's
-            # autodiscovery runs on this signal (a worker sends it at start).
-            current_app.loader.import_default_modules()
+            # A web process imports the apps' task modules only when asked (a worker
+            # does at start): import them now, once.
+            current_app.autodiscover_tasks(force=True)
         current_app.tasks[name].delay(*args)
         return True
     except Exception:

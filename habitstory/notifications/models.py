@@ -56,6 +56,7 @@ class Delivery(models.Model):
         SKIPPED_PREF = "skipped_pref", "Skipped: not chosen by the user"
         SKIPPED_UNAVAILABLE = "skipped_unavailable", "Skipped: channel not set up"
         FAILED = "failed", "Failed"
+        QUEUED = "queued", "Queued: a task sends it"
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=list(NOTIFICATION_CHANNELS.items()))

@@ -12,7 +12,9 @@ Decisions:
 - Quiet hours (user's local time; the range may cross midnight) hold back push and
   e-mail, never in-app: the inbox is silent.
 - The e-mail goes out inside notify()'s transaction, through Django's configured backend;
-  if it raises, the Delivery says "failed" and the rest still commits.
+  if it raises, the Delivery says "failed" and the rest still commits. With
+  `later=True` (the commit step's news) push and e-mail are recorded as "queued" and sent
+  by the `notifications.deliver` task after the caller's transaction commits.
 - Web Push goes out through `push.send` to each device the user subscribed (none, or no
   VAPID keys: recorded as skipped); a prompt's `actions` become the notification's
   "Done" and "Snooze" buttons.
@@ -33,10 +35,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from habitstory.accounts.models import NOTIFICATION_KINDS, Profile
+from habitstory.core.queue import enqueue
 from habitstory.live import publish
 
 from . import push
 from .models import Delivery, Notification
+
+DELIVER_TASK = "notifications.deliver"
 
 logger = logging.getLogger(__name__)
 
@@ -129,12 +134,19 @@ def notify(
     email_context: dict | None = None,
     actions: list[dict] | None = None,
     also_kinds: list[str] | tuple[str, ...] = (),
+    later: bool = False,
+    announce: bool = True,
 ) -> Notification | None:
     """Tell `user` about something of `kind`. Returns the stored Notification, or None when
     `key` was already used for this user (a job run twice notifies once).
 
     `also_kinds`: one notification that speaks for several kinds too (a commit's news
     summed up): it goes to every channel any of the kinds asks for.
+    `later`: store it (and its in-app delivery) now, in the caller's transaction, and send
+    push and e-mail from the `notifications.deliver` task once that commits (the commit
+    step: no network inside its lock).
+    `announce`: refresh the bell in the user's open tabs, with the title as a toast
+    (False: the caller tells the tabs itself, as the commit step's live message does).
 
     The e-mail uses `email_template` + ".txt" and ".html" (default
     "notifications/email/notification"), with `email_context` added to the context."""
@@ -147,35 +159,38 @@ def notify(
     quiet = in_quiet_hours(profile, now)
 
     with transaction.atomic():
-        try:
-            with transaction.atomic():  # savepoint: a duplicate key must not spoil the caller's transaction
-                notification = Notification.objects.create(
-                    user=user,
-                    kind=kind,
-                    title=title[:140],
-                    body=body,
-                    url=url,
-                    key=key,
-                    in_app="in_app" in channels,
-                    actions=actions or [],
-                    created_at=now or timezone.now(),
-                )
-        except IntegrityError:
-            if key is not None and Notification.objects.filter(user=user, key=key).exists():
-                return None
-            raise
-
-        deliveries = [
-            _in_app(notification),
-            _push(notification, channels, quiet),
-            _email(notification, channels, quiet, email_template, email_context),
-        ]
+        notification = _store(user, kind, title, body, url, key, "in_app" in channels, actions, now)
+        if notification is None:
+            return None
+        deliveries = [_in_app(notification)]
+        for channel in ("push", "email"):
+            delivery = Delivery(notification=notification, channel=channel, status=_decision(channel, channels, quiet))
+            if delivery.status == Status.QUEUED and not later:
+                delivery.status, delivery.detail = _send(notification, channel, email_template, email_context)
+            deliveries.append(delivery)
         Delivery.objects.bulk_create(deliveries)
-
+        if any(delivery.status == Status.QUEUED for delivery in deliveries):
+            pk = notification.pk
+            transaction.on_commit(lambda: enqueue(DELIVER_TASK, pk, fallback=lambda: deliver(pk)), robust=True)
         if notification.in_app:
             _refresh_unread(user.pk)
-            publish(user.pk, "notification", html=render_bell(user.pk, oob=True), message=notification.title)
+            if announce:
+                publish(user.pk, "notification", html=render_bell(user.pk, oob=True), message=notification.title)
     return notification
+
+
+def _store(user, kind, title, body, url, key, in_app, actions, now) -> Notification | None:
+    """The Notification row, or None when `key` was already used for this user."""
+    try:
+        with transaction.atomic():  # savepoint: a duplicate key must not spoil the caller's transaction
+            return Notification.objects.create(
+                user=user, kind=kind, title=title[:140], body=body, url=url, key=key, in_app=in_app,
+                actions=actions or [], created_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        if key is not None and Notification.objects.filter(user=user, key=key).exists():
+            return None
+        raise
 
 
 def _in_app(notification: Notification) -> Delivery:
@@ -184,36 +199,32 @@ def _in_app(notification: Notification) -> Delivery:
     return Delivery(notification=notification, channel="in_app", status=Status.SKIPPED_PREF)
 
 
-def _push(notification: Notification, channels: set[str], quiet: bool) -> Delivery:
-    delivery = Delivery(notification=notification, channel="push")
-    if "push" not in channels:
-        delivery.status = Status.SKIPPED_PREF
-    elif quiet:
-        delivery.status = Status.SKIPPED_QUIET
-    else:
-        try:
-            status, detail = push.send(notification)
-            delivery.status, delivery.detail = status, detail[:300]
-        except Exception as exc:
-            logger.warning("notify: push failed for notification %s", notification.pk, exc_info=True)
-            delivery.status, delivery.detail = Status.FAILED, repr(exc)[:300]
-    return delivery
-
-
-def _email(
-    notification: Notification,
-    channels: set[str],
-    quiet: bool,
-    template: str | None = None,
-    extra_context: dict | None = None,
-) -> Delivery:
-    delivery = Delivery(notification=notification, channel="email")
-    if "email" not in channels:
-        delivery.status = Status.SKIPPED_PREF
-        return delivery
+def _decision(channel: str, channels: set[str], quiet: bool) -> str:
+    """Whether push or e-mail goes out: skipped (by preference or quiet hours), or QUEUED
+    to be sent (now by notify(), or by the deliver task)."""
+    if channel not in channels:
+        return Status.SKIPPED_PREF
     if quiet:
-        delivery.status = Status.SKIPPED_QUIET
-        return delivery
+        return Status.SKIPPED_QUIET
+    return Status.QUEUED
+
+
+def _send(notification: Notification, channel: str, template: str | None = None,
+          extra_context: dict | None = None) -> tuple[str, str]:
+    """Send by push or e-mail: (status, detail). A failure is logged and recorded."""
+    try:
+        if channel == "push":
+            status, detail = push.send(notification)
+        else:
+            _send_email(notification, template, extra_context)
+            status, detail = Status.SENT, notification.user.email
+    except Exception as exc:
+        logger.warning("notify: %s failed for notification %s", channel, notification.pk, exc_info=True)
+        return Status.FAILED, repr(exc)[:300]
+    return status, detail[:300]
+
+
+def _send_email(notification: Notification, template: str | None, extra_context: dict | None) -> None:
     user = notification.user
     context = {
         "notification": notification,
@@ -224,20 +235,29 @@ def _email(
         **(extra_context or {}),
     }
     template = template or "notifications/email/notification"
-    try:
-        send_mail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}",
-            message=render_to_string(f"{template}.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-            html_message=render_to_string(f"{template}.html", context),
-        )
-    except Exception as exc:
-        logger.warning("notify: e-mail failed for notification %s", notification.pk, exc_info=True)
-        delivery.status, delivery.detail = Status.FAILED, repr(exc)[:300]
-    else:
-        delivery.status, delivery.detail = Status.SENT, user.email
-    return delivery
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}",
+        message=render_to_string(f"{template}.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+        html_message=render_to_string(f"{template}.html", context),
+    )
+
+
+def deliver(notification_id: int) -> dict[str, str]:
+    """Send a stored notification's queued push and e-mail (notify(later=True)), each
+    once: a queued delivery is claimed by moving it from QUEUED, so a retried or doubled
+    task sends nothing twice. Returns {channel: status} of what this run sent."""
+    sent = {}
+    for delivery in Delivery.objects.filter(notification_id=notification_id, status=Status.QUEUED).select_related(
+        "notification__user__profile"
+    ):
+        if not Delivery.objects.filter(pk=delivery.pk, status=Status.QUEUED).update(status=Status.SENT):
+            continue  # another run claimed it
+        status, detail = _send(delivery.notification, delivery.channel)
+        Delivery.objects.filter(pk=delivery.pk).update(status=status, detail=detail)
+        sent[delivery.channel] = status
+    return sent
 
 
 # --- Inbox changes --------------------------------------------------------------------------

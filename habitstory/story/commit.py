@@ -32,6 +32,8 @@ from habits.models import Habit
 from habits.services import DayChange
 from habitstory import live
 from habitstory.accounts.models import Profile
+from habitstory.notifications.models import Notification
+from habitstory.notifications.services import render_bell
 from quests import services as quest_services
 
 from . import news as news_
@@ -53,9 +55,11 @@ class Outcome:
     rows: list[today_list.TodayRow] | None = None  # Today's rows after the change, when the day is today
     result: object = None  # what a goal change returned
     news: list[news_.News] = field(default_factory=list)
+    notification: Notification | None = None  # the news told in the inbox (and by push, e-mail)
     row_html: str = ""  # the changed Today row (out-of-band), rendered once for every tab
     progress_html: str = ""  # Today's progress card (out-of-band)
     xp_html: str = ""  # the XP bar (out-of-band)
+    bell_html: str = ""  # the bell, when the news reached the inbox (out-of-band)
 
     @property
     def occurrence(self):
@@ -91,7 +95,9 @@ class Outcome:
 
 def commit(habit: Habit, on: dt.date, action: str, *, value=None, note: str | None = None,
            now: dt.datetime | None = None) -> Outcome:
-    """One action (habits.services.ACTIONS) on a habit's day and everything that follows."""
+    """One action (habits.services.ACTIONS) on a habit's day and everything that follows.
+    `habit` may be a reference, Habit(pk=…, user=…): it is read under the lock, as the
+    user's own alive habit (Habit.DoesNotExist otherwise)."""
     if action not in habit_services.ACTIONS:
         raise ValidationError({"action": f"Unknown action {action!r}."})
 
@@ -116,7 +122,8 @@ def lock_user(user_id: int) -> Profile:
     """Every commit for a user starts here: the profile row is the user's lock, so their
     commits (ticks on different habits, goal entries) run one after another and always
     take their locks in the same order (profile, habit, occurrence, goals)."""
-    return Profile.objects.select_for_update(of=("self",)).select_related("user").get(user_id=user_id)
+    # The pet rides along (gamification moves it in the same commit): one query, one lock.
+    return Profile.objects.select_for_update(of=("self",)).select_related("user", "user__pet").get(user_id=user_id)
 
 
 def _commit_day(habit: Habit, change_day: Callable[[Habit, dt.datetime], DayChange], *, ticking: bool,
@@ -132,13 +139,14 @@ def _commit_day(habit: Habit, change_day: Callable[[Habit, dt.datetime], DayChan
         recent = today_list.recent(user, today)
         rows = today_list.today_rows(user, today, recent) if change.on == today else None
         completed = [goal for goal, what in transitions if what == "completed"]
-        facts = CommitFacts(user, today, now, change=change, ticked=ticking and change.is_done, rows=rows,
-                            goal_completed=bool(completed))
+        facts = CommitFacts(user, today, now, change=change, ticked=ticking and change.is_done, snapshot=recent,
+                            rows=rows, goal_completed=bool(completed))
         rewards = gamification.settle(
             profile, today, tick=_tick(change), goals=goal_changes(transitions), facts=facts,
             activity=Activity(today, *today_list.week_activity(recent)),
         )
         outcome = Outcome(profile, rewards, change, completed, reopened_goals(transitions), rows)
+        tell(outcome, now)
     finish(outcome)
     return outcome
 
@@ -161,30 +169,12 @@ def reopened_goals(transitions: list[tuple[Goal, str]]) -> list[Goal]:
     return [goal for goal, what in transitions if what == "reopened"]
 
 
-# --- after the transaction -------------------------------------------------------------------
+# --- the news -----------------------------------------------------------------------------------
 
-def finish(outcome: Outcome) -> None:
-    """Once the commit's transaction is over: the news, the fragments (rendered once), and
-    the live message and the notification (both sent when the outermost transaction
-    commits)."""
+def tell(outcome: Outcome, now: dt.datetime) -> None:
+    """Inside the commit's transaction: its news, and the one notification they make."""
     outcome.news = news_of(outcome)
-    profile = outcome.profile
-    change = outcome.change
-    if outcome.rows is not None:
-        outcome.row_html = render.row_html(outcome.row(), change.on)
-        outcome.progress_html = render.progress_html(outcome.rows)
-    outcome.xp_html = gamification.xp_bar_html(profile, oob=True)
-    events: list[tuple[str, dict]] = []
-    if change is not None:
-        if outcome.row_html:
-            events.append(("habit_logged", {"habit_id": change.habit.pk, "html": outcome.row_html + outcome.progress_html}))
-        else:
-            events.append(("streak_update", {"habit_id": change.habit.pk}))
-    if outcome.xp:
-        events.append(("xp_gained", {"amount": outcome.xp, "html": outcome.xp_html}))
-    events += news_.live_events(outcome.news)
-    live.publish_many(profile.user_id, events)
-    news_.queue_notification(profile.user_id, outcome.news)
+    outcome.notification = news_.notify_news(outcome.profile.user, outcome.news, now=now)
 
 
 def news_of(outcome: Outcome) -> list[news_.News]:
@@ -194,3 +184,27 @@ def news_of(outcome: Outcome) -> list[news_.News]:
     items += [news_.goal_reopened(goal.pk, goal.completion_cycle, goal.name) for goal in outcome.goals_reopened]
     items += [news_.achievement_unlocked(a.code, a.name) for a in outcome.unlocked]
     return items
+
+
+def finish(outcome: Outcome) -> None:
+    """Once the commit's transaction is over: the fragments, rendered once, and the live
+    message for the other tabs (sent when the outermost transaction commits)."""
+    profile, change = outcome.profile, outcome.change
+    if outcome.rows is not None:
+        outcome.row_html = render.row_html(outcome.row(), change.on)
+        outcome.progress_html = render.progress_html(outcome.rows)
+    outcome.xp_html = gamification.xp_bar_html(profile, oob=True)
+    if outcome.notification is not None and outcome.notification.in_app:
+        outcome.bell_html = render_bell(profile.user_id, oob=True)
+    events: list[tuple[str, dict]] = []
+    if change is not None:
+        if outcome.row_html:
+            events.append(("habit_logged", {"habit_id": change.habit.pk, "html": outcome.row_html + outcome.progress_html}))
+        else:
+            events.append(("streak_update", {"habit_id": change.habit.pk}))
+    if outcome.xp:
+        events.append(("xp_gained", {"amount": outcome.xp, "html": outcome.xp_html}))
+    events += news_.live_events(outcome.news)
+    if outcome.bell_html:
+        events.append(("notification", {"html": outcome.bell_html}))  # no message: the news made the toasts
+    live.publish_many(profile.user_id, events)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import asdict
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -140,7 +139,7 @@ def _demo_inbox(demo: User, today: dt.date, now: dt.datetime) -> None:
     items = [news.achievement_unlocked(a.code, a.name) for a in rewards.unlocked]
     habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
     for days_ago, item in zip(range(len(items) + 2, 2, -1), items, strict=False):
-        news.send_notification(demo.pk, [asdict(item)], now=now - dt.timedelta(days=days_ago, hours=3))
+        news.notify_news(demo, [item], now=now - dt.timedelta(days=days_ago, hours=3))
     guitar = habits["Practise guitar"]
     notify(demo, "risk", f"“{guitar.name}” is at risk",
            f"Two misses in a row. One check-in today keeps {guitar.name} going; a skip is fine if today is a rest day.",

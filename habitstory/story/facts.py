@@ -18,14 +18,14 @@ class CommitFacts:
     """gamification.achievements.Facts for one commit of `user` (profile loaded)."""
 
     def __init__(self, user, today: dt.date, now: dt.datetime, *, change: DayChange | None = None,
-                 ticked: bool = False, rows: list[today_list.TodayRow] | None = None,
-                 goal_completed: bool = False) -> None:
+                 ticked: bool = False, snapshot: today_list.Recent | None = None,
+                 rows: list[today_list.TodayRow] | None = None, goal_completed: bool = False) -> None:
         self.ticked = ticked
         self.on_today = change is not None and change.on == today
         self.streak = change.habit.current_streak if change is not None else 0
         self.local_hour = user.profile.local_now(now).hour
         self.goal_completed = goal_completed
-        self._user, self._today, self._rows = user, today, rows
+        self._user, self._today, self._snapshot, self._rows = user, today, snapshot, rows
         self._known: dict[str, object] = {}
 
     def _once(self, name: str, compute: Callable[[], object]):
@@ -34,6 +34,8 @@ class CommitFacts:
         return self._known[name]
 
     def total_ticks(self) -> int:
+        if self._snapshot is not None and self._snapshot.total_ticks is not None:
+            return self._snapshot.total_ticks  # read with the snapshot's habits
         return self._once("ticks", lambda: totals.total_ticks(self._user))
 
     def goals_completed(self) -> int:
@@ -50,6 +52,8 @@ class CommitFacts:
         return self._once("perfect_week", lambda: totals.week_is_perfect(self._user, self._today))
 
     def pillar_averages(self) -> list[float]:
+        if self._snapshot is not None:
+            return self._snapshot.pillar_averages()  # the snapshot holds every active habit
         return self._once("pillars", lambda: totals.pillar_averages(self._user))
 
 

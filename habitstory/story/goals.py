@@ -18,7 +18,7 @@ from goals.models import Goal
 from habits import today_list
 from habits.models import Habit
 
-from .commit import Outcome, goal_changes, reopened_goals, finish, lock_user
+from .commit import Outcome, finish, goal_changes, lock_user, reopened_goals, tell
 from .facts import CommitFacts
 
 Settle = Callable[[Goal, dt.date, dt.datetime], tuple[object, list[tuple[Goal, str]]]]
@@ -79,5 +79,6 @@ def _commit_goal(goal: Goal, settle: Settle, now: dt.datetime | None, *, achieve
         activity = Activity(today, *today_list.week_activity(today_list.recent(user, today)))
         rewards = gamification.settle(profile, today, goals=goal_changes(transitions), facts=facts, activity=activity)
         outcome = Outcome(profile, rewards, goals_completed=completed, goals_reopened=reopened_goals(transitions), result=result)
+        tell(outcome, now)
     finish(outcome)
     return outcome

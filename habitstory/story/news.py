@@ -6,22 +6,19 @@ the user about a commit reads it:
 - the toasts of an htmx answer (templates/story/_toasts.html),
 - the live events for the user's other tabs (`live_events`),
 - one notification through notify(), by the user's preferences and quiet hours
-  (`queue_notification`, then `send_notification` in the `notifications.send_news` task).
+  (`notify_news`, inside the commit; its bell rides the commit's live message).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
-from habitstory.accounts.models import User
-from habitstory.core.queue import enqueue
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import notify
 
@@ -35,7 +32,6 @@ NOTIFIED_AS = {
     "quest_unlocked": "goals",
 }
 LIVE_EVENTS = {"level_up", "achievement_unlocked", "goal_completed", "quest_completed", "quest_unlocked"}
-NEWS_TASK = "notifications.send_news"
 
 
 @dataclass(frozen=True)
@@ -91,27 +87,13 @@ def live_events(news: list[News]) -> list[tuple[str, dict]]:
     ]
 
 
-def queue_notification(user_id: int, news: list[News]) -> None:
-    """Once the commit's transaction commits, hand what is worth a notification to the
-    `notifications.send_news` task (sent here and now if the broker cannot take it)."""
-    items = [asdict(item) for item in news if item.notified_as]
-    if not items:
-        return
-    transaction.on_commit(
-        lambda: enqueue(NEWS_TASK, user_id, items, fallback=lambda: send_notification(user_id, items)),
-        robust=True,
-    )
-
-
-def send_notification(user_id: int, items: list[dict], *, now: dt.datetime | None = None) -> Notification | None:
-    """At most one notification for one commit's news, summarising them all. An item
-    whose kind the user wants nowhere is left out; the notification goes to every channel
-    that any remaining item's kind asks for, except that quiet hours hold back push and
-    e-mail (notify()). Keyed by the news, so a retried task sends it once."""
-    user = User.objects.select_related("profile").filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return None
-    news = [News(**item) for item in items]
+def notify_news(user, news: list[News], *, now: dt.datetime | None = None) -> Notification | None:
+    """At most one notification for one commit's news, summing them all up; called inside
+    the commit's transaction (the row is stored with the award, push and e-mail go out
+    from a task once it commits). An item whose kind the user wants nowhere is left out;
+    the notification goes to every channel that any remaining item's kind asks for, and
+    quiet hours hold back push and e-mail (notify()). Keyed by the news, so the same news
+    is never told twice (a level reached again after an undo)."""
     wanted = [item for item in news if item.notified_as and user.profile.channels_for(item.notified_as)]
     if not wanted:
         return None
@@ -122,4 +104,5 @@ def send_notification(user_id: int, items: list[dict], *, now: dt.datetime | Non
     digest = hashlib.sha256("|".join(sorted(item.key for item in wanted)).encode()).hexdigest()[:32]
     return notify(
         user, kinds[0], title, body, first.url, key=f"news:{digest}", also_kinds=kinds[1:], now=now,
+        later=True, announce=False,
     )

@@ -31,7 +31,7 @@ def toasts_html(news) -> str:
 
 def tick_answer(outcome) -> str:
     """The htmx answer to a tick: everything out-of-band, the same HTML the other tabs get."""
-    return outcome.row_html + outcome.progress_html + outcome.xp_html + toasts_html(outcome.news)
+    return outcome.row_html + outcome.progress_html + outcome.xp_html + outcome.bell_html + toasts_html(outcome.news)
 
 
 def refused_answer(user, habit, day: dt.date, error: str) -> str:
