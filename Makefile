@@ -40,6 +40,7 @@ run: install
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
