@@ -52,9 +52,9 @@ def locked(user_id: int, tag) -> list[Achievement]:
     """The active definitions this user has not unlocked: from the cache, or one query.
 
     The cached list is tagged with the user's profile as the commit that wrote it left it
-    (its updated_at): a commit reads it under the profile lock and trusts it only if the
-    profile it locked carries the same tag, so a list written by a commit that rolled back
-    (or by any change since) is never used. Any change to definitions outside the commit
+    (its updated_at and XP): a commit reads it under the profile lock and trusts it only if
+    the profile it locked carries the same tag, so a list written by a commit that rolled
+    back (or by any change since) is never used. Any change to definitions outside the commit
     step makes every list stale (models.forget_locked)."""
     key = locked_key(user_id)
     found = cache.get_many([key, LOCKED_VERSION_KEY])

@@ -84,7 +84,7 @@ def settle(
         rewards.xp += _goal_xp(user, change, today)
     candidates = None
     if facts is not None:
-        candidates = achievements.locked(user.pk, tag=profile.updated_at)
+        candidates = achievements.locked(user.pk, tag=_tag(profile))
         projected = rules.level_for(profile.xp_total + rewards.xp)[0]
         rewards.unlocked = achievements.check(user, facts, candidates, level=projected)
         for achievement in rewards.unlocked:
@@ -93,9 +93,15 @@ def settle(
     _move_profile(profile, rewards, today)
     if candidates is not None:
         still = [a for a in candidates if a not in rewards.unlocked]
-        achievements.remember_locked(user.pk, still, tag=profile.updated_at)
+        achievements.remember_locked(user.pk, still, tag=_tag(profile))
     _move_pet(user, rewards.xp, activity)
     return rewards
+
+
+def _tag(profile: Profile) -> tuple:
+    """The profile as a commit left it: every commit saves it (a new updated_at), and one
+    that unlocks something moves its XP (achievements.locked)."""
+    return profile.updated_at, profile.xp_total
 
 
 # --- the ledger --------------------------------------------------------------------------------
