@@ -17,8 +17,8 @@ from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 
-from habits.charts import amount, long_date, short_date
 from habits.models import Habit, Occurrence
+from habitstory.core.formatting import amount, long_date, short_date
 
 from .models import Goal, GoalEntry, GoalHabit
 from .pace import Pace, pace, planned_value, rate_text

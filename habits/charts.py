@@ -14,12 +14,13 @@ import bisect
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.urls import reverse
 
-from . import stats
 from habitstory.core.days import week_bounds
+from habitstory.core.formatting import WEEKDAY_NAMES, amount, long_date, plural, short_date, times
+
+from . import stats
 
 DAY = dt.timedelta(days=1)
 DONE, SKIPPED, MISSED = "done", "skipped", "missed"
@@ -40,8 +41,6 @@ HM_LEFT, HM_TOP, HM_RIGHT = 30, 16, 12  # HM_RIGHT: room for a month name in the
 CHART_W, CHART_H = 320, 160
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 30, 8, 14, 22
 
-WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
 # Heatmap cell states, in the words the title of a cell uses.
 STATE_LABELS = {
     "done": "done",
@@ -56,20 +55,6 @@ STATE_LABELS = {
     "paused": "paused",
 }
 LEGEND = ["done", "partial", "skipped", "missed", "open", "not_expected", "paused"]
-
-
-def long_date(day: dt.date) -> str:
-    """"Tue 3 Mar 2026"."""
-    return f"{WEEKDAY_NAMES[day.weekday()]} {day.day} {day:%b %Y}"
-
-
-def short_date(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
-
-
-def amount(value) -> str:
-    """8.00 → "8", 2.50 → "2.5"."""
-    return f"{Decimal(value).normalize():f}"
 
 
 # --- the heatmap ---------------------------------------------------------------------------
@@ -193,8 +178,8 @@ def heatmap(
         desc = f"{habit.name} starts on {long_date(schedule.start_date)}; nothing to show yet."
     else:
         desc = (
-            f"In the last {HEATMAP_WEEKS} weeks: done on {done} "
-            f"{'day' if done == 1 else 'days'}, missed {missed}, skipped {skipped}."
+            f"In the last {HEATMAP_WEEKS} weeks: done on {plural(done, 'day')}, "
+            f"missed {missed}, skipped {skipped}."
         )
     return Heatmap(
         weeks=weeks,
@@ -326,7 +311,7 @@ def weekly_bars(
     weeks_done = sum(1 for *_, value, _ in items if value)
     total = sum(value for *_, value, _ in items)
     past = [(value, goal) for *_, value, goal in items[:-1] if goal]
-    desc = f"Done in {weeks_done} of the last {BAR_WEEKS} weeks, {_times(total)} in all"
+    desc = f"Done in {weeks_done} of the last {BAR_WEEKS} weeks, {times(total)} in all"
     if past:
         met = sum(1 for value, goal in past if value >= goal)
         desc += f"; the week's goal was met in {met} of the {len(past)} weeks before this one"
@@ -350,16 +335,12 @@ def monthly_bars(habit, done_days: list[dt.date], today: dt.date) -> BarChart:
         items.append((f"{start:%B %Y}", f"{start:%b}", done, None))
     total = sum(value for *_, value, _ in items)
     best = max(items, key=lambda item: item[2])
-    desc = f"Done {_times(total)} in the last {BAR_MONTHS} months"
+    desc = f"Done {times(total)} in the last {BAR_MONTHS} months"
     if total:
         desc += f"; most in {best[0]} ({best[2]})"
     desc += f". This month so far: {items[-1][2]}."
     title = f"{habit.name}: done per month, last {BAR_MONTHS} months"
     return _bar_chart("monthly", "Done per month", "Month", items, title, desc)
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
 
 
 # --- line charts ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from habits import charts, stats
 from habits.models import Habit
+from habitstory.core.formatting import long_date
 
 TODAY = dt.date(2026, 3, 3)  # a Tuesday
 DAY = dt.timedelta(days=1)
@@ -204,7 +205,7 @@ def test_the_consistency_trend_is_consistency_on_each_day(fields):
     for day, value in trend[::5] + trend[-3:]:
         assert value == stats.consistency_on(schedule, entries, day)
     rows = dict(result["consistency"].rows)
-    assert rows[charts.long_date(TODAY)] == str(stats.consistency_on(schedule, entries, TODAY))
+    assert rows[long_date(TODAY)] == str(stats.consistency_on(schedule, entries, TODAY))
 
 
 def test_the_consistency_trend_has_gaps_before_the_start():
@@ -215,7 +216,7 @@ def test_the_consistency_trend_has_gaps_before_the_start():
     # the start day itself expected nothing yet (it was "today" and not done)
     assert known == [TODAY - i * DAY for i in range(8, -1, -1)]
     assert len(chart.segments) == 1 and len(chart.segments[0].split()) == 9
-    assert dict(chart.rows)[charts.long_date(TODAY - 84 * DAY)] == "—"
+    assert dict(chart.rows)[long_date(TODAY - 84 * DAY)] == "—"
 
 
 def test_the_consistency_trend_is_fast_over_two_years():
