@@ -101,7 +101,11 @@ def main() -> None:
                 "Today": measure(client, "get", "/", args.requests),
                 # As after a tick: the cached habit list is rebuilt from the database.
                 "Today, rebuilt": measure(client, "get", "/", args.requests, before=lambda: touch(heavy.pk)),
-                "habit page": measure(client, "get", f"/habits/{habit.pk}/", args.requests // 3),
+                "habit page": measure(client, "get", f"/habits/{habit.pk}/", args.requests),
+                # As after a change to any of the user's habits or days: the History is rebuilt.
+                "habit, rebuilt": measure(
+                    client, "get", f"/habits/{habit.pk}/", args.requests // 3, before=lambda: touch(heavy.pk)
+                ),
                 "log API (PUT)": measure(
                     api, "put", f"/api/v1/habits/{habit.pk}/log/{day}", args.requests,
                     data={"status": "done"}, content_type="application/json",

@@ -14,8 +14,10 @@ import bisect
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from habitstory.core.days import week_bounds
 from habitstory.core.formatting import WEEKDAY_NAMES, amount, long_date, plural, short_date, times
@@ -60,20 +62,19 @@ LEGEND = ["done", "partial", "skipped", "missed", "open", "not_expected", "pause
 # --- the heatmap ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     day: dt.date
     state: str
     text: str  # "done", "3 of 8 glasses"
     title: str  # "Tue 3 Mar 2026: done"
     href: str  # the day editor, for days from the start date up to today; else ""
-    x: int
-    y: int
+    rect: str  # the square's attributes (class, position, size), built once here, not per tag
 
 
 @dataclass
 class Heatmap:
-    weeks: list[list[Cell]]  # HEATMAP_WEEKS columns of 7 cells, the last holds today
+    cells: list[Cell]  # HEATMAP_WEEKS columns of 7 cells, column by column; the last holds today
+    rows: list[tuple[str, list[str]]]  # the hidden table: ("3 Mar 2026", each day's text) a week
     months: list[dict]  # {"x", "label"} along the top
     weekdays: list[dict]  # {"y", "label"} down the left side
     header: list[str]  # the hidden table's column headings, in row order
@@ -83,7 +84,10 @@ class Heatmap:
     height: int
     counts: dict[str, int] = field(default_factory=dict)
     legend: list[tuple[str, str]] = field(default_factory=list)
-    cell: int = CELL
+
+    @property
+    def weeks(self) -> list[list[Cell]]:
+        return [self.cells[i : i + 7] for i in range(0, len(self.cells), 7)]
 
 
 def day_state(
@@ -135,36 +139,30 @@ def heatmap(
     # The day editor's URL, reversed once: 371 {% url %} tags took ~25 ms of rendering.
     sample = schedule.start_date.isoformat()
     day_url = reverse("habits:day", args=[habit.pk, sample])
-    weeks: list[list[Cell]] = []
+    cells: list[Cell] = []
+    rows: list[tuple[str, list[str]]] = []
     months: list[dict] = []
     counts: Counter[str] = Counter()
+    size = f'width="{CELL}" height="{CELL}" rx="2"'
     for column in range(HEATMAP_WEEKS):
         x = HM_LEFT + column * (CELL + CELL_GAP)
-        week = []
+        texts = []
         for row in range(7):
             day = first + dt.timedelta(days=column * 7 + row)
             entry = by_day.get(day)
             state = day_state(day, entry, schedule, measure, today)
             counts[state] += 1
             text = _cell_text(state, entry, measure, habit.unit)
-            week.append(
-                Cell(
-                    day=day,
-                    state=state,
-                    text=text,
-                    title=f"{long_date(day)}: {text}",
-                    href=(
-                        day_url.replace(sample, day.isoformat())
-                        if schedule.start_date <= day <= today
-                        else ""
-                    ),
-                    x=x,
-                    y=HM_TOP + row * (CELL + CELL_GAP),
-                )
-            )
+            texts.append(text)
+            linked = schedule.start_date <= day <= today
+            href = day_url.replace(sample, day.isoformat()) if linked else ""
+            y = HM_TOP + row * (CELL + CELL_GAP)
+            rect = mark_safe(f'class="hm hm-{state}" x="{x}" y="{y}" {size}')  # numbers and a state name
+            cells.append(Cell(day, state, text, f"{long_date(day)}: {text}", href, rect))
             if day.day == 1:
                 months.append({"x": x, "label": f"{day:%b}", "column": column})
-        weeks.append(week)
+        start = first + dt.timedelta(weeks=column)
+        rows.append((f"{start.day} {start:%b %Y}", texts))
     # A month that starts in the first column's week (or none does) still gets a label
     # if there is room for it before the next one.
     if not months or months[0]["column"] > 2:
@@ -182,7 +180,8 @@ def heatmap(
             f"missed {missed}, skipped {skipped}."
         )
     return Heatmap(
-        weeks=weeks,
+        cells=cells,
+        rows=rows,
         months=[{"x": m["x"], "label": m["label"]} for m in months],
         weekdays=weekdays,
         header=header,

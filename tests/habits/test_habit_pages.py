@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from habits.models import Habit, Occurrence, Pillar
+from habitstory.core.formatting import long_date
 
 from .conftest import TODAY
 
@@ -137,6 +138,38 @@ def habit_page_queries(client, make_habit, days):
 
 def test_the_habit_page_runs_a_constant_number_of_queries(owner_client, make_habit, now):
     assert habit_page_queries(owner_client, make_habit, 10) == habit_page_queries(owner_client, make_habit, 700) <= 7
+
+
+def test_the_habit_pages_history_follows_every_change(owner_client, make_habit, time_machine, now):
+    """The charts and notes are cached for the day: each change to the habit or its days
+    (through the services), and the next day, shows at once."""
+    habit = make_habit("Water", start_date=TODAY - dt.timedelta(days=3), kind="at_least", target_value=8, unit="glasses")
+    yesterday = TODAY - dt.timedelta(days=1)
+    page = f"/habits/{habit.pk}/"
+    day_url = f"/habits/{habit.pk}/day/{yesterday.isoformat()}/"
+
+    def cell(day: dt.date) -> str:
+        html = owner_client.get(page).content.decode()
+        return html.split(f"<title>{long_date(day)}: ", 1)[1].split("</title>", 1)[0]
+
+    assert cell(yesterday) == "missed"
+    owner_client.post(day_url, {"status": "done", "value": "9", "note": "In the park"})
+    assert cell(yesterday) == "done, 9 glasses"
+    assert "In the park" in owner_client.get(page).content.decode()
+    # Nothing the statistics show changes here: the value (still over the target) and the note.
+    owner_client.post(day_url, {"status": "done", "value": "10", "note": "In the rain"})
+    assert cell(yesterday) == "done, 10 glasses"
+    assert "In the rain" in owner_client.get(page).content.decode()
+    owner_client.post(f"/habits/{habit.pk}/log/{TODAY.isoformat()}/", {"action": "value", "value": "3"})
+    assert cell(TODAY) == "3 of 8 glasses"
+    owner_client.post(f"/habits/{habit.pk}/edit/", form_data(
+        name="Drink water", kind="at_least", target_value="2", unit="cups", start_date=habit.start_date.isoformat(),
+    ))
+    assert cell(yesterday) == "done, 10 cups"
+    assert "Drink water: the last 53 weeks, day by day" in owner_client.get(page).content.decode()
+    owner_client.post(f"/habits/{habit.pk}/status/", {"status": "paused"})
+    time_machine.move_to(now + dt.timedelta(days=1), tick=False)
+    assert cell(TODAY + dt.timedelta(days=1)) == "paused"
 
 
 def test_backfill_a_past_day(owner_client, make_habit, now):
