@@ -4,11 +4,11 @@ objects are always looked up by pk AND user."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.http import Http404
 
 from habits import recompute, stats
+from habits.current import stats_now
 from habits.models import Habit, Occurrence, Pillar
 
 
@@ -42,13 +42,10 @@ def entries(habit: Habit) -> list[stats.Entry]:
 
 
 def stats_of(habits: list[Habit], today: dt.date) -> dict[int, stats.Stats]:
-    """Each habit's statistics as of `today`, from one query for all their occurrences."""
-    by_habit: dict[int, list[stats.Entry]] = defaultdict(list)
-    rows = Occurrence.objects.filter(habit__in=habits).values_list("habit_id", "on", "status", "value")
-    for habit_id, on, status, value in rows:
-        by_habit[habit_id].append(stats.Entry(on=on, status=status, value=value))
-    return {habit.pk: recompute.compute(habit, today, by_habit[habit.pk]) for habit in habits}
+    """Each habit's statistics as of `today`, in one query: from its stored fold and
+    today's row, or from its whole history where the fold does not apply."""
+    return stats_now(habits, today)
 
 
 def stats_one(habit: Habit, today: dt.date) -> stats.Stats:
-    return recompute.compute(habit, today, entries(habit))
+    return stats_now([habit], today)[habit.pk]

@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
-from habitstory.story.commit import commit
 from habits import services
 from habits.models import Habit, Occurrence, Pillar
+from habitstory.story.commit import Outcome, commit
 
 from ..auth import user_of
 from ..envelope import invalid, model_error_details, ok, responses
@@ -183,14 +183,14 @@ def log_day(request: HttpRequest, habit_id: int, day: str, payload: LogIn):
     try:
         if payload.status is not None:
             action = "done" if payload.status == Occurrence.Status.DONE else "skip"
-            occurrence = commit(habit, on, action, value=payload.value, note=payload.note).occurrence
+            outcome = commit(habit, on, action, value=payload.value, note=payload.note)
         elif payload.value is not None and habit.is_measurable:
-            occurrence = commit(habit, on, "value", value=payload.value, note=payload.note).occurrence
+            outcome = commit(habit, on, "value", value=payload.value, note=payload.note)
         else:
             raise invalid({"status": "Send done or skipped (or, for a measurable habit, a value)."})
     except ValidationError as error:
         raise invalid(model_error_details(error)) from None
-    return ok({"log": log_data(occurrence), "stats": stats_data(stats_one(habit, user.profile.local_today()))})
+    return _log_result(outcome, user)
 
 
 @router.delete("/habits/{int:habit_id}/log/{day}", response=responses(LogResult), summary="Undo a day's log")
@@ -201,10 +201,17 @@ def undo_day(request: HttpRequest, habit_id: int, day: str):
     habit = habit_for(user, habit_id)
     on = parse_day(day, "date")
     try:
-        occurrence = commit(habit, on, "undo").occurrence
+        outcome = commit(habit, on, "undo")
     except ValidationError as error:
         raise invalid(model_error_details(error)) from None
-    return ok({"log": log_data(occurrence), "stats": stats_data(stats_one(habit, user.profile.local_today()))})
+    return _log_result(outcome, user)
+
+
+def _log_result(outcome: Outcome, user) -> dict:
+    """The day as the commit left it, and the statistics from the habit as the commit
+    rewrote them (its fold, when a past day changed, is no longer the one read before)."""
+    return ok({"log": log_data(outcome.occurrence),
+               "stats": stats_data(stats_one(outcome.habit, user.profile.local_today()))})
 
 
 @router.post("/habits/{int:habit_id}/log/{day}/snooze", response=responses(LogResult), summary="Snooze a prompt")
