@@ -1,4 +1,4 @@
-"""Time of one day close (habits.closing.close_days, DESIGN.md §5) over many users, on
+"""Time of one day close (habitstory.story.closing.close_days, DESIGN.md §5) over many users, on
 PostgreSQL, and how it grows with the number of users.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/habitstory REDIS_URL=redis://127.0.0.1:6379/5 \
@@ -171,22 +171,22 @@ def timed_sends(reports: Reports):
 def queued_alerts(reports: Reports):
     """The risk alerts the close hands to the `notifications.send_risk_alerts` task, kept
     here instead of queued (the benchmark settings would run the task in place)."""
-    from habitstory.notifications import jobs
+    from habitstory.story import closing
 
     queued: list[tuple[int, str]] = []
-    queue = jobs.queue_risk_alerts
+    queue = closing.queue_risk_alerts
     reports.handlers["alerts"] = queued.extend
-    jobs.queue_risk_alerts = partial(reports.put, "alerts")
+    closing.queue_risk_alerts = partial(reports.put, "alerts")
     try:
         yield queued
     finally:
-        jobs.queue_risk_alerts = queue
+        closing.queue_risk_alerts = queue
 
 
 def time_alerts(alerts: list[tuple[int, str]], sample: int) -> tuple[int, float]:
     """Send the first `sample` queued alerts as the task would (notify() each: preferences,
     the inbox row and its deliveries, the bell); returns how many were sent and the seconds."""
-    from habitstory.notifications.jobs import send_risk_alerts
+    from habitstory.story.risk import send_risk_alerts
 
     started = time.perf_counter()
     sent = send_risk_alerts(alerts[:sample])["sent"]
@@ -326,7 +326,7 @@ def expected_work() -> tuple[int, int]:
 def check(now: dt.datetime) -> dict:
     """What one close must leave behind: every user closed through yesterday, nothing of
     yesterday still open or missing, and a second run with nothing to do."""
-    from habits.closing import close_days
+    from habitstory.story.closing import close_days
 
     day = "p.closed_through"
     zones = " ".join(f"WHEN '{z}' THEN date '{_today(z, now) - dt.timedelta(days=1)}'" for z in ZONES)
@@ -397,7 +397,7 @@ def fresh_database(users: int, days: int, reuse: bool) -> tuple[str, dt.datetime
 
 def run(users: int, days: int, profile: str | None, show_sql: bool, reuse: bool, alert_sample: int,
         workers: int | None) -> dict:
-    from habits.closing import close_days
+    from habitstory.story.closing import close_days
 
     old_name, now = fresh_database(users, days, reuse)
     # The clock as when the data was built, moving on from there.

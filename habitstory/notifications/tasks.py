@@ -1,9 +1,10 @@
-"""Scheduled delivery jobs, registered with beat by `manage.py setup_schedules`: prompts
-every 15 minutes, nudges and weekly digests hourly. Thin loops over notifications.jobs and
-notifications.digest, where the rules are (and are tested without Celery). A whole run
+"""Celery tasks, by the names beat's schedules (`manage.py setup_schedules`) and queued
+work refer to: prompts every 15 minutes, nudges and weekly digests hourly, the risk
+alerts the day close queues. Thin loops over the story layer (habitstory.story.prompts,
+.nudges, .digest, .risk), where the rules are (and are tested without Celery). A whole run
 that cannot reach the database or the broker is retried with backoff; a single failing
-user is logged and skipped by the job and tried again next run. Each finished run records
-its time for /healthz."""
+user is logged and skipped by the job and tried again next run. Each finished scheduled
+run records its time for /healthz."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from celery import shared_task
 from django.db import OperationalError
 
 from habitstory.core.health import record_success
-from habitstory.story import news, risk
+from habitstory.story import digest, nudges, prompts, risk
+
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +30,7 @@ RETRY = {
 @shared_task(name="notifications.send_prompts", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
 def send_prompts() -> dict:
     """Habits whose reminder time has come get their occurrence prompted and a notification."""
-    from .jobs import send_prompts as run
-
-    summary = run()
+    summary = prompts.send_prompts()
     record_success("notifications.send_prompts")
     logger.info("send_prompts: %s", summary)
     return summary
@@ -38,9 +39,7 @@ def send_prompts() -> dict:
 @shared_task(name="notifications.send_nudges", soft_time_limit=20 * 60, time_limit=25 * 60, **RETRY)
 def send_nudges() -> dict:
     """Habits left undone on their last two expected days get one gentle nudge a day."""
-    from .jobs import send_nudges as run
-
-    summary = run()
+    summary = nudges.send_nudges()
     record_success("notifications.send_nudges")
     logger.info("send_nudges: %s", summary)
     return summary
@@ -49,10 +48,8 @@ def send_nudges() -> dict:
 @shared_task(name="notifications.send_digests", soft_time_limit=20 * 60, time_limit=25 * 60, **RETRY)
 def send_digests() -> dict:
     """On the first day of each user's week, at their prompt window's start, the digest of
-    the week that just ended (notifications.digest), once."""
-    from .digest import send_digests as run
-
-    summary = run()
+    the week that just ended (habitstory.story.digest), once."""
+    summary = digest.send_digests()
     record_success("notifications.send_digests")
     logger.info("send_digests: %s", summary)
     return summary
@@ -67,8 +64,8 @@ def send_risk_alerts(alerts: list[list]) -> dict:
     return summary
 
 
-@shared_task(name="notifications.send_news", **RETRY)
-def send_news(user_id: int, items: list[dict]) -> bool:
-    """Queued by the commit step once it commits: one notification summing up its news
-    (level-ups, achievements, goals), by the user's preferences (habitstory.story.news)."""
-    return news.send_notification(user_id, items) is not None
+@shared_task(name="notifications.deliver", **RETRY)
+def deliver(notification_id: int) -> dict:
+    """Queued once a notification stored with its push and e-mail for later commits (the
+    commit step's news): sends them, each once."""
+    return services.deliver(notification_id)

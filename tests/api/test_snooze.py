@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from habits.models import Occurrence
-from habitstory.notifications.jobs import send_prompts
+from habitstory.story.prompts import send_prompts
 
 from .conftest import NOW, TODAY, make_habit
 

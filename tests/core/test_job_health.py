@@ -59,12 +59,12 @@ def test_a_dead_cache_is_reported_in_jobs_too(client, settings):
 
 
 def test_a_failed_run_records_nothing(monkeypatch):
-    from habitstory.notifications import jobs
+    from habitstory.story import prompts
 
     def down(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(jobs, "send_prompts", down)
+    monkeypatch.setattr(prompts, "send_prompts", down)
     with pytest.raises(RuntimeError):
         tasks.send_prompts()
     assert cache.get(last_success_key("notifications.send_prompts")) is None

@@ -13,14 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gamification import rules
-from habitstory.story.commit import commit
 from goals.models import Goal
 from goals.pace import pace
 from habits.models import Habit, Pillar
 from habits.services import delete_habit, log_occurrence, save_habit, set_status
-from habitstory.notifications import digest as digest_module
-from habitstory.notifications.digest import build_digest, send_digests
 from habitstory.notifications.models import Notification
+from habitstory.story import digest as digest_module
+from habitstory.story.commit import commit
+from habitstory.story.digest import build_digest, send_digests
 
 pytestmark = pytest.mark.django_db
 

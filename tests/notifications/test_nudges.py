@@ -6,9 +6,11 @@ import zoneinfo
 import pytest
 
 from habits.models import Habit
+from habits.reminders import last_expected_days
 from habits.services import log_occurrence, save_habit, suggestions_for
-from habitstory.notifications.jobs import last_expected_days, send_nudges
 from habitstory.notifications.models import Notification
+from habitstory.story import nudges as nudges_module
+from habitstory.story.nudges import send_nudges
 
 pytestmark = pytest.mark.django_db
 
@@ -140,20 +142,18 @@ def test_a_young_habit_per_week_habit_and_paused_habit_are_not_nudged(run, user)
 
 
 def test_a_failing_habit_does_not_stop_the_others(run, user, stranger, monkeypatch):
-    from habitstory.notifications import jobs
-
     stranger.profile.timezone = "Europe/London"
     stranger.profile.save()
     broken = make_habit(user)
     make_habit(stranger)
-    real = jobs.habit_services.suggestions_for
+    real = nudges_module.habit_services.suggestions_for
 
     def suggestions(habit, today=None):
         if habit.pk == broken.pk:
             raise RuntimeError("bad history")
         return real(habit, today)
 
-    monkeypatch.setattr(jobs.habit_services, "suggestions_for", suggestions)
+    monkeypatch.setattr(nudges_module.habit_services, "suggestions_for", suggestions)
     summary = run(local(TODAY, 12))
     assert (summary["sent"], summary["failed"]) == (1, [user.pk])
     assert len(nudges(stranger)) == 1

@@ -6,10 +6,11 @@ import zoneinfo
 import pytest
 
 from habits.models import Habit, Occurrence
+from habits.reminders import snooze_prompt
 from habits.services import log_occurrence, save_habit, set_status
-from habitstory.notifications import jobs
-from habitstory.notifications.jobs import send_prompts, snooze_prompt
 from habitstory.notifications.models import Notification
+from habitstory.story import prompts as prompts_module
+from habitstory.story.prompts import send_prompts
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +154,8 @@ def test_two_runs_at_once_claim_the_occurrence_once(clock, make_profile_user):
     clock(when)
     row = Occurrence.objects.create(habit=habit, on=dt.date(2026, 3, 10))
     # Both runs read the row as scheduled; only the one whose UPDATE changes it notifies.
-    first = jobs._claim_and_prompt(habit, row.pk, row.on, None, f"prompt:{row.pk}:2026-03-10", when)
-    second = jobs._claim_and_prompt(habit, row.pk, row.on, None, f"prompt:{row.pk}:2026-03-10", when)
+    first = prompts_module._claim_and_prompt(habit, row.pk, row.on, None, f"prompt:{row.pk}:2026-03-10", when)
+    second = prompts_module._claim_and_prompt(habit, row.pk, row.on, None, f"prompt:{row.pk}:2026-03-10", when)
     assert (first, second) == (True, False)
     assert len(prompts(user)) == 1
 
@@ -263,27 +264,25 @@ def test_only_a_prompted_occurrence_can_be_snoozed(clock, make_profile_user):
 
 
 def test_a_failing_user_is_skipped_and_retried_next_run(run, make_profile_user, monkeypatch):
-    from habitstory.notifications import services
-
     broken = make_profile_user("broken@example.com")
     fine = make_profile_user("fine@example.com")
     broken_habit = make_habit(broken)
     make_habit(fine)
-    real_notify = services.notify
+    real_notify = prompts_module.notify
 
     def notify(user, *args, **kwargs):
         if user.pk == broken.pk:
             raise RuntimeError("push service exploded")
         return real_notify(user, *args, **kwargs)
 
-    monkeypatch.setattr(services, "notify", notify)
+    monkeypatch.setattr(prompts_module, "notify", notify)
     summary = run(at("Europe/London", 2026, 3, 10, 9, 0))
     assert summary["sent"] == 1
     assert summary["failed"] == [broken.pk]
     assert occurrence(broken_habit).status == Occurrence.Status.SCHEDULED  # claim rolled back
     assert len(prompts(fine)) == 1
 
-    monkeypatch.setattr(services, "notify", real_notify)
+    monkeypatch.setattr(prompts_module, "notify", real_notify)
     assert run(at("Europe/London", 2026, 3, 10, 9, 15))["sent"] == 1
     assert occurrence(broken_habit).status == Occurrence.Status.PROMPTED
 

@@ -22,9 +22,9 @@ from py_vapid import Vapid
 from habits.models import Habit, Occurrence
 from habits.services import save_habit
 from habitstory.notifications import push
-from habitstory.notifications.jobs import send_prompts
 from habitstory.notifications.models import Notification, PushSubscription
 from habitstory.notifications.services import notify
+from habitstory.story.prompts import send_prompts
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from ninja.responses import Status
 
 from habits import services
 from habits.models import Habit, Occurrence, Pillar
+from habits.reminders import snooze_prompt
 from habitstory.story.commit import Outcome, commit
 
 from ..auth import user_of
@@ -219,8 +220,6 @@ def snooze_day(request: HttpRequest, habit_id: int, day: str):
     """Put today's prompt off for 30 minutes (the service worker's "Snooze" action): the
     day goes back to scheduled and is prompted again once, 30 minutes from now. Only a
     prompted day can be snoozed (400 otherwise)."""
-    from habitstory.notifications.jobs import snooze_prompt
-
     user = user_of(request)
     habit = habit_for(user, habit_id)
     on = parse_day(day, "date")

@@ -3,7 +3,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from habitstory.notifications.digest import send_digests
+from habitstory.story.digest import send_digests
 
 EXAMPLE = "2026-03-09T08:30+00:00"
 

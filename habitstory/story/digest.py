@@ -1,46 +1,10 @@
-"""The weekly digest: what the `notifications.send_digests` task (hourly) runs. Testable
-without Celery.
-
-`build_digest(user, week_start)` gathers a user's figures for one of their local weeks in
-five queries, whatever the number of habits or days; `send_digests()` sends each user the
-digest of the week that just ended, once, through `notify()` (kind "digest"), as a rich
-HTML + text e-mail and, if they chose it, an in-app summary.
-
-Decisions (the figures):
-- The week is the user's: local dates week_start … week_start + 6 (Profile.week_start;
-  local days with the day-start hour, as the commit step dates everything).
-- A habit's week is scored as the habit page's weekly bars score it
-  (habits.charts.week_goal): its goal is its expected days that were not skipped, and
-  for "N per week" N, but no more than the week's usable days; done counts the done days
-  among those (a done rest day does not count, as in consistency), capped at the goal, so
-  a fifth run of "3 per week" does not lift the week past 100%. A day left open is a miss
-  (the week is over). Per pillar and overall: Σ done ÷ Σ goal, rounded half up; no goal
-  → None ("—"). Habits counted: not deleted, not archived (an archived habit is put
-  away), started by the week's end; paused days are not expected (habits.stats rule 5).
-- XP is the net of the ledger rows (undo rows are negative) whose `on`, the owner's local
-  day of the event, falls in the week.
-- Best streaks (top 3 active habits, as the dashboard orders them), at-risk habits
-  (habits.services.at_risk_habits), the level and goal progress and pace
-  (goals.charts.summary, the goal pages' figures) are as they stand when the digest is
-  built: they are "where you are", the week's numbers are "how the week went".
-- Goals: open ones, nearest deadline first (at most MAX_GOALS, the rest counted), and
-  those completed during the local week.
-
-Decisions (sending):
-- Due on the first local day of the user's week, from the start of their prompt window
-  (08:00 local when the window is all day, start == end) until that day ends: a run that
-  comes late catches up within the day; the next day it is too late (a Tuesday digest of
-  last week is noise). A window start earlier than the day-start hour belongs to the end of
-  the local day, as prompts do.
-- To active users with at least one habit (not deleted, not archived) started by the
-  week's last day: a digest of a week with nothing in it is not sent.
-- Key "digest:<week start>": notify() stores a key once per user, so a repeated or
-  overlapping run sends nothing twice. Channels and quiet hours are notify()'s: the
-  default is e-mail only; if the prompt window opens inside quiet hours the e-mail is
-  held back (recorded as skipped) and the in-app copy kept when in-app is chosen.
-- A failing user (bad data, notify raising) is logged and skipped; nothing was stored for
-  them, so the next hourly run tries again that day.
-"""
+"""The weekly digest (DESIGN.md §5): what the `notifications.send_digests` task runs
+hourly, and `manage.py send_digests`. `build_digest(user, week_start)` gathers a user's
+figures for one of their local weeks in five queries, whatever the number of habits or
+days (habits' days, gamification's ledger and level, goals' summaries); `send_digests()`
+sends each user the digest of the week that just ended, once, through notify() (kind
+"digest"), as an HTML + text e-mail and, if they chose it, an in-app summary. The rules
+and why: docs/jobs.md, "Weekly digest"."""
 
 from __future__ import annotations
 
@@ -63,16 +27,17 @@ from goals.charts import summary as goal_summary
 from goals.models import Goal
 from habits import today_list
 from habits.charts import week_goal
-from habits.charts import short_date
 from habits.models import Habit, Occurrence
-from habitstory.core.numbers import round_half_up
 from habitstory.accounts.models import Profile
-
-from .jobs import BATCH_SIZE, NEVER_SWALLOWED
-from .models import Notification
+from habitstory.core.formatting import short_date
+from habitstory.core.jobs import NEVER_SWALLOWED
+from habitstory.core.numbers import round_half_up
+from habitstory.notifications.models import Notification
+from habitstory.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
+BATCH_SIZE = 500  # users a page
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 ALL_DAY_SEND_TIME = dt.time(8, 0)  # when the prompt window is all day
@@ -304,10 +269,16 @@ def digest_key(week_start: dt.date) -> str:
 
 @dataclass
 class Summary:
+    """What a run of the digests did."""
+
     checked: int = 0  # users with habits looked at
     due: int = 0  # of which whose digest was due and not yet sent
     sent: int = 0
     failed: list[int] = field(default_factory=list)  # user ids, retried next run
+
+    def fail(self, user_id: int) -> None:
+        if user_id not in self.failed:
+            self.failed.append(user_id)
 
     def as_dict(self) -> dict:
         return {"checked": self.checked, "due": self.due, "sent": self.sent, "failed": list(self.failed)}
@@ -341,7 +312,8 @@ def _send_batch(users: list, habits, now: dt.datetime, summary: Summary) -> None
         except NEVER_SWALLOWED:
             raise
         except Exception:
-            _fail(summary, user.pk, "planning")
+            logger.exception("send_digests: planning failed for user %s", user.pk)
+            summary.fail(user.pk)
             continue
         if week is not None:
             due[user.pk] = (user, week)
@@ -372,19 +344,12 @@ def _send_batch(users: list, habits, now: dt.datetime, summary: Summary) -> None
         except NEVER_SWALLOWED:
             raise
         except Exception:
-            _fail(summary, user.pk, "sending")
-
-
-def _fail(summary: Summary, user_id: int, what: str) -> None:
-    logger.exception("send_digests: %s failed for user %s", what, user_id)
-    if user_id not in summary.failed:
-        summary.failed.append(user_id)
+            logger.exception("send_digests: sending failed for user %s", user.pk)
+            summary.fail(user.pk)
 
 
 def send_digest(user, week_start: dt.date, *, now: dt.datetime | None = None) -> bool:
     """Build and send one digest; False when this week's digest was already sent."""
-    from .services import notify
-
     digest = build_digest(user, week_start, now=now)
     notification = notify(
         user,
