@@ -30,11 +30,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from py_vapid import Vapid
 
 from .models import Delivery, Notification, PushSubscription
 
@@ -76,9 +81,6 @@ def _unb64(value: str) -> bytes:
 
 def generate_keys() -> dict[str, str]:
     """A new VAPID pair: base64url of the raw private key and the uncompressed public point."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     key = ec.generate_private_key(ec.SECP256R1())
     private = key.private_numbers().private_value.to_bytes(32, "big")
     public = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
@@ -86,9 +88,7 @@ def generate_keys() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=2)
-def _vapid(private_key: str):
-    from py_vapid import Vapid
-
+def _vapid(private_key: str) -> Vapid:
     return Vapid.from_string(private_key)
 
 
@@ -218,8 +218,6 @@ def user_id_for_action(token: str, method: str, path: str) -> int | None:
 def prompt_actions(habit, on) -> list[dict]:
     """A prompt's buttons: "Done" (yes/no habits; a measured amount needs the app) and
     "Snooze", each the API call the service worker makes."""
-    from django.urls import reverse
-
     path = reverse("api:log_day", kwargs={"habit_id": habit.pk, "day": on.isoformat()})
     actions = []
     if not habit.is_measurable:
@@ -263,6 +261,9 @@ def send(notification: Notification) -> tuple[str, str]:
     if not subscriptions:
         return Status.SKIPPED_UNAVAILABLE, "no device subscribed"
 
+    # Lazy: pywebpush imports aiohttp (about 80 ms and 7 MB a process), which only a
+    # process that sends push (a worker, mostly) needs; push.py is imported by every web
+    # process (the API's bearer tokens, notify()).
     from pywebpush import WebPushException, webpush
 
     data = json.dumps(message(notification), separators=(",", ":"))
@@ -305,8 +306,6 @@ def send(notification: Notification) -> tuple[str, str]:
 
 
 def _record(sent: list[int], gone: list[int], failed: list[int]) -> None:
-    from django.db.models import F
-
     with transaction.atomic():
         if sent:
             PushSubscription.objects.filter(pk__in=sent).update(last_sent_at=timezone.now(), failures=0)
