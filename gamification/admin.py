@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from .models import Achievement, Pet, PetEvent, UserAchievement, XPEvent, forget_locked
+from .services import rebuild_xp
 
 
 @admin.register(XPEvent)
@@ -70,8 +71,6 @@ class PetAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rebuild XP and level from the ledger")
     def rebuild(self, request, queryset):
-        from .services import rebuild_xp
-
         count = rebuild_xp(pet.user for pet in queryset.select_related("user"))
         self.message_user(request, f"Rebuilt XP for {count} users.", messages.SUCCESS)
 

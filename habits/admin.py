@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from .models import Habit, Occurrence, Pillar
 from .recompute import recompute_stats
-from .today_cache import touch_many
+from .today_cache import touch
 
 
 class TouchTodayMixin:
@@ -11,7 +11,7 @@ class TouchTodayMixin:
     owner_path = "user_id"
 
     def delete_queryset(self, request, queryset):
-        touch_many(queryset.values_list(self.owner_path, flat=True).distinct())
+        touch(*queryset.values_list(self.owner_path, flat=True).distinct())
         super().delete_queryset(request, queryset)
 
 

@@ -354,6 +354,11 @@ def _change(habit: Habit, on: dt.date, now: dt.datetime | None, apply: Apply, *,
     rewritten), check the day, lock the day's occurrence, `apply(habit, occurrence,
     today)` (it may refuse with a ValidationError: nothing is written), save it, rewrite
     the statistics. `create=False`: a day with no row is left without one (an undo)."""
+    if not habit._state.adding:
+        # A habit read by the caller: bad input is refused before the transaction (on a
+        # throwaway day), so a caller's own transaction stays usable. A reference is
+        # checked once read, below; its ValidationError ends the commit step's transaction.
+        apply(habit, Occurrence(habit=habit, on=on), _check(habit, on, now))
     # No savepoint when the commit step's transaction is already open: a failure here
     # aborts the whole commit anyway.
     with transaction.atomic(savepoint=False):

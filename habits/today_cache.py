@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import uuid
 from contextlib import contextmanager
-from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -60,10 +59,6 @@ def batched():
         ids, _batch.ids = _batch.ids, None
         if ids:
             touch(*ids)
-
-
-def touch_many(user_ids: Iterable[int]) -> None:
-    touch(*user_ids)
 
 
 def _replace_versions(user_ids: list[int]) -> None:

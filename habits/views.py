@@ -10,22 +10,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils.safestring import mark_safe
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from habitstory.story import commit as story
 from habitstory.story import news
 from habitstory.story import render as fragments
 
-from . import recompute, services, today_cache, today_list
+from . import exports, imports, recompute, services, today_cache, today_list
+from .charts import build_charts
+from .current import stats_now
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
 
@@ -160,9 +162,6 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from .charts import build_charts
-    from .current import stats_now
-
     habit = _get_habit(request, pk)
     habit.user = request.user  # the owner, whose profile stats_now reads (loaded here once)
     profile = request.user.profile
@@ -278,9 +277,7 @@ def apply_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    from .exports import iter_csv
-
-    response = StreamingHttpResponse(iter_csv(request.user), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(exports.iter_csv(request.user), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="habitstory-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
 
@@ -288,9 +285,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 @login_required
 @require_safe
 def export_json(request: HttpRequest) -> JsonResponse:
-    from .exports import export_json as build
-
-    response = JsonResponse(build(request.user), json_dumps_params={"indent": 1})
+    response = JsonResponse(exports.export_json(request.user), json_dumps_params={"indent": 1})
     response["Content-Disposition"] = f'attachment; filename="habitstory-{timezone.localdate():%Y-%m-%d}.json"'
     return response
 
@@ -298,12 +293,10 @@ def export_json(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_json(request: HttpRequest) -> HttpResponse:
-    from .exports import import_json as load
-
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            summary = load(request.user, form.cleaned_data["data"])
+            summary = imports.import_json(request.user, form.cleaned_data["data"])
         except ValidationError as exc:
             for path, errors in list(exc.message_dict.items())[:10]:
                 form.add_error("file", f"{path}: {' '.join(errors)}")

@@ -8,6 +8,8 @@ start-up with ImproperlyConfigured naming the variable.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import zoneinfo
 from pathlib import Path
@@ -15,6 +17,8 @@ from urllib.parse import urlparse
 
 import dj_database_url
 import dj_email_url
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -349,12 +353,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 
 def _vapid_keys() -> tuple[str, str]:
-    import base64
-    import json
-
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     public, private = os.environ.get("VAPID_PUBLIC_KEY", ""), os.environ.get("VAPID_PRIVATE_KEY", "")
     source = "VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY"
     keys_file = os.environ.get("VAPID_KEYS_FILE", str(VAR_DIR / "vapid.json"))

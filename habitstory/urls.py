@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -27,8 +28,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
-    from django.conf.urls.static import static
-
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "habitstory.core.views.page_not_found"

@@ -4,10 +4,10 @@ scheduled job last finished (reported, never a failure: a job that never ran is 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 import uuid
-import datetime as dt
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
@@ -15,6 +15,8 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from .schedules import JOBS
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +94,6 @@ def job_runs() -> dict[str, dict]:
     """Each beat job (core.schedules.JOBS) by task name: its name and the ISO time of its
     last success, or null if it never ran (one cache read). A cache that cannot be read is
     reported here and already fails the cache check."""
-    from .schedules import JOBS
-
     keys = {job.task: last_success_key(job.task) for job in JOBS}
     try:
         found = cache.get_many(list(keys.values()))
