@@ -231,6 +231,16 @@ def move_moods(weeks: list[tuple[int, pets.Activity]]) -> int:
 
 # --- rebuilds ----------------------------------------------------------------------------------------
 
+def award_history(user, awards: list[tuple[int, str, str, dt.date]]) -> None:
+    """Ledger rows for past events, (amount, reason, source, day) (a seed's history:
+    ticks as if made on their day), then the totals rebuilt from the ledger."""
+    XPEvent.objects.bulk_create(
+        (XPEvent(user=user, amount=amount, reason=reason, source=source, on=on) for amount, reason, source, on in awards),
+        batch_size=500,
+    )
+    rebuild_xp([user])
+
+
 def rebuild_xp(users, progress=None) -> int:
     """Rewrite profiles' XP, level and today's XP, and pets' XP and level, from the ledger.
     Idempotent."""

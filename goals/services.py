@@ -147,6 +147,14 @@ def unlink_habit(goal: Goal, habit: Habit) -> bool:
     return bool(deleted)
 
 
+def save_goal(goal: Goal) -> Goal:
+    """Validate and save a new goal with no progress yet (its links and entries come
+    after, through the commit step or a seed's refresh_goals)."""
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
 def delete_goal(goal: Goal) -> None:
     """Delete a goal with its entries and links. Callers go through the commit step
     (habitstory.story.goals.commit_goal_delete), which takes back its completion XP."""

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from . import stats
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
-from .recompute import compute, entries_of, refresh_stats
+from .recompute import compute, entries_of, recompute_stats, refresh_stats
 from .today_cache import touch
 
 DEFAULT_PILLARS = [("Health", "#2f9e6b", "heart"), ("Mind", "#5b4bdb", "brain"), ("Craft", "#d9822b", "hammer")]
@@ -80,6 +80,13 @@ def save_habit(habit: Habit) -> Habit:
         habit.save()
         refresh_stats(habit)
     return habit
+
+
+def add_history(occurrences: list[Occurrence]) -> None:
+    """Past days written in bulk (a seed's history), then their habits' statistics
+    recomputed from their whole histories."""
+    Occurrence.objects.bulk_create(occurrences, batch_size=500)
+    recompute_stats(Habit.objects.filter(pk__in={occurrence.habit_id for occurrence in occurrences}))
 
 
 def delete_habit(habit: Habit, now: dt.datetime | None = None) -> None:

@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from gamification import services as gamification
 from gamification.models import XPEvent
+from gamification.pets import rename_pet
 from gamification.rules import tick_xp
-from goals.models import Goal, GoalHabit
-from goals.services import refresh_goals
-from habits.models import Habit, Occurrence, Pillar
-from habits.recompute import recompute_stats
+from goals import services as goal_services
+from goals.models import Goal
+from habits import services as habit_services
+from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import mark_read, notify
@@ -33,8 +34,6 @@ from .commit import lock_user
 from .facts import CommitFacts
 
 HISTORY_DAYS = 90
-
-PILLARS = [("Health", "#2f9e6b", "heart"), ("Mind", "#5b4bdb", "brain"), ("Craft", "#d9822b", "hammer")]
 
 # name, pillar, schedule fields, kind fields, difficulty, reminder, how often it gets done
 HABITS = [
@@ -92,13 +91,15 @@ def _occurrence(habit: Habit, day: dt.date, status: str, rng: random.Random) -> 
     completed = None
     if status == Occurrence.Status.DONE:
         completed = dt.datetime.combine(day, dt.time(rng.randint(6, 22), rng.randint(0, 59)), tzinfo=dt.UTC)
-    return Occurrence(habit=habit, on=day, status=status, value=value, completed_at=completed)
+    # A done day counts as ticked on the day: its XP is keyed on its first tick.
+    ticked = 1 if status == Occurrence.Status.DONE else 0
+    return Occurrence(habit=habit, on=day, status=status, value=value, completed_at=completed, xp_cycle=ticked)
 
 
 def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) -> None:
     """XP as if each done day had been ticked on the day (streaks counted as they grew),
-    two goals fed by habits, and the totals rebuilt from that ledger."""
-    events, ticked = [], []
+    the pet named, and two goals fed by habits."""
+    awards = []
     for habit in Habit.objects.filter(user=demo):
         streak = 0
         for occurrence in habit.occurrences.order_by("on"):
@@ -106,26 +107,19 @@ def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) 
                 streak if occurrence.status == Occurrence.Status.SKIPPED else 0
             )
             if occurrence.status == Occurrence.Status.DONE:
-                events.append(XPEvent(
-                    user=demo, amount=tick_xp(habit.difficulty, streak), reason=XPEvent.Reason.HABIT_DONE,
-                    source=f"occurrence:{occurrence.pk}:1", on=occurrence.on,
-                ))
-                ticked.append(occurrence.pk)
-    XPEvent.objects.bulk_create(events, batch_size=500)
-    Occurrence.objects.filter(pk__in=ticked).update(xp_cycle=1)
-    pet = gamification.pet_of(demo)
-    pet.name, pet.species = "Pip", "fox"
-    pet.save(update_fields=["name", "species", "updated_at"])
-    gamification.rebuild_xp([demo])
+                source = f"occurrence:{occurrence.pk}:{occurrence.xp_cycle}"
+                awards.append((tick_xp(habit.difficulty, streak), XPEvent.Reason.HABIT_DONE, source, occurrence.on))
+    gamification.award_history(demo, awards)
+    rename_pet(gamification.pet_of(demo), "Pip", "fox")
     habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
-    reading = Goal.objects.create(
+    reading = goal_services.save_goal(Goal(
         user=demo, name="Read 2,000 pages", target_value=2000, unit="pages", start_date=start,
         deadline=today + dt.timedelta(days=60), description="Twenty pages a day adds up.",
-    )
-    GoalHabit.objects.create(goal=reading, habit=habits["Read 20 pages"], weight=20)
-    running = Goal.objects.create(user=demo, name="Run 40 times", target_value=40, unit="runs", start_date=start)
-    GoalHabit.objects.create(goal=running, habit=habits["Run"], weight=1)
-    refresh_goals([reading, running], now=now)
+    ))
+    goal_services.link_habit(reading, habits["Read 20 pages"], 20)
+    running = goal_services.save_goal(Goal(user=demo, name="Run 40 times", target_value=40, unit="runs", start_date=start))
+    goal_services.link_habit(running, habits["Run"], 1)
+    goal_services.refresh_goals([reading, running], now=now)
 
 
 def _demo_inbox(demo: User, today: dt.date, now: dt.datetime) -> None:
@@ -147,7 +141,7 @@ def _demo_inbox(demo: User, today: dt.date, now: dt.datetime) -> None:
     notify(demo, "nudges", "A gentle nudge: Meditate 10 minutes",
            "It has been a couple of days. Ten quiet minutes today?", reverse("habits:detail", args=[habits["Meditate 10 minutes"].pk]),
            key="demo:nudge", now=now - dt.timedelta(hours=20))
-    for notification in Notification.objects.filter(user=demo, created_at__lt=now - dt.timedelta(days=1)):
+    for notification in Notification.objects.filter(user=demo, created_at__lt=now - dt.timedelta(days=3, hours=12)):
         mark_read(notification, now=now)
 
 
@@ -164,26 +158,15 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
         today = demo.profile.local_today(now or timezone.now())
         start = today - dt.timedelta(days=HISTORY_DAYS)
         rng = random.Random(20261123)
-        pillars = {
-            name: Pillar.objects.create(user=demo, name=name, color=color, icon=icon, position=i)
-            for i, (name, color, icon) in enumerate(PILLARS)
-        }
+        pillars = {pillar.name: pillar for pillar in habit_services.create_default_pillars(demo)}
         occurrences = []
-        for position, (name, pillar, schedule, kind, difficulty, reminder, rate) in enumerate(HABITS):
-            habit = Habit.objects.create(
-                user=demo,
-                pillar=pillars[pillar],
-                name=name,
-                start_date=start,
-                difficulty=difficulty,
-                reminder_time=reminder,
-                position=position,
-                **schedule,
-                **kind,
-            )
+        for name, pillar, schedule, kind, difficulty, reminder, rate in HABITS:
+            habit = habit_services.save_habit(Habit(
+                user=demo, pillar=pillars[pillar], name=name, start_date=start, difficulty=difficulty,
+                reminder_time=reminder, **schedule, **kind,
+            ))
             occurrences += _history(habit, today, rate, rng)
-        Occurrence.objects.bulk_create(occurrences, batch_size=500)
-        recompute_stats(Habit.objects.filter(user=demo))
+        habit_services.add_history(occurrences)
         _demo_rewards(demo, start, today, now or timezone.now())
         _demo_inbox(demo, today, now or timezone.now())
     return {"demo": demo_created, "staff": staff_created}
