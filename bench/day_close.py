@@ -1,4 +1,4 @@
-"""Time of one day close (habitstory.story.closing.close_days, DESIGN.md §5) over many users, on
+"""Time of one day close (habitstory.story.closing.close_days, docs/jobs.md) over many users, on
 PostgreSQL, and how it grows with the number of users.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/habitstory REDIS_URL=redis://127.0.0.1:6379/5 \

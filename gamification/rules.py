@@ -1,4 +1,4 @@
-"""The arithmetic of DESIGN.md §4: XP per tick, the level curve, pet stages and moods.
+"""The arithmetic of docs/rules.md: XP per tick, the level curve, pet stages and moods.
 Pure functions; gamification.services applies them."""
 
 from __future__ import annotations

@@ -285,7 +285,7 @@ def _bar_chart(
 
 
 def week_goal(schedule: stats.Schedule, start: dt.date, skipped: set[dt.date]) -> int:
-    """How many done days make the week (DESIGN.md §4, habits.stats rule 8): its expected
+    """How many done days make the week (docs/rules.md, habits.stats rule 8): its expected
     days that were not skipped; for N per week, N but no more than the week's usable days
     (on or after the start, not paused, not skipped)."""
     days = [start + dt.timedelta(days=i) for i in range(7)]

@@ -1,6 +1,6 @@
 """Pillars group habits; a habit has a schedule; an Occurrence is one habit on one local day.
 
-The rules in ../shared/DESIGN.md §4 (streaks, consistency, strength) are computed from
+The rules in docs/rules.md (streaks, consistency, strength) are computed from
 occurrences alone and kept denormalised on the habit by the commit step.
 """
 
@@ -132,7 +132,7 @@ class Habit(models.Model):
     position = models.PositiveIntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
-    # Denormalised statistics (DESIGN.md §4), rewritten by the commit step.
+    # Denormalised statistics (docs/rules.md), rewritten by the commit step.
     current_streak = models.PositiveIntegerField(default=0)
     longest_streak = models.PositiveIntegerField(default=0)
     total_done = models.PositiveIntegerField(default=0)

@@ -1,4 +1,4 @@
-"""The weekly digest (DESIGN.md §5): what the `notifications.send_digests` task runs
+"""The weekly digest (docs/jobs.md): what the `notifications.send_digests` task runs
 hourly, and `manage.py send_digests`. `build_digest(user, week_start)` gathers a user's
 figures for one of their local weeks in five queries, whatever the number of habits or
 days (habits' days, gamification's ledger and level, goals' summaries); `send_digests()`

@@ -1,4 +1,4 @@
-"""Nudges (DESIGN.md §5): what the `notifications.send_nudges` task runs hourly. An active
+"""Nudges (docs/jobs.md): what the `notifications.send_nudges` task runs hourly. An active
 habit whose last two expected days were both left undone gets one gentle nudge a day,
 inside its owner's prompt window, with its first adaptive suggestion; not on a day its
 risk alert (habitstory.story.risk) already said it. Keyed by habit and local day, so

@@ -1,4 +1,4 @@
-"""Prompts (DESIGN.md §5): what the `notifications.send_prompts` task runs every 15
+"""Prompts (docs/jobs.md): what the `notifications.send_prompts` task runs every 15
 minutes. A habit whose reminder has come in its owner's local time, inside their prompt
 window, has its day claimed scheduled → prompted by habits (habits.reminders) and a
 notification sent through notify(), in one transaction, once however many runs overlap;

@@ -1,4 +1,4 @@
-"""DESIGN.md §4: XP per tick and the level curve."""
+"""docs/rules.md: XP per tick and the level curve."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from ..queries import entries, habit_for
 
 router = Router(tags=["analytics"])
 
-CONSISTENCY_WINDOW_DAYS = 30  # DESIGN.md §4: consistency looks at the 30 days ending on a day
+CONSISTENCY_WINDOW_DAYS = 30  # docs/rules.md: consistency looks at the 30 days ending on a day
 
 
 # --- shapes ---------------------------------------------------------------------------------

@@ -252,7 +252,7 @@ def list_logs(
 @router.get("/habits/{int:habit_id}/stats", response=responses(StatsOut), summary="A habit's statistics")
 def habit_stats(request: HttpRequest, habit_id: int):
     """Streaks, consistency, strength and adaptive suggestions, as of your local today
-    (DESIGN.md §4)."""
+    (docs/rules.md)."""
     user = user_of(request)
     habit = habit_for(user, habit_id)
     return ok(stats_data(stats_one(habit, user.profile.local_today())))

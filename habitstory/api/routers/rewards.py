@@ -34,7 +34,7 @@ def _pet_summary(pet) -> dict:
 
 @router.get("/me", response=responses(MeOut), summary="Your XP, level and pet")
 def read_me(request: HttpRequest):
-    """Your XP total and level (DESIGN.md §4: level L to L + 1 takes
+    """Your XP total and level (docs/rules.md: level L to L + 1 takes
     round((0.25 L² + 10 L + 139.75) ÷ 10) × 10 XP), today's XP and your pet."""
     user = user_of(request)
     xp = xp_summary(user.profile)

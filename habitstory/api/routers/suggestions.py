@@ -1,4 +1,4 @@
-"""/suggestions: what the app would change about a habit (DESIGN.md §4, adaptive
+"""/suggestions: what the app would change about a habit (docs/rules.md, adaptive
 suggestions), from habits.services.suggestions_for."""
 
 from __future__ import annotations
