@@ -244,14 +244,6 @@ def progress_chart(
     if start < today < end and min(x(today) - x(start), x(end) - x(today)) > 50:
         ticks.append({"x": x(today), "label": "today", "anchor": "middle"})
 
-    weekly = list(reversed(series[::-1][::7]))  # once a week, ending today
-    if series and weekly[0] != series[0]:
-        weekly.insert(0, series[0])  # and the start
-    rows = []
-    for day, value in weekly:
-        planned = amount(planned_value(start, day, target, deadline).quantize(CENT)) if deadline else ""
-        rows.append((long_date(day), amount(value), planned))
-
     legend = [("line", "Progress"), ("target", "Target")]
     if plan:
         legend += [("plan", "Plan"), ("deadline", "Deadline")]
@@ -265,11 +257,25 @@ def progress_chart(
         deadline=deadline_mark,
         grid=grid,
         ticks=ticks,
-        rows=rows,
+        rows=_weekly_rows(goal, series),
         unit=unit,
         has_plan=plan is not None,
         legend=legend,
     )
+
+
+def _weekly_rows(goal: Goal, series: list[tuple[dt.date, Decimal]]) -> list[tuple[str, str, str]]:
+    """The chart's table: the value once a week ending today (and at the start), with the
+    plan's value on that day when the goal has a deadline."""
+    start, target, deadline = goal.start_date, goal.target_value, goal.deadline
+    weekly = list(reversed(series[::-1][::7]))
+    if series and weekly[0] != series[0]:
+        weekly.insert(0, series[0])
+    rows = []
+    for day, value in weekly:
+        planned = amount(planned_value(start, day, target, deadline).quantize(CENT)) if deadline else ""
+        rows.append((long_date(day), amount(value), planned))
+    return rows
 
 
 def _desc(goal: Goal, series, today: dt.date, goal_pace: Pace) -> str:
