@@ -6,7 +6,10 @@
 - `news`: the one list of what a commit did, which feeds the flash messages, the toasts,
   the live events and notify();
 - `closing`: the day close (habits closes its days, gamification moves the pets' moods,
-  notifications alerts the habits at risk).
+  notifications alerts the habits at risk), with `risk` (the alerts);
+- the other scheduled flows: `prompts`, `nudges`, `digest` (docs/jobs.md);
+- `facts` (what achievements read), `render` (a commit's fragments), `onboarding` (a new
+  user's start) and `demo` (the demo account).
 
 It imports the domains and the platform; no domain imports it. The interfaces (views,
 the API, Celery tasks, management commands) call it.
