@@ -232,6 +232,8 @@ else:
     # kombu's filesystem transport: a folder both the worker and beat can see
     # (memory:// would not reach a separate beat process).
     _broker_dir = VAR_DIR / "celery-broker"
+    for _folder in ("out", "processed", "control"):  # kombu expects them to exist
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),

@@ -23,8 +23,8 @@ def enqueue(name: str, *args, fallback: Callable[[], object] | None = None) -> b
             current_app.autodiscover_tasks(force=True)
         current_app.tasks[name].delay(*args)
         return True
-    except Exception:
-        logger.warning("could not queue %s%s", name, " (running it now)" if fallback else "", exc_info=True)
+    except Exception as exc:  # the broker is away: the fallback keeps the work
+        logger.warning("could not queue %s (%r)%s", name, exc, "; running it now" if fallback else "")
         if fallback is not None:
             fallback()
         return False

@@ -99,7 +99,7 @@ def notify_news(user, news: list[News], *, now: dt.datetime | None = None) -> No
         return None
     kinds = list(dict.fromkeys(item.notified_as for item in wanted))
     first = wanted[0]
-    title = first.message if len(wanted) == 1 else f"{first.message} And {len(wanted) - 1} more."
+    title = first.message if len(wanted) == 1 else f"{first.message} (+{len(wanted) - 1} more)"
     body = "\n".join(f"• {item.message}" for item in wanted) if len(wanted) > 1 else ""
     digest = hashlib.sha256("|".join(sorted(item.key for item in wanted)).encode()).hexdigest()[:32]
     return notify(

@@ -121,7 +121,7 @@ def test_a_level_up_is_told_as_an_achievement(owner, now, pushed, django_capture
     assert outcome.levelled_up
     notification = Notification.objects.get(user=owner)
     assert notification.kind == "achievements"
-    assert notification.title == "Level 2! Your story grows. And 1 more."
+    assert notification.title == "Level 2! Your story grows. (+1 more)"
     assert "• Level 2! Your story grows." in notification.body
     assert "• Achievement unlocked: Level 5" in notification.body
     assert deliveries(notification) == {"in_app": "sent", "push": "skipped_pref", "email": "sent"}
@@ -190,7 +190,7 @@ def test_a_commit_with_several_news_sends_one_notification_summing_them_up(
 
     assert [item.kind for item in outcome.news] == ["goal_completed", "achievement_unlocked", "achievement_unlocked"]
     notification = Notification.objects.get(user=owner)
-    assert notification.title == "Goal complete: Read a book And 2 more."
+    assert notification.title == "Goal complete: Read a book (+2 more)"
     assert notification.body.splitlines() == [
         "• Goal complete: Read a book", "• Achievement unlocked: First step", "• Achievement unlocked: Goal getter",
     ]
@@ -341,9 +341,16 @@ def test_a_new_users_inbox_after_an_achievement_and_a_goal(owner, owner_client, 
     """With the default preferences (in-app and push for both kinds)."""
     habit = habit_of(owner)
     goal_for(owner, habit, target=2)
-    owner_client.post(f"/habits/{habit.pk}/log/{TODAY}/", {"action": "done"})  # first step
-    owner_client.post(f"/habits/{habit.pk}/log/{TODAY - dt.timedelta(days=1)}/", {"action": "done"})  # the goal
+    for day in (TODAY, TODAY - dt.timedelta(days=1)):  # the first step, then the goal
+        owner_client.post(f"/habits/{habit.pk}/log/{day}/", {"action": "done"}, headers={"HX-Request": "true"})
 
-    inbox = owner_client.get("/notifications/").content.decode()
-    assert "Achievement unlocked: First step" in inbox
-    assert "Goal complete: Read a book" in inbox
+    response = owner_client.get("/inbox/")
+    assert response.status_code == 200
+    titles = list(Notification.objects.filter(user=owner).order_by("created_at").values_list("title", flat=True))
+    assert titles == [
+        "Achievement unlocked: First step (+1 more)",  # and a perfect day
+        "Level 2! Your story grows. (+2 more)",  # the goal, and "Goal getter"
+    ]
+    inbox = response.content.decode()
+    assert all(title in inbox for title in titles)
+    assert Notification.objects.filter(user=owner, in_app=True, read_at__isnull=True).count() == 2
