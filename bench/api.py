@@ -10,9 +10,11 @@ script flushes that database, so give it one of its own) and one uvicorn process
 as in the Procfile, with the production settings. The bench process builds 1,000 users
 around the heavy one (bench/synthetic.py), folds the heavy user's statistics through
 yesterday as the day close does, issues an API token and times the requests over one
-keep-alive connection (http.client: little client time). GET /pillars (the API's own
-cost: authentication, throttle, envelope) and the Today page are timed too, as yardsticks. Query counts are taken in the bench process (Django's test client, same
-views, same database).
+keep-alive connection (http.client: little client time), with the server's CPU time per
+request (from /proc; steadier than wall time on a busy machine). GET /pillars (the API's
+own cost: authentication, throttle, envelope) and the Today page are the yardsticks.
+Query counts are taken in the bench process (Django's test client, same views, same
+database).
 
 The server is `uvicorn --factory bench.api:server`: habitstory.asgi's application with the
 API's per-user rate limit raised (it still counts every request in Redis; it just never
@@ -102,6 +104,11 @@ class Server:
         except OSError:
             return False
 
+    def cpu_seconds(self) -> float:
+        """The server process's CPU time so far (all its threads)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def output(self) -> str:
         self.log.seek(0)
         return self.log.read()[-4000:]
@@ -116,10 +123,12 @@ class Server:
         self.log.close()
 
 
-def timings(port: int, url: str, headers: dict[str, str], requests: int) -> dict:
-    """Milliseconds per GET of `url`, over one keep-alive connection (after 20 warm-ups)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def timings(server: Server, url: str, headers: dict[str, str], requests: int) -> dict:
+    """Milliseconds per GET of `url`, over one keep-alive connection (after 20 warm-ups),
+    and the server's CPU milliseconds per request (less sensitive to a busy machine)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     times = []
+    cpu = 0.0
     try:
         for n in range(20 + requests):
             started = time.perf_counter()
@@ -131,10 +140,16 @@ def timings(port: int, url: str, headers: dict[str, str], requests: int) -> dict
                 raise RuntimeError(f"GET {url}: {response.status} {body[:300]!r}")
             if n >= 20:
                 times.append(elapsed)
+            elif n == 19:
+                cpu = server.cpu_seconds()
+        cpu = server.cpu_seconds() - cpu
     finally:
         conn.close()
     times.sort()
-    return {"p50": statistics.median(times), "p95": times[max(0, int(len(times) * 0.95) - 1)]}
+    return {
+        "p50": statistics.median(times), "p95": times[max(0, int(len(times) * 0.95) - 1)],
+        "cpu": 1000 * cpu / requests,
+    }
 
 
 def query_count(client, url: str) -> int:
@@ -157,6 +172,65 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+def build(users: int, days: int):
+    """The data set, the heavy user's statistics folded through yesterday (as the day close
+    leaves them); returns the heavy user and one of their daily habits."""
+    started = time.perf_counter()
+    heavy = synthetic.build(users=users, heavy_days=days, today=dt.date.today(), echo=lambda *_: None)
+    recompute_stats(Habit.objects.filter(user=heavy))
+    habits = Habit.objects.filter(user=heavy)
+    yesterday = heavy.profile.local_today() - dt.timedelta(days=1)
+    print(
+        f"database: {connection.settings_dict['NAME']}, cache: Redis {settings.REDIS_URL}; built {users} users, "
+        f"{Occurrence.objects.count():,} occurrences in {time.perf_counter() - started:.1f} s; the heavy user: "
+        f"{habits.count()} habits ({habits.filter(stats_through=yesterday).count()} folded through yesterday), "
+        f"{Occurrence.objects.filter(habit__user=heavy).count():,} occurrences"
+    )
+    return heavy, habits.filter(schedule="daily").first()
+
+
+def serve_and_time(urls: dict[str, str], auth: dict, today_page: dict, requests: int) -> dict:
+    """Timings by (request, mode): a server reading the folds, then one reading every
+    history; the yardsticks on the first."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "habitstory.settings",  # production settings, not the tests'
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    connection.close()
+    results = {}
+    for mode, whole in (("fold", "0"), ("whole history", "1")):
+        server = Server({**env, "BENCH_WHOLE_HISTORY": whole})
+        try:
+            for name, url in urls.items():
+                results[name, mode] = timings(server, url, auth, requests)
+            if mode == "fold":
+                results["GET /pillars", mode] = timings(server, "/api/v1/pillars", auth, requests)
+                results["Today page", mode] = timings(server, "/", today_page, requests)
+        except BaseException:
+            print(server.output(), file=sys.stderr)
+            raise
+        finally:
+            server.stop()
+    return results
+
+
+def report(results: dict, counts: dict[str, int], requests: int) -> None:
+    print(f"through uvicorn, {requests} requests each over one keep-alive connection")
+    print(f"{'':<34}{'from the folds':^27}{'from the whole histories':^27}")
+    print(f"{'request':<26}{'queries':>8}" + f"{'p50 ms':>9}{'p95 ms':>9}{'CPU ms':>9}" * 2)
+    for name, count in counts.items():
+        fold, whole = results[name, "fold"], results[name, "whole history"]
+        print(f"{name:<26}{count:>8}{_row(fold)}{_row(whole)}")
+    for name, label in (("GET /pillars", "GET /pillars (yardstick)"), ("Today page", "Today page (yardstick)")):
+        print(f"{label:<26}{'':>8}{_row(results[name, 'fold'])}")
+
+
+def _row(timing: dict) -> str:
+    return f"{timing['p50']:>9.2f}{timing['p95']:>9.2f}{timing['cpu']:>9.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
@@ -165,27 +239,13 @@ def main() -> None:
     args = parser.parse_args()
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         raise SystemExit("bench/api.py measures PostgreSQL and Redis: set DATABASE_URL and REDIS_URL")
-
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        started = time.perf_counter()
-        heavy = synthetic.build(users=args.users, heavy_days=args.days, today=dt.date.today(), echo=lambda *_: None)
-        recompute_stats(Habit.objects.filter(user=heavy))  # folds through yesterday, as the day close leaves them
-        habits = Habit.objects.filter(user=heavy)
-        habit = habits.filter(schedule="daily").first()
-        yesterday = heavy.profile.local_today() - dt.timedelta(days=1)
-        folded = habits.filter(stats_through=yesterday).count()
-        print(
-            f"database: {connection.settings_dict['NAME']}, cache: Redis {settings.REDIS_URL}; built {args.users} "
-            f"users, {Occurrence.objects.count():,} occurrences in {time.perf_counter() - started:.1f} s; "
-            f"the heavy user: {habits.count()} habits ({folded} folded through yesterday), "
-            f"{Occurrence.objects.filter(habit__user=heavy).count():,} occurrences"
-        )
+        heavy, habit = build(args.users, args.days)
         _, token = issue_token(heavy, "bench")
         auth = {"Authorization": f"Bearer {token}"}
-        today_page = {"Cookie": session_cookie(heavy)}
         urls = {
             "GET /habits": "/api/v1/habits",
             "GET /habits/{id}": f"/api/v1/habits/{habit.pk}",
@@ -195,37 +255,8 @@ def main() -> None:
             throttle.limit = 10**9
         client = Client(headers=auth)
         counts = {name: query_count(client, url) for name, url in urls.items()}
-
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "habitstory.settings",  # production settings, not the tests'
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        }
-        connection.close()
-        results = {}
-        for mode, whole in (("fold", "0"), ("whole history", "1")):
-            server = Server({**env, "BENCH_WHOLE_HISTORY": whole})
-            try:
-                for name, url in urls.items():
-                    results[name, mode] = timings(server.port, url, auth, args.requests)
-                if mode == "fold":  # the yardsticks
-                    results["Today page", mode] = timings(server.port, "/", today_page, args.requests)
-                    results["GET /pillars", mode] = timings(server.port, "/api/v1/pillars", auth, args.requests)
-            except BaseException:
-                print(server.output(), file=sys.stderr)
-                raise
-            finally:
-                server.stop()
-        print(f"through uvicorn, {args.requests} requests each over one keep-alive connection")
-        print(f"{'request':<24}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}{'whole history: p50':>20}{'p95':>8}")
-        for name in urls:
-            fold, whole = results[name, "fold"], results[name, "whole history"]
-            print(f"{name:<24}{counts[name]:>8}{fold['p50']:>9.2f}{fold['p95']:>9.2f}"
-                  f"{whole['p50']:>20.2f}{whole['p95']:>8.2f}")
-        for name, label in (("GET /pillars", "GET /pillars (yardstick)"), ("Today page", "Today page (session)")):
-            row = results[name, "fold"]
-            print(f"{label:<24}{'':>8}{row['p50']:>9.2f}{row['p95']:>9.2f}")
+        results = serve_and_time(urls, auth, {"Cookie": session_cookie(heavy)}, args.requests)
+        report(results, counts, args.requests)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
