@@ -8,8 +8,6 @@ start-up with ImproperlyConfigured naming the variable.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import zoneinfo
 from pathlib import Path
@@ -17,10 +15,10 @@ from urllib.parse import urlparse
 
 import dj_database_url
 import dj_email_url
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from habitstory.core.vapid import keys_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -349,45 +347,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "HabitStory <hello@hab
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Web Push ----------------------------------------------------------------------------
-# VAPID keys (base64url: the raw 32-byte private key and the 65-byte public point) come from
-# the environment; without them, from VAPID_KEYS_FILE (`make run` writes a local pair there
-# with `manage.py vapid_keys --ensure`); with neither, push is off and recorded as skipped.
+# VAPID keys: from the environment, or VAPID_KEYS_FILE (habitstory/core/vapid.py).
 
-
-def _vapid_keys() -> tuple[str, str]:
-    public, private = os.environ.get("VAPID_PUBLIC_KEY", ""), os.environ.get("VAPID_PRIVATE_KEY", "")
-    source = "VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY"
-    keys_file = os.environ.get("VAPID_KEYS_FILE", str(VAR_DIR / "vapid.json"))
-    if not public and not private and keys_file and Path(keys_file).is_file():
-        try:
-            stored = json.loads(Path(keys_file).read_text())
-            public, private = stored["public_key"], stored["private_key"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise ImproperlyConfigured(f"VAPID_KEYS_FILE {keys_file} is not a vapid_keys file: {error}") from None
-        source = f"VAPID_KEYS_FILE ({keys_file})"
-    if not public and not private:
-        return "", ""
-    if not (public and private):
-        raise ImproperlyConfigured("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together")
-
-    def raw(value: str) -> bytes:
-        return base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
-
-    try:
-        key = ec.derive_private_key(int.from_bytes(raw(private), "big"), ec.SECP256R1())
-        derived = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-        valid = len(raw(private)) == 32 and derived == raw(public)
-    except (ValueError, TypeError):
-        valid = False
-    if not valid:
-        raise ImproperlyConfigured(
-            f"{source}: the VAPID keys must be a matching P-256 pair in base64url "
-            "(generate one with `manage.py vapid_keys`)"
-        )
-    return public.strip(), private.strip()
-
-
-VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = _vapid_keys()
+VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = keys_from_environment(VAR_DIR / "vapid.json")
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:hello@habitstory.local")
 if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
     raise ImproperlyConfigured(f"VAPID_SUBJECT must be a mailto: or https:// URL, not {VAPID_SUBJECT!r}")

@@ -417,7 +417,7 @@ def test_an_action_token_is_good_only_for_its_call_user_and_two_days(client, own
 
 
 def test_settings_accept_a_matching_pair_and_refuse_others(monkeypatch, tmp_path):
-    from habitstory.settings import _vapid_keys
+    from habitstory.core.vapid import keys_from_environment as _vapid_keys
 
     keys, other = push.generate_keys(), push.generate_keys()
     monkeypatch.setenv("VAPID_KEYS_FILE", "")
@@ -443,7 +443,7 @@ def test_settings_accept_a_matching_pair_and_refuse_others(monkeypatch, tmp_path
 
 
 def test_vapid_keys_ensure_writes_a_private_local_pair_once(monkeypatch, tmp_path, capsys):
-    from habitstory.settings import _vapid_keys
+    from habitstory.core.vapid import keys_from_environment as _vapid_keys
 
     target = tmp_path / "var" / "vapid.json"
     monkeypatch.delenv("VAPID_PUBLIC_KEY", raising=False)
