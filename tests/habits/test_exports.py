@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from habits import exports, imports, recompute, services
+from habits import exports, imports, recompute
 from habits.models import Habit, Occurrence, Pillar
 
 pytestmark = pytest.mark.django_db
