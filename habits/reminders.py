@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.utils import timezone
 
 from habitstory.accounts.models import Profile
 from habitstory.core.days import week_bounds
 
-from .models import Habit, HabitQuerySet, Occurrence
+from .models import Habit, Occurrence
 from .today_cache import touch
 
 LOOKBACK_DAYS = 400  # how far back last_expected_days looks
@@ -52,17 +52,6 @@ def last_expected_days(habit: Habit, week_start: int, today: dt.date, count: int
 
 
 # --- reads ---------------------------------------------------------------------------------------
-
-
-def in_pages(habits: HabitQuerySet, batch_size: int) -> Iterator[list[Habit]]:
-    """Habits in primary-key pages, each page one query with the owners' profiles."""
-    last = 0
-    while True:
-        page = list(habits.filter(pk__gt=last).select_related("user__profile").order_by("pk")[:batch_size])
-        if not page:
-            return
-        last = page[-1].pk
-        yield page
 
 
 def day_rows(days: Iterable[Day]) -> dict[Day, dict]:

@@ -16,6 +16,18 @@ from django.db import connection, connections
 NEVER_SWALLOWED = (SoftTimeLimitExceeded,)
 
 
+def pages(queryset, size: int) -> Iterator[list]:
+    """A queryset's rows in primary-key pages of `size`, each page one query: a job that
+    walks many rows holds none of them for long, and one that runs late resumes cheaply."""
+    last = 0
+    while True:
+        page = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not page:
+            return
+        last = page[-1].pk
+        yield page
+
+
 def map_batches(work: Callable, batches: list, workers: int) -> Iterator:
     """`work(batch)` for each batch, in order: here, or with `workers` > 1 in that many
     worker processes (forked, each with its own database connection), so a job that is

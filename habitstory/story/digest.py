@@ -30,7 +30,7 @@ from habits.charts import week_goal
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import Profile
 from habitstory.core.formatting import short_date
-from habitstory.core.jobs import NEVER_SWALLOWED
+from habitstory.core.jobs import NEVER_SWALLOWED, pages
 from habitstory.core.numbers import round_half_up
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import notify
@@ -293,12 +293,7 @@ def send_digests(now: dt.datetime | None = None, *, users=None, batch_size: int 
     candidates = (users if users is not None else get_user_model().objects.all()).filter(
         Exists(habits.filter(user=OuterRef("pk"))), is_active=True
     )
-    last = 0
-    while True:
-        page = list(candidates.filter(pk__gt=last).select_related("profile").order_by("pk")[:batch_size])
-        if not page:
-            break
-        last = page[-1].pk
+    for page in pages(candidates.select_related("profile"), batch_size):
         summary.checked += len(page)
         _send_batch(page, habits, now, summary)
     return summary.as_dict()

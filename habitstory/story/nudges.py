@@ -16,7 +16,7 @@ from django.utils import timezone
 from habits import reminders
 from habits import services as habit_services
 from habits.models import Habit, Occurrence
-from habitstory.core.jobs import NEVER_SWALLOWED
+from habitstory.core.jobs import NEVER_SWALLOWED, pages
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import notify
 
@@ -46,7 +46,7 @@ def send_nudges(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE)
         .filter(status=Habit.Status.ACTIVE, user__is_active=True)
         .exclude(schedule=Habit.Schedule.PER_WEEK)
     )
-    for page in reminders.in_pages(habits, batch_size):
+    for page in pages(habits.select_related("user__profile"), batch_size):
         summary.checked += len(page)
         _nudge_batch(page, now, summary)
     return summary.as_dict()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from habits import reminders
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import Profile
-from habitstory.core.jobs import NEVER_SWALLOWED
+from habitstory.core.jobs import NEVER_SWALLOWED, pages
 from habitstory.notifications.push import prompt_actions
 from habitstory.notifications.services import notify
 
@@ -79,7 +79,7 @@ def send_prompts(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE
     habits = Habit.objects.alive().filter(
         status=Habit.Status.ACTIVE, reminder_time__isnull=False, user__is_active=True
     )
-    for page in reminders.in_pages(habits, batch_size):
+    for page in pages(habits.select_related("user__profile"), batch_size):
         summary.checked += len(page)
         _prompt_batch(page, now, summary)
     return summary.as_dict()
