@@ -1,24 +1,9 @@
-"""Habit statistics as a fold: the rules of habits.stats (DESIGN.md §4) carried forward a
-day at a time from a saved state, so that the hourly day close reads and computes one new
-day per habit, not the habit's whole history.
+"""Habit statistics as a fold: the rules of habits.stats carried forward a day at a time
+from a state stored with the habit (Habit.stats_state), so that the day close computes one
+new day per habit, not its whole history. The result is exactly stats.compute_stats (the
+reference; tests/habits/test_stats_fold.py). Habits with pauses are not folded.
 
-A :class:`Fold` holds what the rules need from the days up to and including its day ``a``
-(all of them past days, where an open day counts as a miss): the strength and the credits
-of its window, the totals, the streak run in progress and the longest one, the
-consecutive misses, the day the latest long run broke, the status of each of the last 30
-days and of the newest 30 expected days, and (N per week) the week in progress.
-:func:`advance` folds further days in; :func:`finish` adds today (neutral while open) and
-returns exactly what ``stats.compute_stats`` returns, which stays the reference:
-tests/habits/test_stats_fold.py compares the two on random schedules and histories.
-
-Habits with pauses are not folded (:func:`foldable`): a pause changes which past days
-count, so they are computed from their whole history each time.
-
-A state is stored with its habit (``Habit.stats_state``) under a key of what it was
-computed for (:func:`key`: the schedule, its start, the week start, the measure); when
-the key no longer matches, or the state is not from before today, the habit is computed
-from its history again. Every write of a habit's history recomputes it from the whole
-history (habits.services), which stores a fresh state.
+What a fold holds, when it applies and how it is stored: docs/statistics.md, "The fold".
 """
 
 from __future__ import annotations
@@ -29,18 +14,22 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from . import stats
+from .stats import DONE_CODE, MISSED_CODE, OPEN_CODE, SKIPPED_CODE, half_up_ratio
 
-VERSION = 1
+VERSION = 2  # of the stored form (_Stored); a state of another version is not loaded
 WINDOW = 30  # the days of the consistency window and the expected days of the failure rate
 assert stats.CONSISTENCY_DAYS == stats.FAILURE_DAYS == WINDOW
-# Fold.days has a character per day: its status code on an expected day, a letter on a
-# day off the schedule, BEFORE before the start. (N per week: every day is expected.)
+
+# Fold.days has a character per day: on an expected day its status code as a digit, on a
+# day off the schedule a letter, BEFORE before the start. (N per week: every day is expected.)
 BEFORE = "x"
-_OPEN, _DONE, _SKIP, _MISS = 0, 1, 2, 3
-_CHARS, _OFF = "0123", "odsm"
-DONE_CHARS = "1d"
+assert (OPEN_CODE, DONE_CODE, SKIPPED_CODE, MISSED_CODE) == (0, 1, 2, 3)
+_EXPECTED_CHARS, _OFF_CHARS = "0123", "odsm"  # by status code
+_OPEN_CHAR, _DONE_CHAR, _SKIPPED_CHAR, _MISSED_CHAR = _EXPECTED_CHARS
+DONE_CHARS = _DONE_CHAR + _OFF_CHARS[DONE_CODE]  # a done day, expected or not
 
 
 def foldable(spec: stats.Schedule) -> bool:
@@ -64,26 +53,28 @@ class _Rules:
         self.spec = spec
         self.start = spec.start_date.toordinal()
         num, den = spec.window
-        self.m = 0.5 ** (math.sqrt(num / den) / 13)  # as stats._Timeline.strength_values
-        self.one_minus_m = 1 - self.m
-        self.unit = (num, den) == (1, 1)
-        self.width, self.need = 2 * den, 2 * num
+        # Strength: s = s × m + c × (1 − m), as stats._Timeline.strength_values.
+        self.decay = 0.5 ** (math.sqrt(num / den) / 13)  # m
+        self.gain = 1 - self.decay  # 1 − m
+        self.daily_window = (num, den) == (1, 1)  # c is the day's own credit
+        # Otherwise c = min(1, the credits of the last window_days days ÷ window_target).
+        self.window_days, self.window_target = 2 * den, 2 * num
         self.per_week = spec.kind == stats.PER_WEEK
-        self.times = spec.times_per_week
+        self.times_per_week = spec.times_per_week
         # date.fromordinal(1) is a Monday: an ordinal's weekday is (ordinal - 1) % 7.
         self.week_shift = 1 + spec.week_start
         if spec.kind == stats.WEEKDAYS:
-            days = frozenset(spec.weekdays)
-            self.expected = lambda d: (d - 1) % 7 in days
+            weekdays = frozenset(spec.weekdays)
+            self.expected = lambda day: (day - 1) % 7 in weekdays
         elif spec.kind == stats.EVERY_N_DAYS and (spec.every_n_days or 1) > 1:
             interval, start = spec.every_n_days, self.start
-            self.expected = lambda d: (d - start) % interval == 0
+            self.expected = lambda day: (day - start) % interval == 0
         else:
-            self.expected = lambda d: True
+            self.expected = lambda day: True
 
-    def week_day(self, d: int) -> int:
+    def week_day(self, day: int) -> int:
         """0 on the first day of the user's week."""
-        return (d - self.week_shift) % 7
+        return (day - self.week_shift) % 7
 
 
 @lru_cache(maxsize=4096)
@@ -92,63 +83,122 @@ def _rules(spec: stats.Schedule) -> _Rules:
 
 
 class Fold:
-    __slots__ = ("a", "credits", "days", "done", "expected", "last_done", "long_break", "longest", "misses", "run",
-                 "s", "skipped", "week_done", "week_eligible", "wsum")
+    """The rules' state after the days from the start through `through` (an ordinal), all
+    of them past days."""
 
-    def __init__(self, a: int) -> None:
-        self.a = a  # the last day folded in (ordinal)
-        self.s = 0.0
-        self.credits: list = []  # the strength window's credits, oldest first (windows other than (1, 1))
-        self.wsum = 0
-        self.done = self.skipped = 0
+    __slots__ = ("credit_sum", "credits", "days", "done", "expected_days", "last_done", "long_break", "longest",
+                 "misses", "run", "skipped", "strength", "through", "week_done", "week_eligible")
+
+    def __init__(self, through: int) -> None:
+        self.through = through  # the last day folded in (ordinal)
+        self.strength = 0.0  # s
+        # The strength window's credits, oldest first, and their sum (windows other than (1, 1)).
+        self.credits: list = []
+        self.credit_sum = 0
+        self.done = self.skipped = 0  # totals
         self.last_done: int | None = None
-        self.run = self.longest = 0
+        self.run = self.longest = 0  # the streak in progress and the longest (days, or weeks)
         self.long_break: int | None = None  # the day the latest run of LONG_STREAK or more broke
-        self.misses = 0
-        self.days = BEFORE * WINDOW  # codes of the days a - 29 … a
-        self.expected = ""  # codes of the newest expected days, up to WINDOW (day schedules)
-        self.week_eligible = self.week_done = 0  # the week in progress, through a (N per week)
+        self.misses = 0  # consecutive
+        self.days = BEFORE * WINDOW  # the days through - 29 … through, a character each
+        self.expected_days = ""  # the newest expected days, up to WINDOW (day schedules), as digits
+        self.week_eligible = self.week_done = 0  # the week in progress, through `through` (N per week)
 
     # -- storage
 
     def dump(self, spec: stats.Schedule, measure: stats.Measure | None) -> str:
-        """The state as JSON text (written by hand: a few times quicker than json.dumps,
-        and every part of it is a number, a plain string or a list of them)."""
-        wsum = self.wsum
-        if type(wsum) is int:  # whole credits are 0 or 1: a string of digits
-            credits = f'"{"".join(map(str, self.credits))}"'
+        """The state as JSON text: the fields of _Stored, in its order. Written by hand (a
+        few times quicker than json.dumps): every part is a number, a plain string or a
+        list of them."""
+        credit_sum = self.credit_sum
+        if type(credit_sum) is int:  # whole credits are 0 or 1: a string of digits
+            credits = f'"{bytes(self.credits).translate(_TO_DIGITS).decode()}"'
         else:  # a measurable habit's partial credits, as "n/d"
             credits = "[" + ",".join(f'"{c.numerator}/{c.denominator}"' if type(c) is Fraction else str(c)
                                      for c in self.credits) + "]"
-            wsum = f'"{wsum.numerator}/{wsum.denominator}"'
+            credit_sum = f'"{credit_sum.numerator}/{credit_sum.denominator}"'
         return (
-            f'[{VERSION},{_key_json(spec, measure)},{self.a},{self.s!r},{credits},{wsum},{self.done},{self.skipped},'
-            f'{_null(self.last_done)},{self.run},{self.longest},{_null(self.long_break)},{self.misses},'
-            f'"{self.days}","{self.expected}",{self.week_eligible},{self.week_done}]'
+            f'[{VERSION},{_key_json(spec, measure)},{self.through},{self.strength!r},{credits},{credit_sum},'
+            f'{self.done},{self.skipped},{_json_int(self.last_done)},{self.run},{self.longest},'
+            f'{_json_int(self.long_break)},{self.misses},"{self.days}","{self.expected_days}",'
+            f'{self.week_eligible},{self.week_done}]'
         )
 
     @classmethod
     def load(cls, state, spec: stats.Schedule, measure: stats.Measure | None) -> Fold | None:
-        """The Fold in `state` (JSON text or decoded), or None if it is not one for this
-        schedule and measure."""
+        """The Fold in `state` (JSON text or decoded), or None if it is not one of this
+        version for this schedule and measure."""
         if isinstance(state, str):
             state = json.loads(state)
-        if (not isinstance(state, list) or len(state) != 17 or state[0] != VERSION
-                or state[1] != key(spec, measure)):
+        stored = _stored(state, spec, measure)
+        if stored is None:
             return None
         fold = cls.__new__(cls)  # every field is set here
-        (_, _, fold.a, s, credits, wsum, fold.done, fold.skipped, fold.last_done, fold.run, fold.longest,
-         fold.long_break, fold.misses, fold.days, fold.expected, fold.week_eligible, fold.week_done) = state
-        fold.s = float(s)
-        if type(wsum) is str:
-            fold.wsum = _dec(wsum)
-            fold.credits = [_dec(c) for c in credits]
+        fold.through = stored.through
+        fold.strength = float(stored.strength)
+        credits, credit_sum = stored.credits, stored.credit_sum
+        if type(credit_sum) is str:
+            fold.credit_sum = _parse_credit(credit_sum)
+            fold.credits = [_parse_credit(credit) for credit in credits]
         else:
-            fold.wsum, fold.credits = wsum, list(map(int, credits))
+            fold.credit_sum, fold.credits = credit_sum, list(credits.encode().translate(_FROM_DIGITS))
+        fold.done, fold.skipped, fold.last_done = stored.done, stored.skipped, stored.last_done
+        fold.run, fold.longest, fold.long_break, fold.misses = stored.run, stored.longest, stored.long_break, stored.misses
+        fold.days, fold.expected_days = stored.days, stored.expected_days
+        fold.week_eligible, fold.week_done = stored.week_eligible, stored.week_done
         return fold
 
 
-def _null(value: int | None) -> str:
+class _Stored(NamedTuple):
+    """A Fold as stored: a JSON list of these fields, in this order (Fold.dump writes it;
+    Fold.load and stored_through read it by these names). A list, not an object with keys:
+    the day close rewrites the state of about a million habits a day, and keys would add
+    85 bytes (two letters each) to 185 (these names) to its ~190, for a reader of the
+    raw column only. Any change to the list is a new VERSION."""
+
+    version: int
+    key: list  # key(spec, measure)
+    through: int
+    strength: float
+    credits: str | list  # whole credits: a string of digits; partial ones: a list of "n/d" and ints
+    credit_sum: int | str  # "n/d" when partial
+    done: int
+    skipped: int
+    last_done: int | None
+    run: int
+    longest: int
+    long_break: int | None
+    misses: int
+    days: str
+    expected_days: str
+    week_eligible: int
+    week_done: int
+
+
+_STORED_LENGTH = len(_Stored._fields)
+
+
+def _stored(state, spec: stats.Schedule, measure: stats.Measure | None) -> _Stored | None:
+    """The decoded `state` as a _Stored, if it is one of this version for this schedule and measure."""
+    if type(state) is not list or len(state) != _STORED_LENGTH or state[0] != VERSION:
+        return None
+    stored = tuple.__new__(_Stored, state)  # _Stored._make(state), its length checked above
+    return stored if stored.key == key(spec, measure) else None
+
+
+def stored_through(state, spec: stats.Schedule, measure: stats.Measure | None) -> int | None:
+    """The day a stored state (decoded JSON) runs through, if it is one of this version for
+    this schedule and measure."""
+    stored = _stored(state, spec, measure)
+    return None if stored is None else stored.through
+
+
+# Whole credits (0 or 1) to and from digits, at C speed: bytes(credits) and back.
+_TO_DIGITS = bytes.maketrans(b"\0\1", b"01")
+_FROM_DIGITS = bytes.maketrans(b"01", b"\0\1")
+
+
+def _json_int(value: int | None) -> str:
     return "null" if value is None else str(value)
 
 
@@ -157,7 +207,7 @@ def _key_json(spec: stats.Schedule, measure: stats.Measure | None) -> str:
     return json.dumps(key(spec, measure), separators=(",", ":"))
 
 
-def _dec(credit):
+def _parse_credit(credit):
     if isinstance(credit, str):  # "n/d" (quicker than Fraction's own parsing)
         num, _, den = credit.partition("/")
         return Fraction(int(num), int(den))
@@ -173,7 +223,7 @@ def credit_of(measure: stats.Measure | None, value: Decimal | float | None):
 
 @lru_cache(maxsize=4096)
 def _credit(measure: stats.Measure, value: Decimal | float | None):
-    num, den = measure._credit_ratio(value)
+    num, den = measure.credit_ratio(value)
     return num if den == 1 else Fraction(num, den)
 
 
@@ -182,171 +232,218 @@ def start(spec: stats.Schedule) -> Fold:
     return Fold(spec.start_date.toordinal() - 1)
 
 
+# --------------------------------------------------------------------------- past days
+
+
 def advance(fold: Fold, spec: stats.Schedule, measure: stats.Measure | None, codes: dict[int, int],
             values: dict[int, Decimal | float], through: int) -> Fold:
-    """Fold the days after fold.a through `through` (ordinals) in, as past days. `codes`
-    maps a day's ordinal to its status code (stats.STATUS_CODES; no entry: open),
+    """Fold the days after fold.through through `through` (ordinals) in, as past days.
+    `codes` maps a day's ordinal to its status code (stats.STATUS_CODES; no entry: open),
     `values` a measured day's ordinal to its value."""
-    r = _rules(spec)
+    rules = _rules(spec)
     step = _step
-    for d in range(fold.a + 1, through + 1):
-        code = codes.get(d, _OPEN)
-        if code > _MISS:
+    for day in range(fold.through + 1, through + 1):
+        code = codes.get(day, OPEN_CODE)
+        if code > MISSED_CODE:
             raise ValueError(f"unknown status code {code}")
-        step(fold, r, d, code, credit_of(measure, values.get(d)) if code == _DONE else 0)
+        step(fold, rules, day, code, credit_of(measure, values.get(day)) if code == DONE_CODE else 0)
     return fold
 
 
-def _step(f: Fold, r: _Rules, d: int, code: int, credit) -> None:
-    if code == _DONE:
-        f.done += 1
-        f.last_done = d
-    elif code == _SKIP:
-        f.skipped += 1
+def _step(fold: Fold, rules: _Rules, day: int, code: int, credit) -> None:
+    """Fold one past day in."""
+    if code == DONE_CODE:
+        fold.done += 1
+        fold.last_done = day
+    elif code == SKIPPED_CODE:
+        fold.skipped += 1
     # Strength: every day but skipped ones.
-    if r.unit:
-        if code != _SKIP:
-            f.s = f.s * r.m + (credit / 1) * r.one_minus_m
+    if rules.daily_window:
+        if code != SKIPPED_CODE:
+            fold.strength = fold.strength * rules.decay + (credit / 1) * rules.gain
     else:
-        credits = f.credits
+        credits = fold.credits
         credits.append(credit)
         if credit:
-            f.wsum += credit
-        if len(credits) > r.width:
-            out = credits.pop(0)
-            if out:
-                f.wsum -= out
-        if code != _SKIP:
-            need = r.need
-            c = 0.0 if need == 0 else 1.0 if f.wsum >= need else f.wsum / need
-            f.s = f.s * r.m + c * r.one_minus_m
-    if r.per_week:
-        ch = _CHARS[code]
-        if r.week_day(d) == 0 and d != r.start:
-            _close_week(f, r, d)
-        if code != _SKIP:
-            f.week_eligible += 1
-            if code == _DONE:
-                f.week_done += 1
-    elif not r.expected(d):
-        ch = _OFF[code]
+            fold.credit_sum += credit
+        if len(credits) > rules.window_days:
+            leaving = credits.pop(0)
+            if leaving:
+                fold.credit_sum -= leaving
+        if code != SKIPPED_CODE:  # _window_credit, inline (the loop over a whole history)
+            credit_sum, target = fold.credit_sum, rules.window_target
+            window_credit = 0.0 if target == 0 else 1.0 if credit_sum >= target else credit_sum / target
+            fold.strength = fold.strength * rules.decay + window_credit * rules.gain
+    if rules.per_week:
+        char = _EXPECTED_CHARS[code]
+        if rules.week_day(day) == 0 and day != rules.start:
+            _close_week(fold, rules, day)
+        if code != SKIPPED_CODE:
+            fold.week_eligible += 1
+            if code == DONE_CODE:
+                fold.week_done += 1
+    elif rules.expected(day):
+        char = _EXPECTED_CHARS[code]
+        fold.expected_days = (fold.expected_days + char)[-WINDOW:]
+        if code == DONE_CODE:
+            fold.run += 1
+            if fold.run > fold.longest:
+                fold.longest = fold.run
+            fold.misses = 0
+        elif code != SKIPPED_CODE:  # missed, or left open on a past day
+            if fold.run >= stats.LONG_STREAK:
+                fold.long_break = day
+            fold.run = 0
+            fold.misses += 1
     else:
-        ch = _CHARS[code]
-        f.expected = (f.expected + ch)[-WINDOW:]
-        if code == _DONE:
-            f.run += 1
-            if f.run > f.longest:
-                f.longest = f.run
-            f.misses = 0
-        elif code != _SKIP:  # missed, or left open on a past day
-            if f.run >= stats.LONG_STREAK:
-                f.long_break = d
-            f.run = 0
-            f.misses += 1
-    f.days = f.days[1:] + ch
-    f.a = d
+        char = _OFF_CHARS[code]
+    fold.days = fold.days[1:] + char
+    fold.through = day
 
 
-def _close_week(f: Fold, r: _Rules, d: int) -> None:
-    """The week that ended the day before `d` is judged (stats._Timeline.week_outcomes)."""
-    eligible, done = f.week_eligible, f.week_done
+def _window_credit(credit_sum, rules: _Rules) -> float:
+    """c for a window holding `credit_sum`: min(1, credit_sum ÷ window_target)."""
+    target = rules.window_target
+    return 0.0 if target == 0 else 1.0 if credit_sum >= target else credit_sum / target
+
+
+def _close_week(fold: Fold, rules: _Rules, day: int) -> None:
+    """The week that ended the day before `day` is judged (stats._Timeline.week_outcomes)."""
+    eligible, done = fold.week_eligible, fold.week_done
     if eligible:
-        if done >= min(r.times, eligible):
-            f.run += 1
-            if f.run > f.longest:
-                f.longest = f.run
-            f.misses = 0
+        if done >= min(rules.times_per_week, eligible):
+            fold.run += 1
+            if fold.run > fold.longest:
+                fold.longest = fold.run
+            fold.misses = 0
         else:
-            if f.run >= stats.LONG_STREAK:
-                f.long_break = d
-            f.run = 0
-            f.misses += 1
-    f.week_eligible = f.week_done = 0
+            if fold.run >= stats.LONG_STREAK:
+                fold.long_break = day
+            fold.run = 0
+            fold.misses += 1
+    fold.week_eligible = fold.week_done = 0
+
+
+# --------------------------------------------------------------------------- today
 
 
 def finish(fold: Fold, spec: stats.Schedule, measure: stats.Measure | None, today: int, code: int,
            value: Decimal | float | None) -> stats.Stats:
     """The statistics as of `today` (an ordinal) for a fold through the day before, with
     today's status code (open if no entry) and value."""
-    r = _rules(spec)
-    if today < r.start:
+    rules = _rules(spec)
+    if today < rules.start:
         return _zero()
-    if fold.a != today - 1:
-        raise ValueError(f"the fold is through {fold.a}, not the day before {today}")
-    if code > _MISS:
+    if fold.through != today - 1:
+        raise ValueError(f"the fold is through {fold.through}, not the day before {today}")
+    if code > MISSED_CODE:
         raise ValueError(f"unknown status code {code}")
-    credit = credit_of(measure, value) if code == _DONE else 0
+    done_today = code == DONE_CODE
     # Strength: today is folded in once done (a skip leaves it as it is).
-    s = fold.s
-    if code == _DONE:
-        if r.unit:
-            s = s * r.m + (credit / 1) * r.one_minus_m
-        else:
-            wsum = fold.wsum + credit
-            if len(fold.credits) == r.width and fold.credits[0]:
-                wsum -= fold.credits[0]
-            need = r.need
-            c = 0.0 if need == 0 else 1.0 if wsum >= need else wsum / need
-            s = s * r.m + c * r.one_minus_m
-    run, longest, misses, long_break = fold.run, fold.longest, fold.misses, fold.long_break
-    window = fold.days[1:]  # today - 29 … yesterday
-    # Of those, the expected days not skipped, and the done ones.
-    days = window.count("0") + window.count("1") + window.count("3")
-    done_days = window.count("1")
-    if code == _DONE and (r.per_week or r.expected(today)):  # today counts once done
-        days += 1
-        done_days += 1
-    if r.per_week:
-        eligible, done = fold.week_eligible, fold.week_done
-        if r.week_day(today) == 0 and today != r.start:  # yesterday's week is judged now
-            if eligible:
-                if done >= min(r.times, eligible):
-                    run += 1
-                    longest = max(longest, run)
-                    misses = 0
-                else:
-                    if run >= stats.LONG_STREAK:
-                        long_break = today
-                    run = 0
-                    misses += 1
-            eligible = done = 0
-        # This week: its days after today are still to come, and count as eligible.
-        eligible += (code != _SKIP) + 6 - r.week_day(today)
-        done += code == _DONE
-        if eligible and done >= min(r.times, eligible):
+    strength = _strength_with(fold, rules, credit_of(measure, value)) if done_today else fold.strength
+    if rules.per_week:
+        run, longest, misses, long_break = _week_streak(fold, rules, today, code)
+    else:
+        run, longest, long_break = _day_streak(fold, rules, today, code)
+        misses = fold.misses
+    last_done = today if done_today else fold.last_done
+    return stats.assemble(
+        spec, run, longest, fold.done + done_today, fold.skipped + (code == SKIPPED_CODE),
+        _consistency(fold, rules, today, done_today), strength, misses,
+        None if last_done is None else dt.date.fromordinal(last_done), _failure(fold, rules),
+        long_break is not None and long_break >= today - (stats.RECENT_BREAK_DAYS - 1),
+    )
+
+
+def _strength_with(fold: Fold, rules: _Rules, credit) -> float:
+    """The strength with today, done with this credit, folded in."""
+    if rules.daily_window:
+        return fold.strength * rules.decay + (credit / 1) * rules.gain
+    credit_sum = fold.credit_sum + credit
+    if len(fold.credits) == rules.window_days and fold.credits[0]:
+        credit_sum -= fold.credits[0]
+    return fold.strength * rules.decay + _window_credit(credit_sum, rules) * rules.gain
+
+
+def _day_streak(fold: Fold, rules: _Rules, today: int, code: int) -> tuple[int, int, int | None]:
+    """(run, longest, long_break) with today (day schedules)."""
+    run, longest, long_break = fold.run, fold.longest, fold.long_break
+    if rules.expected(today):
+        if code == DONE_CODE:
             run += 1
             longest = max(longest, run)
-        consistency = (
-            None if days == 0 else min(100, stats._half_up_ratio(700 * done_days, r.times * days))
-        )
-        # The newest 30 days before today: of the k not skipped, d done; the shortfall of N·k ÷ 7.
-        done_rated = fold.days.count("1")
-        rated = fold.days.count("0") + done_rated + fold.days.count("3")
-        if rated == 0:
-            failure = None
-        else:
-            shortfall7 = max(0, r.times * rated - 7 * done_rated)
-            failure = (shortfall7, 7 * done_rated + shortfall7)
-    else:
-        if r.expected(today):
-            if code == _DONE:
+        elif code == MISSED_CODE:  # missed today, explicitly: a miss is a miss
+            if run >= stats.LONG_STREAK:
+                long_break = today
+            run = 0
+    return run, longest, long_break
+
+
+def _week_streak(fold: Fold, rules: _Rules, today: int, code: int) -> tuple[int, int, int, int | None]:
+    """(run, longest, misses, long_break) with today's week (N per week): the week before
+    is judged if it ended yesterday; this one adds 1 once it reaches its requirement."""
+    run, longest, misses, long_break = fold.run, fold.longest, fold.misses, fold.long_break
+    eligible, done = fold.week_eligible, fold.week_done
+    times = rules.times_per_week
+    if rules.week_day(today) == 0 and today != rules.start:  # yesterday's week is judged now
+        if eligible:
+            if done >= min(times, eligible):
                 run += 1
                 longest = max(longest, run)
-            elif code == _MISS:  # missed today, explicitly: a miss is a miss
+                misses = 0
+            else:
                 if run >= stats.LONG_STREAK:
                     long_break = today
                 run = 0
-        consistency = None if days == 0 else min(100, stats._half_up_ratio(100 * done_days, days))
-        recent = fold.expected
-        done_rated = recent.count("1")
-        missed = len(recent) - done_rated - recent.count("2")
-        failure = None if done_rated + missed == 0 else (missed, done_rated + missed)
-    last_done = today if code == _DONE else fold.last_done
-    return stats.assemble(
-        spec, run, longest, fold.done + (code == _DONE), fold.skipped + (code == _SKIP), consistency, s, misses,
-        None if last_done is None else dt.date.fromordinal(last_done), failure,
-        long_break is not None and long_break >= today - (stats.RECENT_BREAK_DAYS - 1),
-    )
+                misses += 1
+        eligible = done = 0
+    # This week: its days after today are still to come, and count as eligible.
+    eligible += (code != SKIPPED_CODE) + 6 - rules.week_day(today)
+    done += code == DONE_CODE
+    if eligible and done >= min(times, eligible):
+        run += 1
+        longest = max(longest, run)
+    return run, longest, misses, long_break
+
+
+def _consistency(fold: Fold, rules: _Rules, today: int, done_today: bool) -> int | None:
+    """Over today - 29 … today: the expected days not skipped (today only once done), and
+    of those the done ones."""
+    days = fold.days
+    counted = days.count(_OPEN_CHAR) + days.count(_DONE_CHAR) + days.count(_MISSED_CHAR)
+    done = days.count(_DONE_CHAR)
+    first = days[0]  # today - 30: not in the window
+    if first in _COUNTED_CHARS:
+        counted -= 1
+        done -= first == _DONE_CHAR
+    if done_today and (rules.per_week or rules.expected(today)):
+        counted += 1
+        done += 1
+    if counted == 0:
+        return None
+    if rules.per_week:  # done ÷ (N × days ÷ 7)
+        return min(100, half_up_ratio(700 * done, rules.times_per_week * counted))
+    return min(100, half_up_ratio(100 * done, counted))
+
+
+_COUNTED_CHARS = frozenset((_OPEN_CHAR, _DONE_CHAR, _MISSED_CHAR))
+
+
+def _failure(fold: Fold, rules: _Rules) -> tuple[int, int] | None:
+    """The failure rate before today as (numerator, denominator), or None."""
+    if rules.per_week:
+        # The newest 30 days before today: of the k not skipped, d done; the shortfall of N·k ÷ 7.
+        days = fold.days
+        done = days.count(_DONE_CHAR)
+        rated = days.count(_OPEN_CHAR) + done + days.count(_MISSED_CHAR)
+        if rated == 0:
+            return None
+        shortfall7 = max(0, rules.times_per_week * rated - 7 * done)
+        return (shortfall7, 7 * done + shortfall7)
+    recent = fold.expected_days  # the newest 30 expected days
+    done = recent.count(_DONE_CHAR)
+    missed = len(recent) - done - recent.count(_SKIPPED_CHAR)
+    return None if done + missed == 0 else (missed, done + missed)
 
 
 def _zero() -> stats.Stats:
@@ -357,8 +454,9 @@ def compute(spec: stats.Schedule, measure: stats.Measure | None, codes: dict[int
             values: dict[int, Decimal | float], today: dt.date, fold: Fold | None = None) -> tuple[stats.Stats, Fold]:
     """The statistics as of `today` and the fold through yesterday, from `fold` (or from
     the start) and the days after it in `codes`/`values` (ordinal → status code / value)."""
-    t = today.toordinal()
-    fold = advance(fold or start(spec), spec, measure, codes, values, t - 1)
-    if t < fold.a + 1:  # today is before the start
+    today_ordinal = today.toordinal()
+    fold = advance(fold or start(spec), spec, measure, codes, values, today_ordinal - 1)
+    if today_ordinal < fold.through + 1:  # today is before the start
         return _zero(), fold
-    return finish(fold, spec, measure, t, codes.get(t, _OPEN), values.get(t)), fold
+    return finish(fold, spec, measure, today_ordinal, codes.get(today_ordinal, OPEN_CODE),
+                  values.get(today_ordinal)), fold

@@ -50,8 +50,8 @@ def refresh_stats(habit: Habit, today: dt.date | None = None, *, changed: Occurr
     result = None
     if changed is not None and changed.on == today and habit.stats_state and fold.foldable(spec):
         folded = fold.Fold.load(habit.stats_state, spec, measure)
-        if folded is not None and folded.a == today.toordinal() - 1:  # the stored fold stands
-            result = fold.finish(folded, spec, measure, folded.a + 1, stats.status_code(changed.status), changed.value)
+        if folded is not None and folded.through == today.toordinal() - 1:  # the stored fold stands
+            result = fold.finish(folded, spec, measure, folded.through + 1, stats.status_code(changed.status), changed.value)
     if result is None:
         days, values = [], {}
         for on, status, value in Occurrence.objects.filter(habit=habit).values_list("on", "status", "value"):
@@ -60,7 +60,7 @@ def refresh_stats(habit: Habit, today: dt.date | None = None, *, changed: Occurr
                 values[on.toordinal()] = value
         result, folded = _compute_one(spec, measure, days, values, today)
         habit.stats_state = folded and folded.dump(spec, measure)
-        habit.stats_through = folded and dt.date.fromordinal(folded.a)
+        habit.stats_through = folded and dt.date.fromordinal(folded.through)
     apply_stats(habit, result)
     Habit.objects.filter(pk=habit.pk).update(
         stats_state=habit.stats_state, stats_through=habit.stats_through,
@@ -105,7 +105,7 @@ class Recomputed:
     name: str
     status: str
     spec: stats.Schedule
-    days: list[int]  # its occurrences read, as compute_stats_coded reads them (after fold.a, if folded)
+    days: list[int]  # its occurrences read, as compute_stats_coded reads them (after fold.through, if folded)
     before: tuple  # the STAT_FIELDS as they were
     after: tuple  # and as they are now
     fold: fold.Fold | None = None  # through yesterday: the status of the last 30 days
@@ -116,7 +116,7 @@ class Recomputed:
     def stored(self) -> tuple:
         """The row stats_store.write_stats writes."""
         folded = self.fold
-        return (self.pk, *self.after, self.state, folded and dt.date.fromordinal(folded.a),
+        return (self.pk, *self.after, self.state, folded and dt.date.fromordinal(folded.through),
                 self.read_through, self.before[_TOTAL_DONE], self.before[_TOTAL_SKIPPED], self.before[_STRENGTH])
 
     @property
@@ -142,7 +142,7 @@ class Recomputed:
         (its days through yesterday say which were expected); None when not folded
         through yesterday, or "N per week"."""
         folded = self.fold
-        if folded is None or self.is_per_week or folded.a != today.toordinal() - 1:
+        if folded is None or self.is_per_week or folded.through != today.toordinal() - 1:
             return None
         recent = folded.days[-6:]  # today - 6 … yesterday: expected days are digits
         hits = recent.count("1")
@@ -158,13 +158,13 @@ class Recomputed:
         low, high, done = first.toordinal(), last.toordinal(), stats.STATUS_CODES["done"]
         out = []
         folded = self.fold
-        if folded is not None:  # the days through fold.a are in the fold, the later ones in `days`
-            base = folded.a - fold.WINDOW + 1
+        if folded is not None:  # the days through fold.through are in the fold, the later ones in `days`
+            base = folded.through - fold.WINDOW + 1
             if low < base:
                 raise ValueError(f"a folded habit keeps {fold.WINDOW} days, not {first}")
-            out = [dt.date.fromordinal(d) for d in range(low, min(high, folded.a) + 1)
+            out = [dt.date.fromordinal(d) for d in range(low, min(high, folded.through) + 1)
                    if folded.days[d - base] in fold.DONE_CHARS]
-            low = max(low, folded.a + 1)
+            low = max(low, folded.through + 1)
         low, high = low << 3, (high + 1) << 3
         return out + [dt.date.fromordinal(day >> 3) for day in sorted(self.days) if low <= day < high and day & 7 == done]
 
@@ -236,16 +236,16 @@ def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Rec
         folded = None
         if incremental and state is not None:  # only its days after the stored fold were read
             folded = fold.Fold.load(state, spec, measure) if fold.foldable(spec) else None
-            if folded is None or folded.a >= today.toordinal():
+            if folded is None or folded.through >= today.toordinal():
                 again.append(pk)  # the fold does not apply: from the whole history instead
                 continue
-        read_a = folded and folded.a
+        loaded_through = folded and folded.through
         outcome, folded = _compute_one(spec, measure, days, values, today, folded)
         if folded is None:
             dump, moved = None, state is not None
         else:
             dump = folded.dump(spec, measure)
-            moved = folded.a != read_a if read_a is not None else _fold_moved(state, folded, spec, measure)
+            moved = folded.through != loaded_through if loaded_through is not None else _fold_moved(state, folded, spec, measure)
         before = row[19:]
         after = _stat_values(outcome)
         result.append(Recomputed(
@@ -267,10 +267,7 @@ def _compute_one(spec: stats.Schedule, measure: stats.Measure | None, days: Iter
 
 def _fold_moved(state, folded: fold.Fold, spec: stats.Schedule, measure: stats.Measure | None) -> bool:
     """Whether the stored fold differs from the new one (same version, key and day: the same)."""
-    return not (
-        isinstance(state, list) and len(state) > 2 and state[0] == fold.VERSION and state[2] == folded.a
-        and state[1] == fold.key(spec, measure)
-    )
+    return fold.stored_through(state, spec, measure) != folded.through
 
 
 _stat_values = attrgetter(*STAT_FIELDS)

@@ -1,95 +1,16 @@
-"""Habit statistics: the rules of DESIGN.md §4 as pure functions (no database, no ORM).
+"""Habit statistics: the rules of DESIGN.md §4 as pure functions (no database, no ORM),
+on a :class:`Schedule`, an iterable of :class:`Entry` (one occurrence per local date), the
+user's local ``today`` and, for measurable habits, a :class:`Measure`. The caller resolves
+time zones and the day-start hour. This is the reference habits.fold is tested against.
 
-Everything here works on plain values: a :class:`Schedule`, an iterable of :class:`Entry`
-(one occurrence per local date), the user's local ``today`` and, for measurable habits, a
-:class:`Measure`. The caller resolves time zones and the day-start hour.
-
-Interpretive decisions
-======================
-DESIGN.md §4 is the authority. Where it is silent these readings were chosen; each one is
-pinned by a test in ``tests/habits/test_stats_rules.py``.
-
-1.  **Rounding** is round-half-up everywhere (``round(100 × x)`` in DESIGN means 12.5 → 13,
-    never banker's rounding). Consistency is computed in exact integer arithmetic, so no
-    float error can move a value across a .5 boundary; :func:`round_half_up` does the same
-    for callers (e.g. the shown strength ``round_half_up(100 * s)``).
-2.  **Which entries count.** Entries before ``start_date``, after ``today`` or on a paused
-    day are ignored by every rule, totals included (a paused day is treated like a day
-    before the start). Two kept entries on one date, or an unknown status, raise
-    ``ValueError``.
-3.  **Open statuses** (scheduled/prompted/started) and days without an entry: on a past
-    expected day they are a miss; today they are neutral. Today *explicitly* ``missed``
-    breaks the current streak (a miss is a miss), is not folded into strength until
-    tomorrow (DESIGN folds today in only once done or skipped), and does not count in
-    consistency (DESIGN counts today only when done).
-4.  **Unscheduled days.** A done entry on a day that is not scheduled (a Tuesday for a
-    Mon/Wed habit, an off day of an every-n-days habit) counts in ``total_done``,
-    ``last_done_on`` and in the strength window (as in Loop), but not in streaks,
-    consistency, failure rate or misses, which look only at expected days.
-5.  **Pauses** are inclusive ``[start, end]`` ranges (``end=None``: still paused, also
-    covering the future); a range ending before it starts is empty. Paused days are not
-    expected, their entries are ignored, strength is unchanged over them (like a skip),
-    and they do not count as eligible days of a per-week week. ``every_n_days`` stays
-    aligned to ``start_date`` across pauses.
-6.  **Strength** (Loop's score): the update runs on every calendar day from
-    ``start_date`` to yesterday (today too once done or skipped), not only on scheduled
-    days - exactly as Loop does. ``s`` starts at 0 for every habit (Loop starts "at most"
-    habits at 1; DESIGN says 0). "Daily habits" are schedules whose window is (1, 1):
-    ``daily`` and ``every_n_days`` with n = 1; for them c is that day's credit. Every other
-    schedule (including weekdays with all seven days and 7 per week) uses
-    ``c = min(1, credit in the last 2·den days ÷ (2·num))``, the window ending on the day
-    (inclusive) and clipped at ``start_date``; it is a sliding sum, O(days).
-7.  **Measurable credit** (replaces "done = 1"): only a ``done`` entry earns credit.
-    at_least: ``min(1, value ÷ target)`` (target ≤ 0: 1). at_most: 1 when value ≤ target,
-    else ``target ÷ value``. Clamped to [0, 1]; a done entry without a value earns 1.
-    Credits are exact fractions (Decimal and float values are converted exactly).
-8.  **N per week - weeks.** Weeks begin on ``week_start``. A week's *eligible* days are
-    its days on or after ``start_date`` that are not paused and not skipped (days of the
-    current week after today are eligible unless covered by a pause). A week's
-    requirement is ``min(N, eligible days)``, so a first week that starts mid-week, or a
-    week shortened by a pause or skips, asks for no more than it can hold. A week with no
-    eligible day is neutral. A past week with done ≥ requirement adds 1, otherwise it
-    breaks the streak; the current week adds 1 once it reaches its requirement and is
-    neutral until then. Done entries count on any eligible day of the week.
-9.  **N per week - consistency.** The window days are the days of the 30-day window that
-    are on/after ``start_date``, not paused, not skipped, and not today unless today is
-    done; expected = N × window days ÷ 7; done = done entries on those days.
-10. **Consecutive misses** (day schedules): expected days counted back from yesterday
-    that were missed (or left open); skipped days are passed over; a done day stops the
-    count; today is never counted. **N per week**: the number of consecutive *failed
-    weeks*, counted back from the week before the current one (neutral weeks are passed
-    over) - the week is what is expected.
-11. **At risk** = ``consecutive_misses >= 2``: the last two expected, non-skipped days
-    before today were both missed (skips are neutral, so a skip neither triggers nor
-    clears it); for N per week, the last two judged weeks both failed.
-12. **Failure rate** (day schedules): take the newest 30 expected days before today;
-    skipped ones among them are left out of the ratio; ``missed ÷ (done + missed)``.
-    **N per week**: the newest 30 non-paused days before today; of the k non-skipped ones
-    d were done; expected = N·k ÷ 7 and missed = max(0, expected − d) (the shortfall), so
-    meeting the weekly target gives 0, not the share of idle days. ``None`` when there is
-    nothing to rate.
-13. **Suggested frequency** (only when failure rate > 50%): the whole number of times per
-    week actually achieved, ``k = max(1, floor(7 × f × (1 − failure rate)))``, giving
-    ``k ÷ 7`` per day; if that is not lower than f (habits at once a week or rarer), half
-    the current frequency (``f ÷ 2``) instead.
-14. **Suggestions**: ``lower_frequency`` when failure rate > 0.5; ``easier_difficulty``
-    when consistency is known and < 30; ``smaller_target`` when a run of 7 or more
-    (days, or weeks for N per week) was broken on a date in the 7 days ending today
-    (today − 6 … today). A day run breaks on the missed day; a week run breaks on the day
-    after the failed week (the day it closed short).
-15. **Before the start** (``today < start_date``) everything is zero/empty and
-    consistency and failure rate are ``None``.
-16. ``Schedule`` validates itself (``ValueError`` for an unknown kind, weekdays outside
-    0..6, a per-week count outside 1..7, an interval < 1, week_start outside 0..6);
-    ``every_n_days=None`` means 1, like ``Habit.is_scheduled_on``. Lists are accepted for
-    ``weekdays``/``pauses`` and stored as tuples.
+How the rules are read where DESIGN.md is silent: docs/statistics.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -112,16 +33,17 @@ LOW_CONSISTENCY = 30
 LONG_STREAK = 7
 RECENT_BREAK_DAYS = 7
 
-_OPEN, _DONE, _SKIP, _MISS = 0, 1, 2, 3
-_CODES = {
-    SCHEDULED: _OPEN,
-    PROMPTED: _OPEN,
-    STARTED: _OPEN,
-    DONE: _DONE,
-    SKIPPED: _SKIP,
-    MISSED: _MISS,
+# A day's status as a small code (the one definition: habits.fold and the set-based reads
+# use these). Days in the compact form are ``date.toordinal() << 3 | code``.
+OPEN_CODE, DONE_CODE, SKIPPED_CODE, MISSED_CODE = 0, 1, 2, 3
+STATUS_CODES = {
+    SCHEDULED: OPEN_CODE,
+    PROMPTED: OPEN_CODE,
+    STARTED: OPEN_CODE,
+    DONE: DONE_CODE,
+    SKIPPED: SKIPPED_CODE,
+    MISSED: MISSED_CODE,
 }
-STATUS_CODES = dict(_CODES)  # for compute_stats_coded
 UNKNOWN_CODE = 7  # a status no rule knows: compute_stats_coded refuses it
 
 
@@ -130,10 +52,7 @@ def status_code(status: str) -> int:
     return STATUS_CODES.get(status, UNKNOWN_CODE)
 
 
-_ONE = Fraction(1)
-
-
-def _half_up_ratio(num: int, den: int) -> int:
+def half_up_ratio(num: int, den: int) -> int:
     """round_half_up(num / den) for non-negative integers, exactly."""
     return (2 * num + den) // (2 * den)
 
@@ -235,9 +154,9 @@ class Measure:
 
     def credit(self, value: Decimal | float | None) -> Fraction:
         """How much of a 'done' a done entry with this value is worth, in [0, 1]."""
-        return Fraction(*self._credit_ratio(value))
+        return Fraction(*self.credit_ratio(value))
 
-    def _credit_ratio(self, value: Decimal | float | None) -> tuple[int, int]:
+    def credit_ratio(self, value: Decimal | float | None) -> tuple[int, int]:
         """credit() as a (numerator, denominator > 0) pair of ints, computed exactly."""
         if value is None:
             return (1, 1)
@@ -308,7 +227,7 @@ def _coded(entries: Iterable[Entry]) -> tuple[list[int], dict]:
     """Entries in the compact form compute_stats_coded takes: (days, values by ordinal)."""
     days, values = [], {}
     for e in entries:
-        code = _CODES.get(e.status)
+        code = STATUS_CODES.get(e.status)
         if code is None:
             raise ValueError(f"unknown status {e.status!r}")
         ordinal = e.on.toordinal()
@@ -316,6 +235,36 @@ def _coded(entries: Iterable[Entry]) -> tuple[list[int], dict]:
         if e.value is not None:
             values[ordinal] = e.value
     return days, values
+
+
+def _paused_days(schedule: Schedule, count: int) -> list[bool]:
+    """Whether each of `count` days from the start is paused."""
+    paused = [False] * count
+    start = schedule.start_date
+    for first, last in schedule.pauses:
+        lo = max(0, (first - start).days)
+        hi = count - 1 if last is None else min(count - 1, (last - start).days)
+        if lo <= hi:
+            paused[lo : hi + 1] = [True] * (hi - lo + 1)
+    return paused
+
+
+def _scaled_credits(ratios_by_day: list, ratios: Collection[tuple[int, int]]) -> tuple[list, int]:
+    """Measured credits, given as (numerator, denominator) pairs per day (0 where none), as
+    exact integers over one common denominator, `scale`: sliding sums stay exact and
+    cheap, and int / int true division rounds once, correctly. (Arbitrary float values can
+    make that denominator huge: then exact Fractions over a scale of 1.)"""
+    scale = 1
+    for _num, den in ratios:
+        scale = math.lcm(scale, den)
+        if scale.bit_length() > 256:
+            break
+    if scale.bit_length() <= 256:
+        factor = {ratio: ratio[0] * (scale // ratio[1]) for ratio in ratios}
+    else:
+        scale = 1
+        factor = {ratio: Fraction(*ratio) for ratio in ratios}
+    return [factor[ratio] if ratio else 0 for ratio in ratios_by_day], scale
 
 
 class _Timeline:
@@ -346,28 +295,28 @@ class _Timeline:
         self.today = today
         start = self.start = schedule.start_date
         self.start_ord = start.toordinal()
-        n = self.n = max(0, (today - start).days + 1)
+        self.n = max(0, (today - start).days + 1)
         self.lead = (start.weekday() - schedule.week_start) % 7
         # Per-week needs the pauses through the end of the current week.
-        ext = n + 6
-        paused = [False] * ext
-        for a, b in schedule.pauses:
-            lo = max(0, (a - start).days)
-            hi = ext - 1 if b is None else min(ext - 1, (b - start).days)
-            if lo <= hi:
-                paused[lo : hi + 1] = [True] * (hi - lo + 1)
-        self.paused = paused
-        status = [_OPEN] * n
+        self.paused = _paused_days(schedule, self.n + 6)
+        days, values = coded if coded is not None else _coded(entries)
+        self._read_days(days, values, measure)
+        self._expected = None
+        self._weeks = None
+
+    def _read_days(self, days: Iterable[int], values: dict, measure: Measure | None) -> None:
+        """The kept days' status codes, the done days' credits and the totals. The credits
+        come out as integers over `scale` (see _scaled_credits)."""
+        n, paused, start_ord = self.n, self.paused, self.start_ord
+        status = [OPEN_CODE] * n
         seen = bytearray(n)
         credit: list = [0] * n
-        memo: dict = {}
+        ratios: dict = {}  # credit ratio by measured value
         total_done = total_skipped = 0
         last_done = -1
-        start_ord = self.start_ord
-        days, values = coded if coded is not None else _coded(entries)
         for day in days:
             code = day & 7
-            if code > _MISS:
+            if code > MISSED_CODE:
                 raise ValueError(f"unknown status code {code}")
             i = (day >> 3) - start_ord
             if i < 0 or i >= n or paused[i]:
@@ -376,7 +325,7 @@ class _Timeline:
                 raise ValueError(f"two entries on {dt.date.fromordinal(day >> 3)}")
             seen[i] = 1
             status[i] = code
-            if code == _DONE:
+            if code == DONE_CODE:
                 total_done += 1
                 if i > last_done:
                     last_done = i
@@ -384,35 +333,17 @@ class _Timeline:
                     credit[i] = 1
                 else:
                     value = values.get(day >> 3)
-                    c = memo.get(value)
-                    if c is None:
-                        c = memo[value] = measure._credit_ratio(value)
-                    credit[i] = c
-            elif code == _SKIP:
+                    ratio = ratios.get(value)
+                    if ratio is None:
+                        ratio = ratios[value] = measure.credit_ratio(value)
+                    credit[i] = ratio
+            elif code == SKIPPED_CODE:
                 total_skipped += 1
-        # Credits as exact integers over one common denominator: sliding sums stay exact
-        # and cheap, and int / int true division rounds once, correctly.
-        # (Arbitrary float values can make that denominator huge: then exact Fractions.)
-        scale = 1
-        if memo:
-            for _n, d in memo.values():
-                scale = math.lcm(scale, d)
-                if scale.bit_length() > 256:
-                    break
-            if scale.bit_length() <= 256:
-                factor = {c: c[0] * (scale // c[1]) for c in memo.values()}
-            else:
-                scale = 1
-                factor = {c: Fraction(*c) for c in memo.values()}
-            credit = [factor[c] if c else 0 for c in credit]
         self.status = status
-        self.credit = credit
-        self.scale = scale
+        self.credit, self.scale = _scaled_credits(credit, ratios.values()) if ratios else (credit, 1)
         self.total_done = total_done
         self.total_skipped = total_skipped
         self.last_done = last_done
-        self._expected = None
-        self._weeks = None
 
     def date(self, i: int) -> dt.date:
         return dt.date.fromordinal(self.start_ord + i)
@@ -422,14 +353,14 @@ class _Timeline:
     @property
     def expected(self) -> list[bool]:
         if self._expected is None:
-            s, n, paused = self.schedule, self.n, self.paused
-            if s.kind == WEEKDAYS:
-                wd0 = self.start.weekday()
-                pattern = [((wd0 + k) % 7) in s.weekdays for k in range(7)]
+            schedule, n, paused = self.schedule, self.n, self.paused
+            if schedule.kind == WEEKDAYS:
+                first_weekday = self.start.weekday()
+                pattern = [((first_weekday + k) % 7) in schedule.weekdays for k in range(7)]
                 self._expected = [pattern[i % 7] and not paused[i] for i in range(n)]
-            elif s.kind == EVERY_N_DAYS:
-                k = s._interval
-                self._expected = [i % k == 0 and not paused[i] for i in range(n)]
+            elif schedule.kind == EVERY_N_DAYS:
+                interval = schedule._interval
+                self._expected = [i % interval == 0 and not paused[i] for i in range(n)]
             else:
                 self._expected = [not p for p in paused[:n]]
         return self._expected
@@ -452,9 +383,9 @@ class _Timeline:
                         continue
                     if i < n:
                         st = status[i]
-                        if st == _SKIP:
+                        if st == SKIPPED_CODE:
                             continue
-                        if st == _DONE:
+                        if st == DONE_CODE:
                             done += 1
                     eligible += 1
                 weeks.append((lo, hi, eligible, done))
@@ -463,14 +394,14 @@ class _Timeline:
 
     def week_outcomes(self) -> list[tuple[int, int, int]]:
         """(lo, hi, outcome) per week: +1 adds, 0 neutral, -1 breaks."""
-        N = self.schedule.times_per_week
+        times = self.schedule.times_per_week
         weeks = self.weeks
         last = len(weeks) - 1
         out = []
         for w, (lo, hi, eligible, done) in enumerate(weeks):
             if eligible == 0:
                 outcome = 0
-            elif done >= min(N, eligible):
+            elif done >= min(times, eligible):
                 outcome = 1
             else:
                 outcome = 0 if w == last else -1
@@ -491,16 +422,16 @@ class _Timeline:
             if not expected[i]:
                 continue
             st = status[i]
-            if st == _SKIP or (i == last and st != _DONE):
+            if st == SKIPPED_CODE or (i == last and st != DONE_CODE):
                 continue
             days += 1
-            if st == _DONE:
+            if st == DONE_CODE:
                 done += 1
         if days == 0:
             return None
         if self.schedule.kind == PER_WEEK:
-            return min(100, _half_up_ratio(700 * done, self.schedule.times_per_week * days))
-        return min(100, _half_up_ratio(100 * done, days))
+            return min(100, half_up_ratio(700 * done, self.schedule.times_per_week * days))
+        return min(100, half_up_ratio(100 * done, days))
 
     def streak_runs(self) -> list[StreakRun]:
         date = self.date
@@ -531,12 +462,12 @@ class _Timeline:
                 if not expected[i]:
                     continue
                 st = status[i]
-                if st == _DONE:
+                if st == DONE_CODE:
                     if run == 0:
                         first = i
                     run += 1
                     last = i
-                elif st == _SKIP or (st == _OPEN and i == today_i):
+                elif st == SKIPPED_CODE or (st == OPEN_CODE and i == today_i):
                     continue
                 elif run:
                     runs.append((first, last, run, i))
@@ -559,9 +490,9 @@ class _Timeline:
             if not expected[i]:
                 continue
             st = status[i]
-            if st == _DONE:
+            if st == DONE_CODE:
                 break
-            if st != _SKIP:
+            if st != SKIPPED_CODE:
                 count += 1
         return count
 
@@ -577,9 +508,9 @@ class _Timeline:
                     continue
                 days += 1
                 st = status[i]
-                if st != _SKIP:
+                if st != SKIPPED_CODE:
                     rated += 1
-                    if st == _DONE:
+                    if st == DONE_CODE:
                         done += 1
                 if days == FAILURE_DAYS:
                     break
@@ -594,9 +525,9 @@ class _Timeline:
                 continue
             days += 1
             st = status[i]
-            if st == _DONE:
+            if st == DONE_CODE:
                 done += 1
-            elif st != _SKIP:
+            elif st != SKIPPED_CODE:
                 missed += 1
             if days == FAILURE_DAYS:
                 break
@@ -610,7 +541,7 @@ class _Timeline:
         if n == 0:
             return []
         status, credit, paused, scale = self.status, self.credit, self.paused, self.scale
-        last = n - 1 if status[n - 1] in (_DONE, _SKIP) else n - 2
+        last = n - 1 if status[n - 1] in (DONE_CODE, SKIPPED_CODE) else n - 2
         num, den = self.schedule.window
         f = num / den
         m = 0.5 ** (math.sqrt(f) / 13)
@@ -620,7 +551,7 @@ class _Timeline:
         append = out.append
         if (num, den) == (1, 1):
             for i in range(last + 1):
-                if not (paused[i] or status[i] == _SKIP):
+                if not (paused[i] or status[i] == SKIPPED_CODE):
                     s = s * m + (credit[i] / scale) * one_minus_m
                 append(s)
             return out
@@ -634,7 +565,7 @@ class _Timeline:
                 c_out = credit[i - width]
                 if c_out:
                     wsum -= c_out
-            if not (paused[i] or status[i] == _SKIP):
+            if not (paused[i] or status[i] == SKIPPED_CODE):
                 if need == 0:
                     c = 0.0
                 elif wsum >= need:
@@ -658,25 +589,25 @@ def _consistency(schedule: Schedule, codes: dict[dt.date, int], day: dt.date) ->
     one = dt.timedelta(days=1)
     while d <= day:
         if schedule.is_expected(d):
-            code = codes.get(d, _OPEN)
-            if code != _SKIP and (d != day or code == _DONE):
+            code = codes.get(d, OPEN_CODE)
+            if code != SKIPPED_CODE and (d != day or code == DONE_CODE):
                 expected += 1
-                if code == _DONE:
+                if code == DONE_CODE:
                     done += 1
         d += one
     if expected == 0:
         return None
     if per_week:
         # done ÷ (N × days ÷ 7)
-        return min(100, _half_up_ratio(700 * done, schedule.times_per_week * expected))
-    return min(100, _half_up_ratio(100 * done, expected))
+        return min(100, half_up_ratio(700 * done, schedule.times_per_week * expected))
+    return min(100, half_up_ratio(100 * done, expected))
 
 
 def _codes(schedule: Schedule, entries: Iterable[Entry], today: dt.date) -> dict[dt.date, int]:
     codes: dict[dt.date, int] = {}
     start = schedule.start_date
     for e in entries:
-        code = _CODES.get(e.status)
+        code = STATUS_CODES.get(e.status)
         if code is None:
             raise ValueError(f"unknown status {e.status!r}")
         if start <= e.on <= today and not schedule.is_paused(e.on):
@@ -716,27 +647,28 @@ def compute_stats_coded(schedule: Schedule, days: Iterable[int], values: dict[in
     return _stats(_Timeline(schedule, (), today, measure, coded=(days, values)))
 
 
-def _stats(tl: _Timeline) -> Stats:
-    schedule, n = tl.schedule, tl.n
+def _stats(timeline: _Timeline) -> Stats:
+    schedule, n = timeline.schedule, timeline.n
     if n == 0:
         return Stats(0, 0, 0, 0, None, 0.0, 0, None, False, None, None, [])
 
-    runs = tl.runs()
+    runs = timeline.runs()
     current = runs[-1][2] if runs and runs[-1][3] is None else 0
     longest = max((length for _, _, length, _ in runs), default=0)
 
-    consistency = tl.consistency()
+    consistency = timeline.consistency()
 
-    values = tl.strength_values()
+    values = timeline.strength_values()
     strength = values[-1] if values else 0.0
 
-    misses = tl.consecutive_misses()
-    failure = tl.failure_ratio()
+    misses = timeline.consecutive_misses()
+    failure = timeline.failure_ratio()
     recent = n - RECENT_BREAK_DAYS  # the index of today - 6
     long_break = any(length >= LONG_STREAK and broken is not None and broken >= recent
                      for _, _, length, broken in runs)
-    return assemble(schedule, current, longest, tl.total_done, tl.total_skipped, consistency, strength, misses,
-                    tl.date(tl.last_done) if tl.last_done >= 0 else None, failure, long_break)
+    last_done = timeline.date(timeline.last_done) if timeline.last_done >= 0 else None
+    return assemble(schedule, current, longest, timeline.total_done, timeline.total_skipped, consistency, strength,
+                    misses, last_done, failure, long_break)
 
 
 def assemble(schedule: Schedule, current: int, longest: int, total_done: int, total_skipped: int,
@@ -745,15 +677,35 @@ def assemble(schedule: Schedule, current: int, longest: int, total_done: int, to
     """The Stats, suggestions included, from the rules' results (shared with habits.fold).
     `failure` is the failure rate as (numerator, denominator); `long_break` whether a run
     of LONG_STREAK or more was broken in the RECENT_BREAK_DAYS ending today."""
+    suggested, suggestions = _suggestions(schedule, consistency, failure, long_break)
+    return Stats(
+        current_streak=current,
+        longest_streak=longest,
+        total_done=total_done,
+        total_skipped=total_skipped,
+        consistency=consistency,
+        strength=strength,
+        consecutive_misses=misses,
+        last_done_on=last_done_on,
+        at_risk=misses >= RISK_MISSES,
+        failure_rate=None if failure is None else failure[0] / failure[1],  # = float(Fraction)
+        suggested_frequency=suggested,
+        suggestions=suggestions,
+    )
+
+
+def _suggestions(schedule: Schedule, consistency: int | None, failure: tuple[int, int] | None,
+                 long_break: bool) -> tuple[float | None, list[tuple[str, str]]]:
+    """The suggested frequency (times per day, or None) and the suggestions (code, message)."""
     suggestions: list[tuple[str, str]] = []
     suggested = None
     if failure is not None and 2 * failure[0] > failure[1]:
-        sf = _suggested_frequency(schedule, Fraction(*failure))
-        suggested = float(sf)
-        if sf >= Fraction(1, 7):
-            plan = f"{_times(int(sf * 7))} a week"
+        frequency = _suggested_frequency(schedule, Fraction(*failure))
+        suggested = float(frequency)
+        if frequency >= Fraction(1, 7):
+            plan = f"{_times(int(frequency * 7))} a week"
         else:
-            plan = f"once every {round_half_up(1 / sf)} days"
+            plan = f"once every {round_half_up(1 / frequency)} days"
         suggestions.append((
             "lower_frequency",
             (
@@ -778,30 +730,16 @@ def assemble(schedule: Schedule, current: int, longest: int, total_done: int, to
                 "target and build it back up."
             ),
         ))
-
-    return Stats(
-        current_streak=current,
-        longest_streak=longest,
-        total_done=total_done,
-        total_skipped=total_skipped,
-        consistency=consistency,
-        strength=strength,
-        consecutive_misses=misses,
-        last_done_on=last_done_on,
-        at_risk=misses >= RISK_MISSES,
-        failure_rate=None if failure is None else failure[0] / failure[1],  # = float(Fraction)
-        suggested_frequency=suggested,
-        suggestions=suggestions,
-    )
+    return suggested, suggestions
 
 
 def strength_series(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
                     measure: Measure | None = None) -> list[tuple[dt.date, float]]:
     """(day, s after that day) from start_date through the last day the rule folds in:
     yesterday, or today once today is done or skipped. Empty before any such day."""
-    tl = _Timeline(schedule, entries, today, measure)
-    start_ord = tl.start_ord
-    return [(dt.date.fromordinal(start_ord + i), s) for i, s in enumerate(tl.strength_values())]
+    timeline = _Timeline(schedule, entries, today, measure)
+    start_ord = timeline.start_ord
+    return [(dt.date.fromordinal(start_ord + i), s) for i, s in enumerate(timeline.strength_values())]
 
 
 def consistency_on(schedule: Schedule, entries: Iterable[Entry], day: dt.date,

@@ -1,7 +1,7 @@
 """Properties of habits/stats.py on random schedules and histories (hypothesis).
 
 Besides general invariants, every statistic is compared with a deliberately naive
-reference written straight from DESIGN.md §4 and the module's documented readings: it
+reference written straight from DESIGN.md §4 and the readings in docs/statistics.md: it
 works on dates, counts streaks *backwards* from each day, sums every strength window in
 full and rounds with Fractions - a different route to the same numbers, so an off-by-one
 in the fast, index-based, sliding-window implementation shows up as a mismatch.
