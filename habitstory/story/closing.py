@@ -35,9 +35,15 @@ def close_days(now: dt.datetime | None = None, *, users=None, until: dt.date | N
     batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
     workers = settings.CLOSE_DAYS_WORKERS if workers is None else workers
     summary = closing.Summary()
-    for result in map_batches(partial(_close_batch, now=now, until=until), batches, workers):
+    for result in map_batches(partial(_close_in_worker, now=now, until=until), batches, workers):
         summary.merge(result)
     return summary.as_dict()
+
+
+def _close_in_worker(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> closing.Summary:
+    """What a worker process runs: a module-level function (what runs in a worker is
+    pickled by name) that looks `_close_batch` up when called."""
+    return _close_batch(profile_ids, now, until)
 
 
 def _close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> closing.Summary:
