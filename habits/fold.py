@@ -128,20 +128,22 @@ class Fold:
     def load(cls, state, spec: stats.Schedule, measure: stats.Measure | None) -> Fold | None:
         """The Fold in `state` (JSON text or decoded), or None if it is not one of this
         version for this schedule and measure."""
-        if isinstance(state, str):
+        if type(state) is str:
             state = json.loads(state)
-        stored = _stored(state, spec, measure)
-        if stored is None:
+        if type(state) is not list or len(state) != _STORED_LENGTH or state[0] != VERSION:
+            return None
+        stored = _as_stored(_Stored, state)
+        if stored.key != key(spec, measure):
             return None
         fold = cls.__new__(cls)  # every field is set here
-        fold.through = stored.through
-        fold.strength = float(stored.strength)
+        fold.through, fold.strength = stored.through, stored.strength
         credits, credit_sum = stored.credits, stored.credit_sum
         if type(credit_sum) is str:
             fold.credit_sum = _parse_credit(credit_sum)
             fold.credits = [_parse_credit(credit) for credit in credits]
         else:
-            fold.credit_sum, fold.credits = credit_sum, list(credits.encode().translate(_FROM_DIGITS))
+            fold.credit_sum = credit_sum
+            fold.credits = list(credits.encode().translate(_FROM_DIGITS)) if credits else []
         fold.done, fold.skipped, fold.last_done = stored.done, stored.skipped, stored.last_done
         fold.run, fold.longest, fold.long_break, fold.misses = stored.run, stored.longest, stored.long_break, stored.misses
         fold.days, fold.expected_days = stored.days, stored.expected_days
@@ -150,8 +152,8 @@ class Fold:
 
 
 class _Stored(NamedTuple):
-    """A Fold as stored: a JSON list of these fields, in this order (Fold.dump writes it;
-    Fold.load and stored_through read it by these names). A list, not an object with keys:
+    """A Fold as stored: a JSON list of these fields, in this order (Fold.dump writes it,
+    Fold.load reads it by these names). A list, not an object with keys:
     the day close rewrites the state of about a million habits a day, and keys would add
     85 bytes (two letters each) to 185 (these names) to its ~190, for a reader of the
     raw column only. Any change to the list is a new VERSION."""
@@ -176,21 +178,14 @@ class _Stored(NamedTuple):
 
 
 _STORED_LENGTH = len(_Stored._fields)
-
-
-def _stored(state, spec: stats.Schedule, measure: stats.Measure | None) -> _Stored | None:
-    """The decoded `state` as a _Stored, if it is one of this version for this schedule and measure."""
-    if type(state) is not list or len(state) != _STORED_LENGTH or state[0] != VERSION:
-        return None
-    stored = tuple.__new__(_Stored, state)  # _Stored._make(state), its length checked above
-    return stored if stored.key == key(spec, measure) else None
+_as_stored = tuple.__new__  # _as_stored(_Stored, state) is _Stored._make(state) without its length check
 
 
 def stored_through(state, spec: stats.Schedule, measure: stats.Measure | None) -> int | None:
-    """The day a stored state (decoded JSON) runs through, if it is one of this version for
-    this schedule and measure."""
-    stored = _stored(state, spec, measure)
-    return None if stored is None else stored.through
+    """The day a stored state (decoded JSON, or None) runs through, if it is one of this
+    version for this schedule and measure."""
+    folded = Fold.load(state, spec, measure)
+    return None if folded is None else folded.through
 
 
 # Whole credits (0 or 1) to and from digits, at C speed: bytes(credits) and back.
