@@ -1,6 +1,6 @@
-"""Habits' statistics as of today, for reading (the API): from each habit's stored fold
-(Habit.stats_state, through yesterday) and today's row, as a tick computes them
-(recompute.refresh_stats); from the whole history where the fold does not apply."""
+"""Habits' statistics as of today, for reading (the API, the habit page): carried forward
+from each habit's stored fold through the days after it (usually only today's row), as a
+tick computes them (recompute.refresh_stats); from the whole history where no fold applies."""
 
 from __future__ import annotations
 
@@ -12,52 +12,40 @@ from django.db.models import Q
 
 from . import fold, stats
 from .models import Habit, Occurrence
-from .recompute import compute, entries_of
-
-_DAY = dt.timedelta(days=1)
-_NO_ROW = (stats.STATUS_CODES[stats.SCHEDULED], None)  # today with no row: open
+from .recompute import compute_coded, stored_fold
 
 
 def stats_now(habits: list[Habit], today: dt.date) -> dict[int, stats.Stats]:
     """Each habit's statistics as of `today` by its pk: the same as recompute.compute on
-    its whole history. One query: today's row of each habit whose stored fold runs through
-    yesterday, the whole history of the others (no fold, a stale one, pauses). Each habit's
-    owner and profile must be loaded."""
+    its whole history. One query: the days after each stored fold (today's row, when the
+    day close has carried the fold through yesterday), the whole history of the others (no
+    fold, one for another schedule, pauses). Each habit's owner and profile must be loaded."""
     if not habits:
         return {}
     folds: dict[int, tuple[fold.Fold, stats.Schedule, stats.Measure | None]] = {}
+    specs = {}
+    after: dict[int, list[int]] = defaultdict(list)  # a fold's last day (ordinal) → its habits
     for habit in habits:
         spec, measure = habit.schedule_spec(habit.user.profile.week_start), habit.measure
-        folded = _fold_through(habit, spec, measure, today - _DAY)
+        specs[habit.pk] = spec, measure
+        folded = stored_fold(habit, spec, measure, today)
         if folded is not None:
             folds[habit.pk] = folded, spec, measure
+            after[folded.through].append(habit.pk)
     whole = [habit.pk for habit in habits if habit.pk not in folds]
-    where = Q()
-    if folds:
-        where |= Q(habit_id__in=list(folds), on=today)
-    if whole:
-        where |= Q(habit_id__in=whole)
-    todays: dict[int, tuple[int, Decimal | None]] = {}  # a folded habit's today: status code, value
-    histories: dict[int, list[tuple]] = defaultdict(list)
+    where = Q(habit_id__in=whole) if whole else Q()
+    for through, ids in after.items():
+        where |= Q(habit_id__in=ids, on__gt=dt.date.fromordinal(through))
+    read: dict[int, tuple[list[int], dict[int, Decimal]]] = defaultdict(lambda: ([], {}))
     for habit_id, on, status, value in Occurrence.objects.filter(where).values_list("habit_id", "on", "status", "value"):
-        if habit_id in folds:
-            todays[habit_id] = stats.status_code(status), value
-        else:
-            histories[habit_id].append((on, status, value))
+        days, values = read[habit_id]
+        days.append(on.toordinal() << 3 | stats.status_code(status))
+        if value is not None:
+            values[on.toordinal()] = value
     result = {}
     for habit in habits:
-        if habit.pk in folds:
-            folded, spec, measure = folds[habit.pk]
-            code, value = todays.get(habit.pk, _NO_ROW)
-            result[habit.pk] = fold.finish(folded, spec, measure, today.toordinal(), code, value)
-        else:
-            result[habit.pk] = compute(habit, today, entries_of(histories[habit.pk]))
+        days, values = read[habit.pk]
+        spec, measure = specs[habit.pk]
+        folded = folds[habit.pk][0] if habit.pk in folds else None
+        result[habit.pk] = compute_coded(spec, measure, days, values, today, folded)[0]
     return result
-
-
-def _fold_through(habit: Habit, spec: stats.Schedule, measure: stats.Measure | None,
-                  yesterday: dt.date) -> fold.Fold | None:
-    """The habit's stored fold when it applies as of the day after `yesterday`."""
-    if habit.stats_through != yesterday or not habit.stats_state or not fold.foldable(spec):
-        return None
-    return fold.Fold.load(habit.stats_state, spec, measure)

@@ -42,23 +42,21 @@ def apply_stats(habit: Habit, result: stats.Stats) -> None:
 def refresh_stats(habit: Habit, today: dt.date | None = None, *, changed: Occurrence | None = None) -> stats.Stats:
     """Rewrite one habit's statistics, and their fold (habits.fold), from its occurrences.
 
-    `changed`: the occurrence just written. When it is today's and the habit's stored fold
-    runs through yesterday, today is all that changed: the statistics follow from the fold
-    and that row, with no history to read (most ticks)."""
+    `changed`: the occurrence just written. When it is after the day the habit's stored
+    fold runs through, the fold still stands: the statistics follow from it and the days
+    after it (a tick on today with the fold through yesterday reads no history at all);
+    otherwise from the whole history."""
     today = today or habit.user.profile.local_today()
     spec, measure = habit.schedule_spec(habit.user.profile.week_start), habit.measure
-    result = None
-    if changed is not None and changed.on == today and habit.stats_state and fold.foldable(spec):
-        folded = fold.Fold.load(habit.stats_state, spec, measure)
-        if folded is not None and folded.through == today.toordinal() - 1:  # the stored fold stands
-            result = fold.finish(folded, spec, measure, folded.through + 1, stats.status_code(changed.status), changed.value)
-    if result is None:
-        days, values = [], {}
-        for on, status, value in Occurrence.objects.filter(habit=habit).values_list("on", "status", "value"):
-            days.append(on.toordinal() << 3 | stats.status_code(status))
-            if value is not None:
-                values[on.toordinal()] = value
-        result, folded = _compute_one(spec, measure, days, values, today)
+    folded = stored_fold(habit, spec, measure, today) if changed is not None else None
+    if folded is not None and changed.on.toordinal() <= folded.through:
+        folded = None  # a day inside the fold changed
+    if folded is not None and folded.through == today.toordinal() - 1 and changed.on == today:
+        result = fold.finish(folded, spec, measure, folded.through + 1, stats.status_code(changed.status), changed.value)
+    else:
+        after = dt.date.fromordinal(folded.through) if folded is not None else None
+        days, values = _history(habit, after)
+        result, folded = compute_coded(spec, measure, days, values, today, folded)
         habit.stats_state = folded and folded.dump(spec, measure)
         habit.stats_through = folded and dt.date.fromordinal(folded.through)
     apply_stats(habit, result)
@@ -68,6 +66,30 @@ def refresh_stats(habit: Habit, today: dt.date | None = None, *, changed: Occurr
     )
     touch(habit.user_id)
     return result
+
+
+def stored_fold(habit: Habit, spec: stats.Schedule, measure: stats.Measure | None, today: dt.date) -> fold.Fold | None:
+    """The habit's stored fold, where it can be carried forward to `today`: the habit
+    folds, the fold is for its schedule and measure as they are, and it runs through a day
+    before today. Only the days after it need reading then."""
+    through = habit.stats_through
+    if through is None or through >= today or not habit.stats_state or not fold.foldable(spec):
+        return None
+    folded = fold.Fold.load(habit.stats_state, spec, measure)
+    return folded if folded is not None and folded.through == through.toordinal() else None
+
+
+def _history(habit: Habit, after: dt.date | None = None) -> tuple[list[int], dict[int, Decimal]]:
+    """The habit's occurrences (after a day, if given) as compute_coded reads them."""
+    rows = Occurrence.objects.filter(habit=habit)
+    if after is not None:
+        rows = rows.filter(on__gt=after)
+    days, values = [], {}
+    for on, status, value in rows.values_list("on", "status", "value"):
+        days.append(on.toordinal() << 3 | stats.status_code(status))
+        if value is not None:
+            values[on.toordinal()] = value
+    return days, values
 
 
 def recompute_stats(habits, *, batch_size: int | None = None, progress=None) -> int:
@@ -240,7 +262,7 @@ def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Rec
                 again.append(pk)  # the fold does not apply: from the whole history instead
                 continue
         loaded_through = folded and folded.through
-        outcome, folded = _compute_one(spec, measure, days, values, today, folded)
+        outcome, folded = compute_coded(spec, measure, days, values, today, folded)
         if folded is None:
             dump, moved = None, state is not None
         else:
@@ -254,7 +276,7 @@ def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Rec
     return result, again
 
 
-def _compute_one(spec: stats.Schedule, measure: stats.Measure | None, days: Iterable[int],
+def compute_coded(spec: stats.Schedule, measure: stats.Measure | None, days: Iterable[int],
                  values: dict[int, Decimal], today: dt.date, folded: fold.Fold | None = None,
                  ) -> tuple[stats.Stats, fold.Fold | None]:
     """The one way a habit's statistics are computed from its occurrences (`days` as

@@ -58,14 +58,22 @@ def test_a_folded_habit_is_read_with_todays_row_only(api, history):
         assert api.get(f"{URL}/{history.pk}/stats").status_code == 200
     rows = [q["sql"] for q in queries if "habits_occurrence" in q["sql"]]
     assert len(rows) == 1
-    assert TODAY.isoformat() in rows[0]
+    assert f"\"on\" > '{(TODAY - ONE).isoformat()}'" in rows[0]  # the days after the fold: today's
 
 
-def test_a_stale_fold_reads_the_whole_history(api, history, time_machine):
-    """The next day, before the day close has carried the fold on."""
+def test_a_fold_from_before_yesterday_is_carried_over_the_days_after_it(api, history, time_machine):
+    """The next day, before the day close has carried the fold on: the fold and the two
+    days after it, not the whole history."""
     time_machine.move_to(dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC), tick=False)
-    data = api.get(f"{URL}/{history.pk}/stats").json()["data"]
+    inside = Occurrence.objects.get(habit=history, on=TODAY - 3 * ONE)
+    assert inside.status == "done"
+    with CaptureQueriesContext(connection) as queries:
+        data = api.get(f"{URL}/{history.pk}/stats").json()["data"]
+    rows = [q["sql"] for q in queries if "habits_occurrence" in q["sql"]]
+    assert f"\"on\" > '{(TODAY - ONE).isoformat()}'" in rows[0]
     assert data["total_done"] == 48 and data["current_streak"] == 0  # yesterday was left open
+    Occurrence.objects.filter(pk=inside.pk).update(status="skipped")  # a day inside the fold, behind its back
+    assert api.get(f"{URL}/{history.pk}/stats").json()["data"] == data  # not read again
 
 
 def test_todays_log_is_counted(api, history):

@@ -1,7 +1,7 @@
-"""habits.current.stats_now serves habits' statistics from their stored folds and today's
-rows; they must be exactly recompute.compute on the whole history, whatever the fold
-(through yesterday, stale, for another schedule, none), the pauses, the measure and
-today's row (hypothesis, on the random schedules and histories of test_stats_properties)."""
+"""habits.current.stats_now serves habits' statistics from their stored folds and the
+days after them; they must be exactly recompute.compute on the whole history, whatever the
+fold (through yesterday, an earlier day, for another schedule, none), the pauses, the
+measure and today's row (hypothesis, on the random schedules and histories of test_stats_properties)."""
 
 from __future__ import annotations
 
@@ -133,11 +133,14 @@ def test_todays_row_counts(folded):
     assert result.last_done_on == TODAY
 
 
-def test_a_fold_not_through_yesterday_is_not_used(folded):
-    """The next day, before the day close has carried the fold on: the whole history."""
+def test_a_fold_from_before_yesterday_is_carried_over_the_days_after_it(folded):
+    """The next day, before the day close has carried the fold on: the fold and the days
+    after it; a fold that does not end before the day asked for is not used."""
     tomorrow = TODAY + ONE
     Occurrence.objects.create(habit=folded, on=TODAY, status="done")
-    assert current.stats_now([folded], tomorrow)[folded.pk] == _whole_history(folded, tomorrow)
+    expected = _whole_history(folded, tomorrow)
+    Occurrence.objects.filter(habit=folded, on=TODAY - 3 * ONE).update(status="skipped")  # inside the fold
+    assert current.stats_now([folded], tomorrow)[folded.pk] == expected != _whole_history(folded, tomorrow)
     assert current.stats_now([folded], TODAY - ONE)[folded.pk] == _whole_history(folded, TODAY - ONE)
 
 

@@ -175,3 +175,25 @@ def test_a_tick_on_today_follows_from_the_fold_without_reading_the_history(make_
     services.log_occurrence(habit, TODAY - dt.timedelta(days=1), "done")  # a past day: from the history
     habit.refresh_from_db()
     assert (habit.current_streak, habit.total_done) == (3, 5)
+
+
+def test_a_tick_after_a_missed_day_close_carries_the_fold_over_the_days_after_it(make_habit, time_machine):
+    """Two days later, the day close not yet run: the fold through the day before the
+    last tick is carried over the days after it (not the whole history) and stored again,
+    through yesterday."""
+    time_machine.move_to(NOW, tick=False)
+    habit = services.save_habit(make_habit())
+    for days_ago in range(0, 6):
+        services.log_occurrence(habit, TODAY - dt.timedelta(days=days_ago), "done")
+    habit.refresh_from_db()
+    assert habit.stats_through == TODAY - dt.timedelta(days=1)
+    Occurrence.objects.filter(habit=habit, on=TODAY - dt.timedelta(days=3)).update(status="missed")  # inside it
+
+    later = TODAY + dt.timedelta(days=2)
+    time_machine.move_to(NOW + dt.timedelta(days=2), tick=False)
+    services.log_occurrence(habit, later, "done")
+    habit.refresh_from_db()
+    assert habit.stats_through == later - dt.timedelta(days=1)
+    # The day after the last tick was left open (a miss): the streak restarts today; the
+    # day changed inside the fold was not read again.
+    assert (habit.current_streak, habit.total_done, habit.longest_streak) == (1, 7, 6)
