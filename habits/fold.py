@@ -32,6 +32,14 @@ _OPEN_CHAR, _DONE_CHAR, _SKIPPED_CHAR, _MISSED_CHAR = _EXPECTED_CHARS
 DONE_CHARS = _DONE_CHAR + _OFF_CHARS[DONE_CODE]  # a done day, expected or not
 
 
+def expected_and_done(folded: Fold, last: int) -> tuple[int, int]:
+    """Over the fold's `last` days (through its day): how many were expected, and how many
+    of those were done."""
+    recent = folded.days[-last:]
+    done = recent.count(_DONE_CHAR)
+    return done + sum(recent.count(char) for char in (_OPEN_CHAR, _SKIPPED_CHAR, _MISSED_CHAR)), done
+
+
 def foldable(spec: stats.Schedule) -> bool:
     return not spec.pauses
 
@@ -53,7 +61,7 @@ class _Rules:
         self.spec = spec
         self.start = spec.start_date.toordinal()
         num, den = spec.window
-        # Strength: s = s × m + c × (1 − m), as stats._Timeline.strength_values.
+        # Strength: s = s × m + c × (1 − m), as timeline.Timeline.strength_values.
         self.decay = 0.5 ** (math.sqrt(num / den) / 13)  # m
         self.gain = 1 - self.decay  # 1 − m
         self.daily_window = (num, den) == (1, 1)  # c is the day's own credit
@@ -303,7 +311,7 @@ def _window_credit(credit_sum, rules: _Rules) -> float:
 
 
 def _close_week(fold: Fold, rules: _Rules, day: int) -> None:
-    """The week that ended the day before `day` is judged (stats._Timeline.week_outcomes)."""
+    """The week that ended the day before `day` is judged (timeline.Timeline.week_outcomes)."""
     eligible, done = fold.week_eligible, fold.week_done
     if eligible:
         if done >= min(rules.times_per_week, eligible):

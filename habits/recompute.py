@@ -160,16 +160,14 @@ class Recomputed:
         return replace(self.spec, week_start=week_start)
 
     def week_counts(self, today: dt.date) -> tuple[int, int] | None:
-        """gamification.services.habit_week for the 7 days ending today, read off the fold
-        (its days through yesterday say which were expected); None when not folded
-        through yesterday, or "N per week"."""
+        """today_list.habit_week for the 7 days ending today, read off the fold (its days
+        through yesterday say which were expected); None when not folded through
+        yesterday, or "N per week"."""
         folded = self.fold
         if folded is None or self.is_per_week or folded.through != today.toordinal() - 1:
             return None
-        recent = folded.days[-6:]  # today - 6 … yesterday: expected days are digits
-        hits = recent.count("1")
-        expected = hits + recent.count("0") + recent.count("2") + recent.count("3")
-        t, done = today.toordinal(), stats.STATUS_CODES["done"]
+        expected, hits = fold.expected_and_done(folded, 6)  # today - 6 … yesterday
+        t, done = today.toordinal(), stats.DONE_CODE
         if self.spec.is_expected(today) and any(day >> 3 == t and day & 7 == done for day in self.days):
             expected += 1
             hits += 1
