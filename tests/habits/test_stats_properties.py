@@ -1,7 +1,7 @@
 """Properties of habits/stats.py on random schedules and histories (hypothesis).
 
 Besides general invariants, every statistic is compared with a deliberately naive
-reference written straight from DESIGN.md §4 and the readings in docs/statistics.md: it
+reference written straight from docs/rules.md and the readings in docs/statistics.md: it
 works on dates, counts streaks *backwards* from each day, sums every strength window in
 full and rounds with Fractions - a different route to the same numbers, so an off-by-one
 in the fast, index-based, sliding-window implementation shows up as a mismatch.
@@ -107,7 +107,7 @@ def _days(first, last):
 
 
 class Ref:
-    """DESIGN.md §4 read literally, on dates, slowly."""
+    """docs/rules.md read literally, on dates, slowly."""
 
     def __init__(self, schedule, entries, today, measure):
         self.s, self.today, self.measure = schedule, today, measure

@@ -1,5 +1,5 @@
-"""DESIGN.md §4 rules, case by case, with hand-worked numbers (habits/stats.py), and the
-readings docs/statistics.md records where DESIGN is silent.
+"""docs/rules.md rules, case by case, with hand-worked numbers (habits/stats.py), and the
+readings docs/statistics.md records where docs/rules.md is silent.
 
 History strings give one character per day from a first date:
   d done · s skipped · m missed · o scheduled · p prompted · t started · . no entry
