@@ -3,7 +3,9 @@ Pure functions; gamification.services applies them."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from fractions import Fraction
+from itertools import accumulate
 
 from habitstory.core.numbers import round_half_up
 
@@ -27,11 +29,15 @@ def xp_to_next(level: int) -> int:
 
 def level_for(xp: int) -> tuple[int, int, int]:
     """(level, XP into that level, XP the next level needs) for a total."""
-    level, remaining = 1, max(0, xp)
-    while level < MAX_LEVEL and remaining >= xp_to_next(level):
-        remaining -= xp_to_next(level)
-        level += 1
-    return level, remaining, xp_to_next(level)
+    ups = bisect_right(_LEVEL_TOTALS, max(0, xp))  # the levels after 1 whose total the XP reaches
+    return 1 + ups, max(0, xp) - (_LEVEL_TOTALS[ups - 1] if ups else 0), _XP_TO_NEXT[ups]
+
+
+# Worked out once (a profile's level is asked for on every page and in every commit): the
+# XP from each level to the next (index L - 1), and the total XP that reaches each level
+# from 2 to MAX_LEVEL.
+_XP_TO_NEXT = [xp_to_next(level) for level in range(1, MAX_LEVEL + 1)]
+_LEVEL_TOTALS = list(accumulate(_XP_TO_NEXT[:-1]))
 
 
 def stage_for(level: int) -> str:

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -87,10 +87,13 @@ def _refresh_unread(user_id: int) -> None:
     transaction.on_commit(lambda: cache.set(key, count_unread(user_id), UNREAD_SECONDS))
 
 
-def render_bell(user_id: int, *, oob: bool = False) -> str:
-    return render_to_string(
-        "notifications/_bell.html", {"unread_notifications": count_unread(user_id), "oob": oob}
-    )
+def render_bell(user_id: int, *, oob: bool = False, cached: bool = False) -> str:
+    """The bell with the unread count: counted now, or (`cached`, once the transaction
+    that changed it has committed) as the cache keeps it."""
+    count = cache.get(_unread_key(user_id)) if cached else None
+    if count is None:
+        count = count_unread(user_id)
+    return render_to_string("notifications/_bell.html", {"unread_notifications": count, "oob": oob})
 
 
 # --- Channel rules ------------------------------------------------------------------------
@@ -158,7 +161,10 @@ def notify(
     channels = {channel for name in (kind, *also_kinds) for channel in profile.channels_for(name)}
     quiet = in_quiet_hours(profile, now)
 
-    with transaction.atomic():
+    # later=True: the caller's transaction (the commit step) holds it all, and a failure
+    # here fails the caller; otherwise a savepoint keeps a failing notify() from spoiling a
+    # job's transaction that goes on to the next user.
+    with transaction.atomic(savepoint=not later):
         notification = _store(user, kind, title, body, url, key, "in_app" in channels, actions, now)
         if notification is None:
             return None
@@ -180,17 +186,31 @@ def notify(
 
 
 def _store(user, kind, title, body, url, key, in_app, actions, now) -> Notification | None:
-    """The Notification row, or None when `key` was already used for this user."""
-    try:
-        with transaction.atomic():  # savepoint: a duplicate key must not spoil the caller's transaction
-            return Notification.objects.create(
-                user=user, kind=kind, title=title[:140], body=body, url=url, key=key, in_app=in_app,
-                actions=actions or [], created_at=now or timezone.now(),
-            )
-    except IntegrityError:
-        if key is not None and Notification.objects.filter(user=user, key=key).exists():
-            return None
-        raise
+    """The Notification row, or None when `key` was already used for this user: one
+    INSERT … ON CONFLICT DO NOTHING (no savepoint, nothing spoilt in the caller's
+    transaction when the key was used)."""
+    notification = Notification(
+        user=user, kind=kind, title=title[:140], body=body, url=url, key=key, in_app=in_app,
+        actions=actions or [], created_at=now or timezone.now(),
+    )
+    if key is None:
+        notification.save(force_insert=True)
+        return notification
+    fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {quote(Notification._meta.db_table)} ({", ".join(quote(f.column) for f in fields)})
+            VALUES ({", ".join(["%s"] * len(fields))})
+            ON CONFLICT (user_id, key) WHERE key IS NOT NULL DO NOTHING RETURNING id""",
+            [field.get_db_prep_save(getattr(notification, field.attname), connection) for field in fields],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    notification.pk = row[0]
+    notification._state.adding = False
+    return notification
 
 
 def _in_app(notification: Notification) -> Delivery:

@@ -195,7 +195,7 @@ def finish(outcome: Outcome) -> None:
         outcome.progress_html = render.progress_html(outcome.rows)
     outcome.xp_html = gamification.xp_bar_html(profile, oob=True)
     if outcome.notification is not None and outcome.notification.in_app:
-        outcome.bell_html = render_bell(profile.user_id, oob=True)
+        outcome.bell_html = render_bell(profile.user_id, oob=True, cached=True)
     events: list[tuple[str, dict]] = []
     if change is not None:
         if outcome.row_html:

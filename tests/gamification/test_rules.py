@@ -47,6 +47,13 @@ def test_level_for_is_the_curve(total):
     assert 0 <= into < need == rules.xp_to_next(level)
 
 
+def test_the_top_level_keeps_whatever_xp_is_left():
+    top = sum(rules.xp_to_next(n) for n in range(1, rules.MAX_LEVEL))
+    assert rules.level_for(top - 1)[0] == rules.MAX_LEVEL - 1
+    assert rules.level_for(top) == (rules.MAX_LEVEL, 0, rules.xp_to_next(rules.MAX_LEVEL))
+    assert rules.level_for(top + 10**9) == (rules.MAX_LEVEL, 10**9, rules.xp_to_next(rules.MAX_LEVEL))
+
+
 @pytest.mark.parametrize(("level", "stage"), [(1, "egg"), (2, "hatchling"), (4, "hatchling"), (5, "young"), (10, "adult"), (19, "adult"), (20, "legendary")])
 def test_pet_stages(level, stage):
     assert rules.stage_for(level) == stage
