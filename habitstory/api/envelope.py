@@ -13,7 +13,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -21,6 +26,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import NinjaJSONEncoder
+from ninja.schema import DjangoGetter
+from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 logger = logging.getLogger(__name__)
 
@@ -53,23 +60,37 @@ MESSAGES = {
 # --- schemas (for OpenAPI and response validation) ------------------------------------------
 
 
-class Meta(Schema):
+class Out(Schema):
+    """A response schema. The handlers build their answers as plain dicts, which pydantic
+    validates directly; ninja's own way wraps every value in a DjangoGetter first, whose
+    lookups field by field in Python cost about 13 times as much (1 ms for a list of 30
+    habits). Anything but a dict still goes ninja's way."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo) -> Any:
+        if type(values) is dict:
+            return handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+class Meta(Out):
     timestamp: dt.datetime
     version: str
 
 
-class Envelope(Schema, Generic[T]):
+class Envelope(Out, Generic[T]):
     data: T
     meta: Meta
 
 
-class ErrorBody(Schema):
+class ErrorBody(Out):
     code: str
     message: str
     details: dict[str, list[str]]
 
 
-class ErrorEnvelope(Schema):
+class ErrorEnvelope(Out):
     error: ErrorBody
     meta: Meta
 

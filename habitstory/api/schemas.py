@@ -15,6 +15,8 @@ from goals import pace
 from habits import stats
 from habits.models import Habit, Occurrence, Pillar
 
+from .envelope import Out
+
 ScheduleKind = Literal["daily", "weekdays", "per_week", "every_n_days"]
 HabitType = Literal["yes_no", "at_least", "at_most"]
 Difficulty = Literal["easy", "medium", "hard"]
@@ -46,12 +48,12 @@ class Input(Schema):
 # --- stats ----------------------------------------------------------------------------------
 
 
-class Suggestion(Schema):
+class Suggestion(Out):
     code: str
     message: str
 
 
-class StatsOut(Schema):
+class StatsOut(Out):
     current_streak: int
     longest_streak: int
     consistency: int | None = Field(description="0–100 over the last 30 days; null when nothing was expected.")
@@ -69,21 +71,21 @@ class StatsOut(Schema):
 # --- habits ---------------------------------------------------------------------------------
 
 
-class DailySchedule(Schema):
+class DailySchedule(Out):
     kind: Literal["daily"]
 
 
-class WeekdaysSchedule(Schema):
+class WeekdaysSchedule(Out):
     kind: Literal["weekdays"]
     days: list[int] = Field(description="0 = Monday … 6 = Sunday.")
 
 
-class PerWeekSchedule(Schema):
+class PerWeekSchedule(Out):
     kind: Literal["per_week"]
     times: int
 
 
-class EveryNDaysSchedule(Schema):
+class EveryNDaysSchedule(Out):
     kind: Literal["every_n_days"]
     n: int
     start: dt.date = Field(description="The habit's start date, from which the days are counted.")
@@ -102,7 +104,7 @@ class ScheduleIn(Input):
     start: dt.date | None = Field(None, description="every_n_days: sets the habit's start_date.")
 
 
-class Target(Schema):
+class Target(Out):
     value: Decimal
     unit: str
 
@@ -112,7 +114,7 @@ class TargetIn(Input):
     unit: str = ""
 
 
-class HabitOut(Schema):
+class HabitOut(Out):
     id: int
     name: str
     pillar: int | None
@@ -175,14 +177,14 @@ class LogIn(Input):
     note: str | None = None
 
 
-class LogOut(Schema):
+class LogOut(Out):
     date: dt.date
     status: str = Field(description="done, skipped, missed, or open: scheduled, prompted, started.")
     value: Decimal | None
     note: str
 
 
-class LogResult(Schema):
+class LogResult(Out):
     log: LogOut | None
     stats: StatsOut
 
@@ -198,7 +200,7 @@ class LogRange(Schema):
 # --- pillars --------------------------------------------------------------------------------
 
 
-class PillarOut(Schema):
+class PillarOut(Out):
     id: int
     name: str
     color: str
@@ -282,7 +284,7 @@ def pillar_data(pillar: Pillar) -> dict:
 # --- rewards: XP, level, pet, achievements, leaderboard -------------------------------------
 
 
-class PetSummary(Schema):
+class PetSummary(Out):
     name: str
     species: str
     level: int
@@ -290,7 +292,7 @@ class PetSummary(Schema):
     mood: str
 
 
-class MeOut(Schema):
+class MeOut(Out):
     xp: int = Field(description="Total XP (the sum of your ledger).")
     level: int
     xp_into_level: int = Field(description="XP earned since reaching `level`.")
@@ -299,13 +301,13 @@ class MeOut(Schema):
     pet: PetSummary
 
 
-class PetEventOut(Schema):
+class PetEventOut(Out):
     kind: str = Field(description="hatched, level_up, stage or mood.")
     detail: str
     created_at: dt.datetime
 
 
-class PetOut(Schema):
+class PetOut(Out):
     name: str
     species: str
     xp: int
@@ -316,12 +318,12 @@ class PetOut(Schema):
     history: list[PetEventOut] = Field(description="The 20 most recent events, newest first.")
 
 
-class AchievementProgress(Schema):
+class AchievementProgress(Out):
     current: int
     threshold: int
 
 
-class AchievementOut(Schema):
+class AchievementOut(Out):
     code: str
     name: str
     description: str
@@ -334,14 +336,14 @@ class AchievementOut(Schema):
     progress: AchievementProgress | None = Field(description="For a locked achievement whose rule can be counted.")
 
 
-class LeaderboardRow(Schema):
+class LeaderboardRow(Out):
     rank: int = Field(description="Ties share a rank: 1, 2, 2, 4.")
     name: str = Field(description="The player's display name, or “Player #id”.")
     xp: int = Field(description="XP earned this week.")
     is_you: bool
 
 
-class LeaderboardYou(Schema):
+class LeaderboardYou(Out):
     rank: int = Field(description="One more than the listed players with more XP, listed or not.")
     xp: int
     listed: bool = Field(description="Whether you are among `rows`.")
@@ -349,7 +351,7 @@ class LeaderboardYou(Schema):
     name: str
 
 
-class LeaderboardOut(Schema):
+class LeaderboardOut(Out):
     scope: str
     start: dt.date = Field(description="The first day of your current week.")
     end: dt.date
@@ -357,7 +359,7 @@ class LeaderboardOut(Schema):
     you: LeaderboardYou
 
 
-class XPEventOut(Schema):
+class XPEventOut(Out):
     id: int
     on: dt.date = Field(description="Your local day of the event.")
     amount: int = Field(description="Negative for a compensating entry (an undo, a reopened goal).")
@@ -381,12 +383,12 @@ class XPEventRange(Schema):
 GOAL_FIELDS = {"target_value": "target.value", "unit": "target.unit"}
 
 
-class GoalHabitOut(Schema):
+class GoalHabitOut(Out):
     habit_id: int
     weight: Decimal
 
 
-class GoalPace(Schema):
+class GoalPace(Out):
     status: Literal["completed", "no_deadline", "overdue", "ahead", "on_track", "behind"] = Field(
         description="ahead / on_track / behind: within ±10% of a straight line from 0 on the start date to the "
         "target on the deadline."
@@ -398,7 +400,7 @@ class GoalPace(Schema):
     days_left: int | None = Field(description="To the deadline, today included; null without a deadline.")
 
 
-class GoalOut(Schema):
+class GoalOut(Out):
     id: int
     name: str
     description: str
@@ -439,7 +441,7 @@ class GoalEntryIn(Input):
     note: str | None = None
 
 
-class GoalEntryOut(Schema):
+class GoalEntryOut(Out):
     id: int
     amount: Decimal
     note: str
@@ -447,17 +449,17 @@ class GoalEntryOut(Schema):
     created_at: dt.datetime
 
 
-class GoalEntryResult(Schema):
+class GoalEntryResult(Out):
     entry: GoalEntryOut
     goal: GoalOut
 
 
-class GoalProgressDay(Schema):
+class GoalProgressDay(Out):
     date: dt.date
     value: Decimal = Field(description="The cumulative value at the end of the day.")
 
 
-class GoalProgressOut(Schema):
+class GoalProgressOut(Out):
     target: Target
     current_value: Decimal
     completed_at: dt.datetime | None
