@@ -25,8 +25,8 @@ from habitstory.story import commit as story
 from habitstory.story import news
 from habitstory.story import render as fragments
 
-from . import exports, imports, recompute, services, today_cache, today_list
-from .charts import build_charts
+from . import exports, imports, services, today_cache, today_list
+from .charts import history_of
 from .current import stats_now
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
 from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
@@ -166,19 +166,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     habit.user = request.user  # the owner, whose profile stats_now reads (loaded here once)
     profile = request.user.profile
     day = profile.local_today()
-    # The charts and notes change only with the habit, its days, the day and the week start:
-    # cached under the owner's Today version, which every change to a habit or a day replaces.
-    key = today_cache.list_key(request.user.pk, "habit-history", habit.pk, day.isoformat(), profile.week_start)
-    history = cache.get(key)
-    if history is None:
-        rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
-        entries = recompute.entries_of((on, status, value) for on, status, value, _ in rows)
-        charts = build_charts(habit, entries, day, profile.week_start)
-        history = {
-            "charts_html": render_to_string("habits/_charts.html", {"charts": charts, "habit": habit}),
-            "notes": sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5],
-        }
-        cache.set(key, history, today_cache.LIST_SECONDS)
+    history = history_of(habit, day, profile.week_start)
     result = stats_now([habit], day)[habit.pk]  # from the habit's fold and today's row
     return render(
         request,

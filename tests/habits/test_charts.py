@@ -9,7 +9,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from habits import charts, stats
+from habits import charts, heatmap, stats
 from habits.models import Habit
 from habitstory.core.formatting import long_date
 
@@ -33,7 +33,7 @@ def habit(**fields) -> Habit:
     return Habit(**fields)
 
 
-def cells(result: dict) -> dict[dt.date, charts.Cell]:
+def cells(result: dict) -> dict[dt.date, heatmap.Cell]:
     return {cell.day: cell for week in result["heatmap"].weeks for cell in week}
 
 
