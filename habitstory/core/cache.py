@@ -2,7 +2,10 @@
 are dropped (logged, once a minute at most) instead of raising into the request. Everything
 HabitStory keeps in the cache can be recomputed (Today's list and its version, unread counts,
 job timestamps, rate-limit counters), so a tick still succeeds with Redis down; /healthz
-still reports the cache as down (what it stores does not come back)."""
+still reports the cache as down (what it stores does not come back).
+
+Rate limits fail open: `add` answers True (allauth's rate-limit lock is a `cache.add`, so a
+False would refuse every sign-in) and `incr` answers as if a counter had just started."""
 
 from __future__ import annotations
 
@@ -16,15 +19,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
-_last_warning = 0.0
+_last_warning: dict[str, float] = {}  # per operation, so each consequence is logged
 
 
-def _warn(operation: str, exc: Exception) -> None:
-    global _last_warning
+def _warn(operation: str, exc: Exception, consequence: str = "carrying on without it") -> None:
     now = time.monotonic()
-    if now - _last_warning > 60:
-        _last_warning = now
-        logger.warning("cache: Redis unreachable (%s: %s); carrying on without it", operation, exc)
+    if now - _last_warning.get(operation, float("-inf")) > 60:
+        _last_warning[operation] = now
+        logger.warning("cache: Redis unreachable (%s: %s); %s", operation, exc, consequence)
 
 
 class ResilientRedisCache(RedisCache):
@@ -56,11 +58,14 @@ class ResilientRedisCache(RedisCache):
             return list(data)
 
     def add(self, key, value, timeout=None, version=None):
+        """True when stored, and also when Redis is down: `add` is how allauth takes its
+        rate-limit lock, and with nothing to contend on the lock is granted (nothing is
+        stored: the next `get` misses)."""
         try:
             return super().add(key, value, timeout, version)
         except DOWN as exc:
-            _warn("add", exc)
-            return False
+            _warn("add", exc, "locks are granted without it, so rate limits are off until it is back")
+            return True
 
     def delete(self, key, version=None):
         try:
@@ -79,5 +84,5 @@ class ResilientRedisCache(RedisCache):
         try:
             return super().incr(key, delta, version)
         except DOWN as exc:
-            _warn("incr", exc)
+            _warn("incr", exc, "counters start afresh, so rate limits are off until it is back")
             return delta  # as if the counter had just started: limits fail open
