@@ -16,6 +16,7 @@ urlpatterns = [
     path("sw.js", core_views.service_worker, name="service-worker"),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("habitstory.accounts.urls")),
+    path("profile/tokens/", include("habitstory.api.urls")),
     path("habits/", include("habits.urls")),
     path("goals/", include("goals.urls")),
     path("quests/", include("quests.urls")),

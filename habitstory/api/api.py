@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.responses import NinjaJSONEncoder
 
-from . import envelope, views
+from . import envelope
 from .auth import RATE_LIMIT, BearerToken, BrowserSession, PerUserThrottle
 from .docs import SwaggerPage, docs_asset
 from .parser import StrictJSONParser
@@ -22,9 +22,10 @@ from .routers import analytics, habits, pillars, suggestions
 DESCRIPTION = """
 Your habits, logs, statistics and pillars, as JSON.
 
-**Authentication.** Create a personal access token on your profile page (or with
-`manage.py create_token EMAIL`) and send it as `Authorization: Bearer <token>`. In the
-browser, your session works too; unsafe methods then need the `X-CSRFToken` header.
+**Authentication.** Create a personal access token on your profile's API tokens page
+(`/profile/tokens/`, or with `manage.py create_token EMAIL`) and send it as
+`Authorization: Bearer <token>`. In the browser, your session works too; unsafe methods
+then need the `X-CSRFToken` header.
 
 **Envelope.** Success: `{"data": …, "meta": {"timestamp", "version"}}`. Failure:
 `{"error": {"code", "message", "details": {field: [messages]}}, "meta": …}` with codes
@@ -81,9 +82,6 @@ class HabitStoryAPI(NinjaAPI):
         return [
             *urls,
             path("docs/assets/<str:name>", docs_asset, name="docs-asset"),
-            # The profile page's token forms (HTML, not part of the JSON API).
-            path("account/tokens/", views.tokens, name="tokens"),
-            path("account/tokens/<int:token_id>/revoke", views.revoke_token, name="revoke-token"),
             re_path(r"^.*$", not_found),
         ]
 

@@ -2,25 +2,16 @@ from __future__ import annotations
 
 from django import template
 
-from ..forms import ApiTokenForm
 from ..models import ApiToken
-from ..views import NEW_TOKEN_KEY
 
 register = template.Library()
 
 
-@register.inclusion_tag("api/_tokens.html", takes_context=True)
+@register.inclusion_tag("api/_tokens_summary.html", takes_context=True)
 def api_tokens(context) -> dict:
-    """The "API tokens" card for the signed-in user: their tokens, the create form (bound,
-    with its errors, when the tokens view re-renders it) and, once, a token just created."""
-    request = context["request"]
-    user = request.user
+    """The profile page's "API tokens" card: how many active tokens the signed-in user has,
+    and the link to the tokens page, where they are listed, created and revoked."""
+    user = context["request"].user
     if not user.is_authenticated:
         return {}
-    return {
-        "tokens": list(ApiToken.objects.filter(user=user)),
-        "form": context.get("api_token_form") or ApiTokenForm(user=user),
-        "new_token": request.session.pop(NEW_TOKEN_KEY, None),
-        "csrf_token": context.get("csrf_token"),
-        "request": request,
-    }
+    return {"show": True, "active": ApiToken.objects.active().filter(user=user).count()}
