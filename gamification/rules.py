@@ -3,6 +3,7 @@ Pure functions; gamification.services applies them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_right
 from fractions import Fraction
 from itertools import accumulate
@@ -20,6 +21,11 @@ def tick_xp(difficulty: str, streak_after: int) -> int:
     """base × (1 + 0.5 × min(streak, 21) ÷ 21), rounded half up; the streak after this tick."""
     base = BASE_XP[difficulty]
     return round_half_up(base * (1 + Fraction(1, 2) * min(streak_after, STREAK_CAP) / STREAK_CAP))
+
+
+def earns_xp(on: dt.date, today: dt.date) -> bool:
+    """Only a tick for today or yesterday earns XP; backfilled history does not."""
+    return today - dt.timedelta(days=1) <= on <= today
 
 
 def xp_to_next(level: int) -> int:

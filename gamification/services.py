@@ -135,7 +135,7 @@ def _tick_xp(user, tick: Tick, today: dt.date) -> int:
     """XP for a day that became done (today or yesterday only), or back for one undone."""
     source = f"occurrence:{tick.occurrence_id}:{tick.cycle}"
     if tick.is_done and not tick.was_done:
-        if tick.on < today - dt.timedelta(days=1):
+        if not rules.earns_xp(tick.on, today):
             return 0  # backfilled history changes stats, not XP
         amount = rules.tick_xp(tick.difficulty, tick.streak)
         return _award(user, amount, XPEvent.Reason.HABIT_DONE, source, today)

@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import stats
-from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
+from .models import DELETED_KEPT_DAYS, EARLIEST_START, Habit, Occurrence, Pillar
 from .recompute import compute, entries_of, recompute_stats, refresh_stats
 from .today_cache import touch
 
@@ -127,6 +127,27 @@ def set_status(habit: Habit, status: str, today: dt.date | None = None) -> Habit
     return habit
 
 
+def move_start(habit: Habit, day: dt.date, today: dt.date | None = None) -> Habit:
+    """Move a habit's start date back to `day`, so the days before it can be logged (the
+    day editor offers it and the user confirms it; nothing moves a start silently). Only
+    back, to no later than today and no earlier than EARLIEST_START. The statistics are
+    recomputed from the whole history: the days gained are expected days, missed unless
+    logged."""
+    today = today or _today(habit)
+    with transaction.atomic():
+        start = Habit.objects.select_for_update().filter(pk=habit.pk).values_list("start_date", flat=True).get()
+        if day >= start:
+            raise ValidationError({"start_date": f"{habit.name} already starts on {start:%-d %B %Y}."})
+        if not EARLIEST_START <= day <= today:
+            raise ValidationError(
+                {"start_date": f"Choose a day between {EARLIEST_START:%-d %B %Y} and today."}
+            )
+        habit.start_date = day
+        habit.save(update_fields=["start_date", "updated_at"])
+        refresh_stats(habit, today)
+    return habit
+
+
 def _today(habit: Habit) -> dt.date:
     return habit.user.profile.local_today()
 
@@ -198,7 +219,7 @@ def set_day(habit: Habit, on: dt.date, status: str, *, value=None, note: str = "
         _reopen(occurrence)
         if amount is not None:
             _measure(habit, occurrence, today, amount, now)
-        occurrence.note = (note or "").strip()
+        occurrence.note = Occurrence.clean_note(note)
 
     return _change(habit, on, now, apply)
 
@@ -229,8 +250,9 @@ def undo_occurrence(habit: Habit, on: dt.date, *, now: dt.datetime | None = None
 
 def set_note(habit: Habit, on: dt.date, note: str, *, now: dt.datetime | None = None) -> Occurrence:
     _check(habit, on, now)
+    note = Occurrence.clean_note(note)
     occurrence, _ = Occurrence.objects.get_or_create(habit=habit, on=on)
-    occurrence.note = note.strip()
+    occurrence.note = note
     occurrence.save(update_fields=["note", "updated_at"])
     return occurrence
 
@@ -256,7 +278,7 @@ def _log(habit: Habit, on: dt.date, status: str, value, note: str | None, now: d
         if amount is not None:
             occurrence.value = amount
         if note is not None:
-            occurrence.note = note.strip()
+            occurrence.note = Occurrence.clean_note(note)
 
     return _change(habit, on, now, apply)
 
@@ -272,7 +294,7 @@ def _log_value(habit: Habit, on: dt.date, value, note: str | None, now: dt.datet
             raise ValidationError({"value": "Enter a number."})
         _measure(habit, occurrence, today, amount, now)
         if note is not None:
-            occurrence.note = note.strip()
+            occurrence.note = Occurrence.clean_note(note)
 
     return _change(habit, on, now, apply)
 

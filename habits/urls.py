@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/suggestion/", views.apply_suggestion, name="apply-suggestion"),
     path("<int:pk>/log/<str:on>/", views.log, name="log"),
     path("<int:pk>/day/<str:on>/", views.day, name="day"),
+    path("<int:pk>/start/", views.move_start, name="move-start"),
 ]

@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from gamification.rules import earns_xp
 from habitstory.story import commit as story
 from habitstory.story import news
 from habitstory.story import render as fragments
@@ -29,7 +30,7 @@ from . import exports, imports, services, today_cache, today_list
 from .charts import history_of
 from .current import stats_now
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
-from .models import DELETED_KEPT_DAYS, Habit, Occurrence, Pillar
+from .models import DELETED_KEPT_DAYS, EARLIEST_START, Habit, Occurrence, Pillar
 
 
 def _get_habit(request: HttpRequest, pk: int, *, pillar: bool = True) -> Habit:
@@ -178,12 +179,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
-    """Edit one day from the habit's calendar (backfill: counts for stats, earns no XP)."""
+    """Edit one day from the habit's calendar (backfill: counts for stats; only today and
+    yesterday earn XP). A day before the habit's start offers to move the start back."""
     habit = _get_habit(request, pk)
     date = _parse_day(on)
     today_ = request.user.profile.local_today()
-    if date > today_ or date < habit.start_date:
+    if date > today_ or date < EARLIEST_START:
         raise Http404("Not a day of this habit")
+    if date < habit.start_date:  # asked, never moved silently: the offer posts to move_start
+        return render(request, "habits/day.html", {"habit": habit, "date": date, "before_start": True})
     occurrence = Occurrence.objects.filter(habit=habit, on=date).first()
     form = DayForm(request.POST or None, habit=habit, occurrence=occurrence)
     if request.method == "POST" and form.is_valid():
@@ -197,7 +201,25 @@ def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
             messages.success(request, f"{date:%-d %B} saved.")
             news.flash(request, outcome.news)
             return redirect("habits:detail", pk=habit.pk)
-    return render(request, "habits/day.html", {"habit": habit, "date": date, "form": form, "occurrence": occurrence})
+    context = {"habit": habit, "date": date, "form": form, "occurrence": occurrence, "today": today_,
+               "earns_xp": earns_xp(date, today_)}
+    return render(request, "habits/day.html", context)
+
+
+@login_required
+@require_POST
+def move_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """The day editor's offer, confirmed: the habit starts on an earlier day (`start`),
+    whose editor opens next."""
+    habit = _get_habit(request, pk, pillar=False)
+    start = _parse_day(request.POST.get("start", ""))
+    try:
+        services.move_start(habit, start)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("habits:detail", pk=habit.pk)
+    messages.success(request, f"“{habit.name}” now starts on {start:%-d %B %Y}.")
+    return redirect("habits:day", pk=habit.pk, on=start.isoformat())
 
 
 @login_required

@@ -190,10 +190,13 @@ def test_backfill_a_past_day(owner_client, make_habit, now):
     assert habit.current_streak == 0
 
 
-def test_the_day_editor_refuses_future_and_pre_start_days(owner_client, make_habit, now):
+def test_the_day_editor_refuses_future_days_and_asks_before_the_start(owner_client, make_habit, now):
     habit = make_habit(start_date=TODAY - dt.timedelta(days=3))
     assert owner_client.get(f"/habits/{habit.pk}/day/{(TODAY + dt.timedelta(days=1)).isoformat()}/").status_code == 404
-    assert owner_client.get(f"/habits/{habit.pk}/day/{(TODAY - dt.timedelta(days=4)).isoformat()}/").status_code == 404
+    assert owner_client.get(f"/habits/{habit.pk}/day/1999-12-31/").status_code == 404
+    # A day before the start offers to move the start (tests/habits/test_backfill.py), no form.
+    before = owner_client.get(f"/habits/{habit.pk}/day/{(TODAY - dt.timedelta(days=4)).isoformat()}/")
+    assert before.status_code == 200 and "form" not in before.context
 
 
 def test_the_day_editor_validates_the_status(owner_client, make_habit, now):
