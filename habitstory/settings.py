@@ -411,6 +411,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECUR
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 if envbool("SECURE_PROXY_SSL_HEADER", HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address (allauth's sign-in limits, the API's failed-token limit) is REMOTE_ADDR
+# as the ASGI server sets it: uvicorn --proxy-headers takes it from X-Forwarded-For only when
+# the connection comes from FORWARDED_ALLOW_IPS (README, "Configuration"). Django reads no
+# X-Forwarded-For itself, so a client cannot pick its own address.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,15 +1,23 @@
 """Who is calling: a personal access token (`Authorization: Bearer hs_…`), a push
 notification's action token (`Bearer hsp_…`, good only for the call it was made for: see
 notifications.push) or the browser's session (with Django's CSRF check on unsafe methods).
-Each gives the user as request.auth. Then a per-user rate limit."""
+Each gives the user as request.auth. Then a per-user rate limit.
+
+Wrong tokens are limited per client address: after FAILED_AUTH_LIMIT in a minute, every
+Bearer request from that address is answered 429 (with Retry-After) until the minute ends,
+before any token is looked up. The client address is REMOTE_ADDR, as the ASGI server sets
+it (behind a proxy: README, "Configuration")."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 
@@ -19,10 +27,48 @@ from habitstory.notifications import push
 from . import services
 
 RATE_LIMIT = "120/m"  # requests per user per minute
+FAILED_AUTH_LIMIT = 10  # wrong tokens per client address per minute
+IPV6_PREFIX = 64  # an IPv6 client is its /64 network (one home or phone has all of it)
+
+
+class FixedWindow:
+    """Counters in Django's cache (Redis in production, shared by all web processes), one
+    per key and clock-aligned window, bumped with an atomic cache.incr. With the cache down
+    they fail open (habitstory.core.cache)."""
+
+    def __init__(self, name: str, seconds: int):
+        self.name = name
+        self.seconds = seconds
+
+    def key(self, who: object) -> str:
+        return f"api:{self.name}:{who}:{int(time.time() // self.seconds)}"
+
+    def count(self, who: object) -> int:
+        return cache.get(self.key(who)) or 0
+
+    def hit(self, who: object) -> int:
+        """Count one more; returns the count so far in this window."""
+        key = self.key(who)
+        cache.add(key, 0, timeout=self.seconds + 5)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=self.seconds + 5)
+            return 1
+
+    def wait(self) -> float:
+        """Seconds until the window ends."""
+        return self.seconds - time.time() % self.seconds
+
+
+_failures = FixedWindow("authfail", 60)
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        address = client_address(request)
+        if _failures.count(address) >= FAILED_AUTH_LIMIT:
+            raise Throttled(wait=_failures.wait())  # the envelope adds Retry-After
         token = token.strip()
         if token.startswith(push.ACTION_PREFIX):
             user = _user_for_action(token, request)
@@ -31,8 +77,25 @@ class BearerToken(HttpBearer):
         if user is None:
             # A token was sent and is wrong or revoked: refuse outright rather than fall
             # back to a session the same browser may also carry.
+            _failures.hit(address)
             raise AuthenticationError()
         return user
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address as allauth's sign-in limits read it (REMOTE_ADDR: Django
+    reads no X-Forwarded-For itself), an IPv6 address as its /64 network."""
+    try:
+        address = get_adapter().get_client_ip(request)
+    except PermissionDenied:  # no address at all (a Unix socket): one bucket for those
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.IPv6Network(f"{parsed}/{IPV6_PREFIX}", strict=False).network_address)
+    return str(parsed)
 
 
 def _user_for_action(token: str, request: HttpRequest) -> User | None:
@@ -54,34 +117,26 @@ class BrowserSession(SessionAuth):
 
 class PerUserThrottle(BaseThrottle):
     """At most `limit` requests per user (whichever token or session they come with) in
-    each clock-aligned window, counted in Django's cache (Redis in production, shared by
-    all web processes).
+    each clock-aligned window.
 
-    A fixed window with an atomic cache.incr, rather than ninja's SimpleRateThrottle: that
-    one keeps the request's history on the shared throttle object and writes the list back
-    with get/set, which two threads or processes can interleave."""
+    A FixedWindow rather than ninja's SimpleRateThrottle: that one keeps the request's
+    history on the shared throttle object and writes the list back with get/set, which
+    two threads or processes can interleave."""
 
     def __init__(self, rate: str = RATE_LIMIT):
         count, _, unit = rate.partition("/")
         self.limit = int(count)
-        self.window = {"s": 1, "m": 60, "h": 3600}[unit]
+        self.window = FixedWindow("rate", {"s": 1, "m": 60, "h": 3600}[unit])
 
     def allow_request(self, request: HttpRequest) -> bool:
         user = getattr(request, "auth", None)
         if user is None:
             return True
-        key = f"api:rate:{user.pk}:{int(time.time() // self.window)}"
-        cache.add(key, 0, timeout=self.window + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=self.window + 5)
-            count = 1
-        return count <= self.limit
+        return self.window.hit(user.pk) <= self.limit
 
     def wait(self) -> float:
         """Seconds until the window ends (ninja sends it as Retry-After)."""
-        return self.window - time.time() % self.window
+        return self.window.wait()
 
 
 def user_of(request: HttpRequest):

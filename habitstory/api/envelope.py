@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
@@ -222,7 +223,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Throttled)
     def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-        return error_response(429)  # ninja adds Retry-After
+        response = error_response(429)
+        if exc.wait is not None:  # ninja sets it too after a throttle, not after auth's (auth.py)
+            response["Retry-After"] = str(math.ceil(exc.wait))
+        return response
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

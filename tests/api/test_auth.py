@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from habits.models import Habit
-from habitstory.api import services
+from habitstory.api import auth, services
 from habitstory.api.models import ApiToken
 
 from .conftest import NOW, ApiClient, csrf_headers
@@ -156,3 +156,91 @@ def test_the_rate_limit_counts_all_of_a_users_tokens(owner, api, time_machine):
         api.get("/api/v1/pillars")
         other.get("/api/v1/pillars")
     assert_error(other.get("/api/v1/pillars"), 429, "rate_limited")
+
+
+# --- failed tokens: limited per client address ------------------------------------------------
+
+ATTACKER = "203.0.113.7"
+
+
+def wrong(anon, address=ATTACKER, token="hs_not-a-real-token", **headers):
+    return anon.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR=address, **headers)
+
+
+def test_failed_tokens_are_limited_per_address(anon, api, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for _ in range(auth.FAILED_AUTH_LIMIT):
+        assert_error(wrong(anon), 401, "unauthorized")
+    response = wrong(anon)
+    assert_error(response, 429, "rate_limited")
+    assert 0 < int(response["Retry-After"]) <= 60
+    # While it lasts no token is tried from that address, not even a good one (a guess
+    # that happened to be right would otherwise get through) ...
+    assert_error(api.get(URL, REMOTE_ADDR=ATTACKER), 429, "rate_limited")
+    # ... and other addresses are not held up.
+    assert api.get(URL, REMOTE_ADDR="198.51.100.1").status_code == 200
+    assert_error(wrong(anon, "198.51.100.1"), 401, "unauthorized")
+
+    time_machine.move_to(NOW + dt.timedelta(seconds=61), tick=False)
+    assert api.get(URL, REMOTE_ADDR=ATTACKER).status_code == 200
+    assert_error(wrong(anon), 401, "unauthorized")
+
+
+def test_retry_after_is_the_rest_of_the_window_for_failed_tokens(anon, time_machine):
+    time_machine.move_to(NOW + dt.timedelta(seconds=50), tick=False)
+    for _ in range(auth.FAILED_AUTH_LIMIT):
+        wrong(anon)
+    assert wrong(anon)["Retry-After"] == "10"
+
+
+def test_valid_tokens_are_not_counted_as_failures(anon, api, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for _ in range(3 * auth.FAILED_AUTH_LIMIT):
+        assert api.get(URL, REMOTE_ADDR=ATTACKER).status_code == 200
+    assert_error(wrong(anon), 401, "unauthorized")
+
+
+def test_a_valid_token_reads_the_failure_count_once_and_writes_nothing(api, frozen, monkeypatch):
+    touched = []
+    for name in ("get", "add", "incr", "set"):
+        original = getattr(auth.cache, name)
+
+        def spy(key, *args, _name=name, _original=original, **kwargs):
+            if ":authfail:" in key:
+                touched.append(_name)
+            return _original(key, *args, **kwargs)
+
+        monkeypatch.setattr(auth.cache, name, spy)
+    assert api.get(URL, REMOTE_ADDR=ATTACKER).status_code == 200
+    assert touched == ["get"]
+
+
+def test_failed_action_tokens_count_too(anon, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for _ in range(auth.FAILED_AUTH_LIMIT):
+        assert_error(wrong(anon, token="hsp_forged"), 401, "unauthorized")
+    assert_error(wrong(anon), 429, "rate_limited")
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(anon, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for n in range(auth.FAILED_AUTH_LIMIT):
+        wrong(anon, f"2001:db8:1:2::{n + 1:x}")
+    assert_error(wrong(anon, "2001:db8:1:2:ffff::1"), 429, "rate_limited")
+    assert_error(wrong(anon, "2001:db8:1:3::1"), 401, "unauthorized")
+
+
+def test_x_forwarded_for_is_not_read_by_django(anon, time_machine):
+    """The ASGI server (uvicorn --proxy-headers) puts a trusted proxy's X-Forwarded-For
+    into REMOTE_ADDR; a client that sends the header itself cannot rotate past the limit."""
+    time_machine.move_to(NOW, tick=False)
+    for n in range(auth.FAILED_AUTH_LIMIT):
+        wrong(anon, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert_error(wrong(anon, HTTP_X_FORWARDED_FOR="192.0.2.200"), 429, "rate_limited")
+
+
+def test_requests_without_a_token_are_not_counted(anon, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for _ in range(3 * auth.FAILED_AUTH_LIMIT):
+        assert_error(anon.get(URL, REMOTE_ADDR=ATTACKER), 401, "unauthorized")
+    assert_error(wrong(anon), 401, "unauthorized")
