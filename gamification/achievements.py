@@ -79,6 +79,10 @@ def meets(achievement: Achievement, facts: Facts, level: int) -> bool:
         return level >= threshold
     if kind == Achievement.Kind.GOALS_COMPLETED:
         return facts.goal_completed and facts.goals_completed() >= threshold
+    if kind == Achievement.Kind.PERFECT_DAY:
+        # A change to today that leaves everything due done: a tick, or a skip of the last
+        # open habit (skipped is neutral, as in Today's total).
+        return facts.on_today and facts.perfect_day()
     if not facts.ticked:
         return False
     if kind == Achievement.Kind.FIRST_TICK:
@@ -87,8 +91,6 @@ def meets(achievement: Achievement, facts: Facts, level: int) -> bool:
         return facts.total_ticks() >= threshold
     if kind == Achievement.Kind.HABIT_STREAK:
         return facts.streak >= threshold
-    if kind == Achievement.Kind.PERFECT_DAY:
-        return facts.on_today and facts.perfect_day()
     if kind == Achievement.Kind.PERFECT_WEEK:
         return facts.on_today and facts.perfect_week()
     if kind == Achievement.Kind.PILLAR_BALANCE:

@@ -160,9 +160,16 @@ def done_today_count(rows: list[TodayRow]) -> int:
 
 
 def day_progress(rows: list[TodayRow]) -> dict:
-    """Today's progress card: how many of the day's rows are done."""
-    done, total = done_today_count(rows), len(rows)
-    return {"done": done, "total": total, "percent": round(100 * done / total) if total else 0}
+    """Today's progress (the card on Today, the dashboard, the perfect day): a skipped
+    habit is neutral, neither due nor done ("2 of 2 done · 1 skipped"). The day is
+    perfect when something is due and all of it is done."""
+    skipped = sum(1 for row in rows if row.status == Occurrence.Status.SKIPPED)
+    done, total = done_today_count(rows), len(rows) - skipped
+    return {
+        "done": done, "total": total, "skipped": skipped,
+        "percent": round(100 * done / total) if total else 0,
+        "perfect": total > 0 and done == total,
+    }
 
 
 def pillar_summaries(user, day: dt.date) -> list[dict]:
@@ -177,6 +184,8 @@ def pillar_summaries(user, day: dt.date) -> list[dict]:
         if consistency is not None:
             summary[habit_pillar]["consistencies"].append(consistency)
     for row in rows:
+        if row.status == Occurrence.Status.SKIPPED:
+            continue  # neutral, as on Today (day_progress)
         entry = summary[row.habit.pillar_id]
         entry["due"] += 1
         entry["done"] += row.is_done

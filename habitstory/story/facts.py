@@ -10,7 +10,6 @@ from collections.abc import Callable
 from gamification.achievements import PROGRESS_FACTS
 from goals import services as goal_services
 from habits import today_list, totals
-from habits.models import Occurrence
 from habits.services import DayChange
 
 
@@ -44,7 +43,7 @@ class CommitFacts:
     def perfect_day(self) -> bool:
         def compute() -> bool:
             rows = self._rows if self._rows is not None else today_list.today_rows(self._user, self._today)
-            return bool(rows) and all(row.is_done or row.status == Occurrence.Status.SKIPPED for row in rows)
+            return today_list.day_progress(rows)["perfect"]  # the rule Today's total shows
 
         return self._once("perfect_day", compute)
 
