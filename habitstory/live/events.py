@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from typing import Any
@@ -64,6 +65,21 @@ def request_resync(user_id: int) -> None:
     and re-render its live regions: for changes no event describes (a backfill, a bulk
     import, a deploy that changed pages)."""
     transaction.on_commit(lambda: _send(group_name(user_id), {"type": "live.reconnect", "event": "resync"}))
+
+
+def session_group(session_key: str) -> str:
+    """The group of the sockets one browser session opened, named by a hash of its key (the
+    key is a credential, and a group name is a Redis key)."""
+    return "session-" + hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def end_session(session_key: str, *, signed_out: bool) -> None:
+    """After the current transaction commits, close the sockets opened with this session:
+    for good after a logout (`signed_out`), otherwise (the session was deleted or given a
+    new key) with the reconnect code, so a tab whose browser holds a valid session again
+    reconnects and the others are refused. Called from habitstory.live.sessions."""
+    message = {"type": "live.session_ended", "event": "session_ended", "signed_out": signed_out}
+    transaction.on_commit(lambda: _send(session_group(session_key), message))
 
 
 class _Publisher:
