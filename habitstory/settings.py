@@ -429,14 +429,17 @@ if AWS_STORAGE_BUCKET_NAME:
         _MEDIA_ORIGINS = [AWS_S3_ENDPOINT_URL.rstrip("/")]
     else:
         _MEDIA_ORIGINS = ["https://*.amazonaws.com"]
+_site = urlparse(SITE_URL)
+_SOCKET_ORIGIN = f"{'wss' if HTTPS or _site.scheme == 'https' else 'ws'}://{_site.netloc}"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:", "blob:", *_MEDIA_ORIGINS],
-        # The live socket: wss: behind HTTPS, ws: for plain-HTTP local use.
-        "connect-src": [SELF, "wss:"] if HTTPS else [SELF, "ws:", "wss:"],
+        # This site only: 'self' covers the page's own host, its ws: and wss: included (CSP 3);
+        # SITE_URL's socket origin is named for browsers that read 'self' as http(s) only.
+        "connect-src": [SELF, _SOCKET_ORIGIN],
         "font-src": [SELF],
         "manifest-src": [SELF],
         "worker-src": [SELF],

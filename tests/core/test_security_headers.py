@@ -21,6 +21,12 @@ def test_pages_carry_a_strict_content_security_policy(owner_client):
     assert "frame-ancestors 'none'" in policy
 
 
+def test_sockets_and_fetches_may_reach_only_this_site(owner_client):
+    policy = owner_client.get("/")["Content-Security-Policy"]
+    connect_src = re.search(r"connect-src ([^;]+)", policy).group(1).split()
+    assert connect_src == ["'self'", "ws://127.0.0.1:8000"]  # SITE_URL's socket origin
+
+
 def test_the_nonce_changes_per_response(owner_client):
     first = owner_client.get("/")["Content-Security-Policy"]
     second = owner_client.get("/")["Content-Security-Policy"]

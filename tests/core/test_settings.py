@@ -114,7 +114,21 @@ def test_https_switches_on_the_secure_settings(load):
     assert s["SECURE_SSL_REDIRECT"] and s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"]
     assert s["SECURE_HSTS_SECONDS"] == 31_536_000
     assert s["SECURE_HSTS_PRELOAD"] and s["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
-    assert s["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["connect-src"] == ["'self'", "wss:"]
+    assert s["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["connect-src"] == ["'self'", "wss://127.0.0.1:8000"]
+
+
+@pytest.mark.parametrize(
+    ("env", "sources"),
+    [
+        ({}, ["'self'", "ws://127.0.0.1:8000"]),
+        ({"SITE_URL": "https://habitstory.example", "HTTPS": "1"}, ["'self'", "wss://habitstory.example"]),
+        ({"SITE_URL": "https://habitstory.example:8443/"}, ["'self'", "wss://habitstory.example:8443"]),
+    ],
+)
+def test_sockets_may_connect_only_to_this_site(load, env, sources):
+    """'self' covers the page's own host (ws: and wss: included, CSP 3); SITE_URL's socket
+    origin is named too, for browsers that read 'self' as http(s) only. Never a bare ws:."""
+    assert load(**env)["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["connect-src"] == sources
 
 
 def test_social_login_appears_only_with_its_keys(load):
