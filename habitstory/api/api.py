@@ -14,7 +14,7 @@ from ninja import NinjaAPI
 from ninja.responses import NinjaJSONEncoder
 
 from . import envelope
-from .auth import RATE_LIMIT, BearerToken, BrowserSession, PerUserThrottle
+from .auth import FAILED_AUTH_LIMIT, RATE_LIMIT, BearerToken, BrowserSession, PerUserThrottle
 from .docs import SwaggerPage, docs_asset
 from .parser import StrictJSONParser
 from .routers import analytics, habits, pillars, suggestions
@@ -34,10 +34,12 @@ then need the `X-CSRFToken` header.
 `payload_too_large` (413) and `rate_limited` (429, with `Retry-After`).
 
 **Limits.** {rate} requests a minute per user (all their tokens and the session together).
+After {failed} wrong tokens in a minute from one client address, every request with a token
+from that address is answered 429 until the minute ends.
 
 **Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
 DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
-""".replace("{rate}", RATE_LIMIT.split("/")[0])
+""".replace("{rate}", RATE_LIMIT.split("/")[0]).replace("{failed}", str(FAILED_AUTH_LIMIT))
 
 
 @csrf_exempt
