@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 
 from habitstory.accounts.models import User
+from habitstory.core import cache as counters
 from habitstory.notifications import push
 
 from . import services
@@ -33,8 +34,8 @@ IPV6_PREFIX = 64  # an IPv6 client is its /64 network (one home or phone has all
 
 class FixedWindow:
     """Counters in Django's cache (Redis in production, shared by all web processes), one
-    per key and clock-aligned window, bumped with an atomic cache.incr. With the cache down
-    they fail open (habitstory.core.cache)."""
+    per key and clock-aligned window, counted atomically (habitstory.core.cache.count: one
+    round trip on Redis). With the cache down they fail open."""
 
     def __init__(self, name: str, seconds: int):
         self.name = name
@@ -48,13 +49,7 @@ class FixedWindow:
 
     def hit(self, who: object) -> int:
         """Count one more; returns the count so far in this window."""
-        key = self.key(who)
-        cache.add(key, 0, timeout=self.seconds + 5)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=self.seconds + 5)
-            return 1
+        return counters.count(self.key(who), self.seconds + 5)
 
     def wait(self) -> float:
         """Seconds until the window ends."""
