@@ -4,11 +4,16 @@ The JSON format ("habitstory.habits", version 1) holds everything a user can edi
 pillars, habits with their schedule and target, and every occurrence (date, status,
 value, note). Statistics are not in it: they follow from the occurrences. habits.imports
 reads such a file back into an account.
+
+The CSV is for spreadsheets: one row per habit per day, from the habit's start date
+through the user's today, with the day's status as the statistics count it (day_status:
+done, skipped, missed, open, paused, unscheduled, not_done) and what was logged.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,10 +22,24 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import Habit, Occurrence, Pillar
+from .stats_values import (
+    DONE,
+    DONE_CODE,
+    MISSED,
+    MISSED_CODE,
+    OPEN_CODE,
+    PER_WEEK,
+    SKIPPED,
+    SKIPPED_CODE,
+    Entry,
+    Schedule,
+)
+from .timeline import Timeline
 
 FORMAT = "habitstory.habits"
 VERSION = 1
 CSV_HEADER = ["habit", "pillar", "date", "status", "value", "unit", "note"]
+CODE_STATUSES = {DONE_CODE: DONE, SKIPPED_CODE: SKIPPED, MISSED_CODE: MISSED}
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -92,9 +111,14 @@ def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def iter_csv(user) -> Iterator[str]:
+def iter_csv(user, today: dt.date | None = None) -> Iterator[str]:
     """The CSV export line by line (for a streaming response): a header, then one row per
-    occurrence of the user's habits, oldest first within each habit."""
+    habit per day, from the habit's start date through the user's today, each with the
+    day's status (day_status) and what was logged (value, note). Habits in their list
+    order, one at a time: memory holds one habit's history, however many habits there
+    are."""
+    today = today or user.profile.local_today()
+    week_start = user.profile.week_start
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -105,15 +129,51 @@ def iter_csv(user) -> Iterator[str]:
         return buffer.getvalue()
 
     yield line(CSV_HEADER)
-    rows = (
-        Occurrence.objects.filter(habit__user=user, habit__deleted_at__isnull=True)
-        .order_by("habit__position", "habit_id", "on")
-        .values_list("habit__name", "habit__pillar__name", "on", "status", "value", "habit__unit", "note")
-        .iterator(chunk_size=2000)
-    )
-    for name, pillar, on, status, value, unit, note in rows:
-        amount = _decimal_text(value) or ""
-        yield line([_cell(name), _cell(pillar or ""), on.isoformat(), status, amount, _cell(unit), _cell(note)])
+    habits = Habit.objects.for_user(user).select_related("pillar").order_by("position", "id")
+    for habit in habits:
+        for row in _habit_days(habit, habit.schedule_spec(week_start), today):
+            yield line(row)
+
+
+def _habit_days(habit: Habit, schedule: Schedule, today: dt.date) -> Iterator[list]:
+    """A habit's rows, day by day. Its days are read as habits.stats reads them (a
+    Timeline over the habit's occurrences), so a day's status here is the one the
+    statistics count."""
+    name, pillar, unit = _cell(habit.name), _cell(habit.pillar.name if habit.pillar else ""), _cell(habit.unit)
+    logged = {
+        on: (status, value, note)
+        for on, status, value, note in Occurrence.objects.filter(
+            habit=habit, on__range=(habit.start_date, today)
+        ).values_list("on", "status", "value", "note")
+    }
+    entries = [Entry(on=on, status=status, value=value) for on, (status, value, _) in logged.items()]
+    timeline = Timeline(schedule, entries, today, habit.measure)
+    for i in range(timeline.n):
+        day = timeline.date(i)
+        _, value, note = logged.get(day, (None, None, ""))
+        yield [name, pillar, day.isoformat(), day_status(timeline, i), _decimal_text(value) or "", unit, _cell(note)]
+
+
+def day_status(timeline: Timeline, i: int) -> str:
+    """What day `i` of a habit's timeline was, in the words of the CSV export:
+
+    - paused: a paused day, whatever was logged on it (the statistics ignore it);
+    - done, skipped, missed: as the statistics count the day (what was logged, or what
+      the day close made of it);
+    - open: today, nothing logged yet (or only scheduled, prompted or started);
+    - missed: a past expected day left open (the statistics count it as a miss);
+    - unscheduled: a past day off the schedule (weekdays, every N days) left open;
+    - not_done: "N per week", a past day left open (the week is judged, not the day)."""
+    if timeline.paused[i]:
+        return "paused"
+    code = timeline.status[i]
+    if code != OPEN_CODE:
+        return CODE_STATUSES[code]
+    if i == timeline.n - 1:
+        return "open"
+    if timeline.schedule.kind == PER_WEEK:
+        return "not_done"
+    return MISSED if timeline.expected[i] else "unscheduled"
 
 
 def export_csv(user) -> str:

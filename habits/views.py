@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gamification.rules import earns_xp
+from habitstory.core.streaming import served
 from habitstory.story import commit as story
 from habitstory.story import news
 from habitstory.story import render as fragments
@@ -289,7 +290,7 @@ def apply_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(exports.iter_csv(request.user), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="habitstory-{timezone.localdate():%Y-%m-%d}.csv"'
-    return response
+    return served(request, response)
 
 
 @login_required

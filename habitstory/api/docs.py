@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from ninja.openapi.docs import DocsBase
 
+from habitstory.core.streaming import served
+
 from .envelope import error_response
 
 NINJA_STATIC = Path(ninja.__file__).resolve().parent / "static" / "ninja"
@@ -40,4 +42,4 @@ def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
         return error_response(404)
     response = FileResponse((NINJA_STATIC / name).open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    return served(request, response)

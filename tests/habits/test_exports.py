@@ -143,15 +143,80 @@ def test_its_query_count_does_not_grow_with_the_habits(owner, stranger):
     assert len(two) == len(ten) == 3
 
 
-def test_the_csv_has_a_header_and_a_row_per_occurrence(owner, history):
-    Occurrence.objects.filter(habit=history["run"], on=TODAY).update(note="=HYPERLINK(\"x\")")
-    rows = list(csv.reader(io.StringIO(exports.export_csv(owner))))
+def csv_rows(user) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(exports.export_csv(user))))
+
+
+def test_the_csv_has_a_row_per_habit_per_day_from_its_start_through_today(owner, history):
+    rows = csv_rows(owner)
     assert rows[0] == ["habit", "pillar", "date", "status", "value", "unit", "note"]
-    assert len(rows) == 1 + 60 + 20 + 10 + 5  # not the deleted habit's
-    assert rows[1] == ["Read", "Mind", "2026-01-03", "skipped", "", "", ""]
-    assert ["Water", "Health", "2026-03-03", "done", "3.50", "glasses", ""] in rows
-    assert ["Run", "Health", "2026-03-03", "done", "", "", "'=HYPERLINK(\"x\")"] in rows  # no formula
-    assert ["Coffee", "", "2026-02-27", "missed", "1.00", "cups", ""] in rows
+    days = {name: (TODAY - habit.start_date).days + 1 for name, habit in history.items()}
+    assert days == {"read": 93, "run": 58, "water": 31, "coffee": 53}
+    assert len(rows) == 1 + sum(days.values())  # not the deleted habit's
+    assert [row[0] for row in rows[1:]] == ["Read"] * 93 + ["Run"] * 58 + ["Water"] * 31 + ["Coffee"] * 53
+    read_dates = [row[2] for row in rows[1:94]]
+    assert read_dates[0] == "2025-12-01" and read_dates[-1] == "2026-03-03"
+    assert read_dates == sorted(set(read_dates))
+
+
+def test_missed_days_are_in_the_csv_with_each_days_status(owner, history):
+    Occurrence.objects.filter(habit=history["run"], on=TODAY).update(note="=HYPERLINK(\"x\")")
+    Occurrence.objects.filter(habit=history["read"], on=TODAY).update(status="scheduled")
+    by_day = {(row[0], row[2]): row for row in csv_rows(owner)[1:]}
+    # Nothing logged on a past expected day: missed, as the statistics count it.
+    assert by_day["Read", "2025-12-01"] == ["Read", "Mind", "2025-12-01", "missed", "", "", ""]
+    assert by_day["Run", "2026-01-05"][3] == "missed"  # a Monday of a Mon/Wed/Fri habit
+    assert by_day["Read", "2026-03-02"] == ["Read", "Mind", "2026-03-02", "done", "", "", "felt good"]
+    assert by_day["Read", "2026-02-28"][3] == "skipped"  # as logged
+    assert by_day["Read", "2026-02-27"][3] == "missed"
+    assert by_day["Read", "2026-03-03"][3] == "open"  # today, only scheduled so far
+    assert by_day["Run", "2026-01-06"][3] == "unscheduled"  # a Tuesday, nothing logged
+    assert by_day["Run", "2026-03-03"] == ["Run", "Health", "2026-03-03", "done", "", "", "'=HYPERLINK(\"x\")"]
+    assert by_day["Water", "2026-02-01"] == ["Water", "Health", "2026-02-01", "not_done", "", "glasses", ""]
+    assert by_day["Water", "2026-03-03"] == ["Water", "Health", "2026-03-03", "done", "3.50", "glasses", ""]
+    assert by_day["Coffee", "2026-01-11"][3] == "unscheduled"  # every other day from the 10th
+    assert by_day["Coffee", "2026-02-03"] == ["Coffee", "", "2026-02-03", "paused", "", "cups", ""]
+    # A day logged while paused is paused (the statistics ignore it); what was logged stays.
+    assert by_day["Coffee", "2026-03-02"] == ["Coffee", "", "2026-03-02", "paused", "1.00", "cups", "felt good"]
+    assert by_day["Coffee", "2026-02-27"] == ["Coffee", "", "2026-02-27", "missed", "1.00", "cups", ""]
+
+
+def test_the_csv_runs_through_the_users_local_today(owner, history):
+    owner.profile.timezone = "Pacific/Auckland"  # 01:00 on 4 March there
+    owner.profile.save()
+    rows = csv_rows(owner)
+    assert [row[2:4] for row in rows if row[0] == "Read"][-2:] == [["2026-03-03", "done"], ["2026-03-04", "open"]]
+
+
+def test_the_csv_counts_what_the_statistics_count(owner, history):
+    rows = csv_rows(owner)[1:]
+    for habit in history.values():
+        recompute.refresh_stats(habit, TODAY)
+        habit.refresh_from_db()
+        statuses = [row[3] for row in rows if row[0] == habit.name]
+        assert statuses.count("done") == habit.total_done, habit.name
+        assert statuses.count("skipped") == habit.total_skipped, habit.name
+    read = history["read"]
+    trailing = 0
+    for status in reversed([row[3] for row in rows if row[0] == "Read"][:-1]):  # before today
+        if status == "done":
+            break
+        trailing += status == "missed"
+    assert trailing == read.consecutive_misses
+
+
+def test_the_csv_reads_one_habit_at_a_time(owner, history):
+    """Lazy: the header and the first habit's rows come after two queries (the habits, the
+    first one's days); each further habit costs one query."""
+    owner = type(owner).objects.select_related("profile").get(pk=owner.pk)
+    lines = exports.iter_csv(owner)
+    with CaptureQueriesContext(connection) as first:
+        for _ in range(1 + 93):
+            next(lines)
+    assert len(first) == 2
+    with CaptureQueriesContext(connection) as rest:
+        assert len(list(lines)) == 58 + 31 + 53
+    assert len(rest) == 3
 
 
 # --- import --------------------------------------------------------------------------------------

@@ -359,7 +359,8 @@ def test_export_and_import_round_trip_through_the_pages(owner_client, make_habit
     csv_response = owner_client.get("/habits/export.csv")
     assert csv_response["Content-Type"].startswith("text/csv")
     lines = b"".join(csv_response.streaming_content).decode().splitlines()
-    assert len(lines) == 2 and "2026-11-23" in lines[1]
+    assert len(lines) == 1 + (TODAY - habit.start_date).days + 1  # a row a day, through today
+    assert lines[-1].split(",")[2:4] == ["2026-11-23", "done"] and lines[-1].endswith('"a, ""quoted"" note"')
     exported = owner_client.get("/habits/export.json")
     assert "attachment" in exported["Content-Disposition"]
 
