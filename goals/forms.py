@@ -7,7 +7,7 @@ from django import forms
 
 from habits.models import EARLIEST_START, Habit
 
-from .models import Goal
+from .models import Goal, GoalEntry
 
 
 class GoalForm(forms.ModelForm):
@@ -102,4 +102,4 @@ class EntryForm(forms.Form):
         help_text="Use a minus sign to take some off, e.g. -2.",
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
-    note = forms.CharField(required=False, max_length=200, label="Note (optional)")
+    note = GoalEntry._meta.get_field("note").formfield(required=False, label="Note (optional)")

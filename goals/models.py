@@ -6,16 +6,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+
+from habitstory.core.text import validate_label, validate_text
+
+DESCRIPTION_MAX = 2000  # a TextField's max_length is the forms' only: the validator is the model's
 
 
 class Goal(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals")
-    name = models.CharField(max_length=80)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=80, validators=[validate_label])
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX, validators=[MaxLengthValidator(DESCRIPTION_MAX), validate_text]
+    )
     target_value = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    unit = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=20, blank=True, validators=[validate_label])
     start_date = models.DateField()
     deadline = models.DateField(null=True, blank=True)
     # Denormalised: manual entries + Σ weight × value over done occurrences of linked habits
@@ -53,7 +59,7 @@ class GoalEntry(models.Model):
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="entries")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, validators=[validate_text])
     on = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -21,7 +21,8 @@ from habits.services import DayChange, DayState
 
 from .models import Goal, GoalEntry, GoalHabit
 
-MAX_ENTRY = Decimal("9999999999")
+MAX_ENTRY = Decimal("9999999999.99")  # GoalEntry.amount's largest
+CENT = Decimal("0.01")
 
 
 def contribution(goal_ids: list[int]) -> dict[int, Decimal]:
@@ -124,12 +125,15 @@ def add_entry(goal: Goal, amount, note: str, *, today: dt.date, now: dt.datetime
         amount = Decimal(str(amount))
     except ArithmeticError:
         raise ValidationError({"amount": "Enter a number, such as 5 or -2.5."}) from None
-    if not amount.is_finite() or amount == 0 or abs(amount) > MAX_ENTRY:
-        raise ValidationError({"amount": "Enter a number other than 0 (up to 9,999,999,999)."})
+    # Checked as stored, to the cent: 0.001 is 0.00, refused like 0.
+    if not amount.is_finite() or abs(amount) > MAX_ENTRY or amount.quantize(CENT) == 0:
+        raise ValidationError({"amount": "Enter a number other than 0 (up to 9,999,999,999.99)."})
     note = (note or "").strip()
-    if len(note) > 200:
-        raise ValidationError({"note": "Keep the note under 200 characters."})
-    GoalEntry.objects.create(goal=goal, amount=amount.quantize(Decimal("0.01")), note=note, on=today)
+    try:
+        GoalEntry._meta.get_field("note").run_validators(note)
+    except ValidationError as error:
+        raise ValidationError({"note": error.messages}) from None
+    GoalEntry.objects.create(goal=goal, amount=amount.quantize(CENT), note=note, on=today)
     return refresh_goals([goal], now=now)
 
 

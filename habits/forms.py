@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import Habit, Occurrence, Pillar
 
@@ -25,7 +26,7 @@ class PillarForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         clash = Pillar.objects.filter(user=self.user, name__iexact=name).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("You already have a pillar with this name.")
+            raise forms.ValidationError("You already have a pillar with this name.", code="duplicate")
         return name
 
     def save(self, commit: bool = True) -> Pillar:
@@ -83,6 +84,13 @@ class HabitForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "priority": forms.Select(choices=[(1, "1 · high"), (2, "2 · normal"), (3, "3 · low")]),
         }
+        error_messages = {
+            "target_value": {
+                "max_digits": "Enter a target up to 9,999,999.99.",
+                "max_whole_digits": "Enter a target up to 9,999,999.99.",
+                "max_decimal_places": "Use at most 2 decimal places.",
+            },
+        }
 
     def __init__(self, *args, user, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +111,16 @@ class HabitForm(forms.ModelForm):
         self.instance.weekdays = self.cleaned_data.get("weekdays") or []
         super()._post_clean()
 
+    def _update_errors(self, errors) -> None:
+        """The model's errors, but none for a field the form already refused: a target of
+        1e20 is too large, not also missing (the model saw no target)."""
+        if hasattr(errors, "error_dict"):
+            kept = {field: messages for field, messages in errors.error_dict.items() if field not in self._errors}
+            if not kept:
+                return
+            errors = ValidationError(kept)
+        super()._update_errors(errors)
+
 
 class DayForm(forms.Form):
     """Edit one past or present day of a habit (the calendar's backfill)."""
@@ -114,7 +132,7 @@ class DayForm(forms.Form):
     ]
     status = forms.ChoiceField(choices=STATUS_CHOICES, widget=forms.RadioSelect)
     value = forms.DecimalField(required=False, min_value=0, max_digits=9, decimal_places=2)
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = Occurrence._meta.get_field("note").formfield(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, habit: Habit, occurrence: Occurrence | None, **kwargs):
         super().__init__(*args, **kwargs)

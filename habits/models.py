@@ -10,9 +10,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+
+from habitstory.core.text import validate_label, validate_text
 
 from . import stats
 from .today_cache import touch
@@ -24,13 +26,17 @@ STAT_FIELDS = [
     "consecutive_misses", "last_done_on", "at_risk", "failure_rate", "suggested_frequency",
 ]
 EARLIEST_START = dt.date(2000, 1, 1)  # statistics walk every day from the start
+TIMES_MESSAGE = "Choose between 1 and 7 times per week."
+EVERY_MESSAGE = "Repeat every 1 day or more."
+TARGET_MESSAGE = "A measurable habit needs a target, such as 8 (glasses)."
+NOTE_MAX = 2000  # a habit's notes, a day's note (a TextField's max_length is the forms' only)
 
 
 class Pillar(models.Model):
     """A life area (Health, Mind, Craft, …) that groups habits."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pillars")
-    name = models.CharField(max_length=40)
+    name = models.CharField(max_length=40, validators=[validate_label])
     color = models.CharField(
         max_length=7,
         default="#5b4bdb",
@@ -104,22 +110,28 @@ class Habit(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="habits")
     pillar = models.ForeignKey(Pillar, null=True, blank=True, on_delete=models.SET_NULL, related_name="habits")
-    name = models.CharField(max_length=80)
-    notes = models.TextField(blank=True)
+    name = models.CharField(max_length=80, validators=[validate_label])
+    notes = models.TextField(
+        blank=True, max_length=NOTE_MAX, validators=[MaxLengthValidator(NOTE_MAX), validate_text]
+    )
 
     schedule = models.CharField(max_length=16, choices=Schedule.choices, default=Schedule.DAILY)
     # Weekdays as a list of ints, 0 = Monday (WEEKDAYS); times per week (PER_WEEK);
     # interval in days from start_date (EVERY_N_DAYS).
     weekdays = models.JSONField(default=list, blank=True)
+    # The range is checked by the validators (their messages are the errors shown), that a
+    # schedule has what it needs by clean(): one error for one mistake.
     times_per_week = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+        null=True, blank=True, validators=[MinValueValidator(1, TIMES_MESSAGE), MaxValueValidator(7, TIMES_MESSAGE)]
     )
-    every_n_days = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    every_n_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1, EVERY_MESSAGE)]
+    )
     start_date = models.DateField()
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.YES_NO)
     target_value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
-    unit = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=20, blank=True, validators=[validate_label])
     difficulty = models.CharField(max_length=6, choices=Difficulty.choices, default=Difficulty.MEDIUM)
     priority = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1), MaxValueValidator(3)])
     reminder_time = models.TimeField(null=True, blank=True)
@@ -194,21 +206,16 @@ class Habit(models.Model):
                 errors["weekdays"] = "Pick at least one day of the week."
             elif any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
                 errors["weekdays"] = "Days are numbers from 0 (Monday) to 6 (Sunday)."
-        if self.schedule == self.Schedule.PER_WEEK and not (
-            self.times_per_week is not None and 1 <= self.times_per_week <= 7
-        ):
-            errors["times_per_week"] = "Choose between 1 and 7 times per week."
-        if self.schedule == self.Schedule.EVERY_N_DAYS and not (
-            self.every_n_days is not None and self.every_n_days >= 1
-        ):
-            errors["every_n_days"] = "Repeat every 1 day or more."
+        # A value out of range is the field validators' error; here only what is missing.
+        if self.schedule == self.Schedule.PER_WEEK and self.times_per_week is None:
+            errors["times_per_week"] = TIMES_MESSAGE
+        if self.schedule == self.Schedule.EVERY_N_DAYS and self.every_n_days is None:
+            errors["every_n_days"] = EVERY_MESSAGE
         if self.kind != self.Kind.YES_NO:
             if self.target_value is None:
-                errors["target_value"] = "A measurable habit needs a target, such as 8 (glasses)."
-            elif self.target_value <= 0 and self.kind == self.Kind.AT_LEAST:
+                errors["target_value"] = TARGET_MESSAGE
+            elif self.target_value <= 0:
                 errors["target_value"] = "The target must be more than 0."
-            elif self.target_value < 0:
-                errors["target_value"] = "The target cannot be negative."
         if errors:
             raise ValidationError(errors)
         # Keep only the fields the chosen schedule uses.
@@ -305,7 +312,7 @@ class Occurrence(models.Model):
     on = models.DateField("date")
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.SCHEDULED)
     value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX, validators=[MaxLengthValidator(NOTE_MAX), validate_text])
     verification = models.CharField(max_length=8, choices=Verification.choices, default="", blank=True)
     # How many times this day has been ticked done: each tick's XP is keyed on it, so an
     # undo and a new tick award again while a repeated tick never does.
@@ -325,6 +332,17 @@ class Occurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.habit} on {self.on}: {self.status}"
+
+    @classmethod
+    def clean_note(cls, note: str | None) -> str:
+        """A day's note as stored: stripped, within its limit, without control characters
+        (a ValidationError on "note" otherwise)."""
+        note = (note or "").strip()
+        try:
+            cls._meta.get_field("note").run_validators(note)
+        except ValidationError as error:
+            raise ValidationError({"note": error.messages}) from None
+        return note
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from habitstory.api.api import api
+from habitstory.api.api import not_found as api_not_found
 from habitstory.core import views as core_views
 
 admin.site.site_header = "HabitStory admin"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("rewards/", include("gamification.urls")),
     path("inbox/", include("habitstory.notifications.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),  # any other path under /api/: a JSON 404 too
     path("admin/", admin.site.urls),
 ]
 

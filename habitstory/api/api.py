@@ -30,12 +30,21 @@ then need the `X-CSRFToken` header.
 **Envelope.** Success: `{"data": …, "meta": {"timestamp", "version"}}`. Failure:
 `{"error": {"code", "message", "details": {field: [messages]}}, "meta": …}` with codes
 `validation_error` (400), `unauthorized` (401), `csrf_failed` / `forbidden` (403),
-`not_found` (404, also for another user's objects), `method_not_allowed` (405),
-`payload_too_large` (413) and `rate_limited` (429, with `Retry-After`).
+`not_found` (404, also for another user's objects, and for an id in a body that is not
+yours), `method_not_allowed` (405), `conflict` (409: a pillar's name you already use),
+`payload_too_large` (413), `unsupported_media_type` (415: a body not sent as
+`Content-Type: application/json`) and `rate_limited` (429, with `Retry-After`).
 
 **Limits.** {rate} requests a minute per user (all their tokens and the session together).
 After {failed} wrong tokens in a minute from one client address, every request with a token
 from that address is answered 429 until the minute ends.
+Each field's limits are in this schema, as the server checks them: lengths (names 1–80
+characters, pillar names 1–40, notes and descriptions up to 2,000), characters (no
+control characters; tabs and line breaks only in notes and descriptions; no
+text-direction overrides in names and units), ranges. Amounts are JSON numbers, rounded to
+2 decimal places. A time is `HH:MM`, without a time zone. What a schema cannot say is
+checked too and named in the field's description: a start date from 1 January 2000 to a
+year from today, a deadline on or after the start.
 
 **Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
 DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
@@ -84,7 +93,7 @@ class HabitStoryAPI(NinjaAPI):
         return [
             *urls,
             path("docs/assets/<str:name>", docs_asset, name="docs-asset"),
-            re_path(r"^.*$", not_found),
+            re_path(r"^", not_found),  # everything else, a path with a newline in it too
         ]
 
 

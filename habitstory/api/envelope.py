@@ -30,7 +30,10 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.schema import DjangoGetter
 from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
+from . import fields
+
 logger = logging.getLogger(__name__)
+SCHEDULE_KINDS = frozenset({"daily", "weekdays", "per_week", "every_n_days"})
 
 VERSION = "v1"
 T = TypeVar("T")
@@ -42,7 +45,9 @@ CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     429: "rate_limited",
     500: "server_error",
 }
@@ -52,7 +57,9 @@ MESSAGES = {
     403: "This request is not allowed.",
     404: "Not found.",
     405: "This method is not allowed here.",
+    409: "This clashes with something you already have.",
     413: "The request body is too large.",
+    415: "Send the body as JSON, with the header “Content-Type: application/json”.",
     429: "Too many requests; slow down and retry after the time in the Retry-After header.",
     500: "Something went wrong on our side. It has been logged.",
 }
@@ -97,11 +104,18 @@ class ErrorEnvelope(Out):
 
 
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 429})
+BODY_ERROR_STATUSES = frozenset({*ERROR_STATUSES, 409, 413, 415})
 
 
-def responses(schema: Any, status: int = 200) -> dict:
-    """The `response=` of an operation: its envelope, and the error envelope it may return."""
-    return {status: Envelope[schema], ERROR_STATUSES: ErrorEnvelope}
+def responses(schema: Any, status: int = 200, *, body: bool = False) -> dict:
+    """The `response=` of an operation: its envelope, and the error envelope it may return
+    (`body`: an operation that reads a JSON body, which may also be too large, not JSON
+    (415), or clash with what is stored (409))."""
+    return {status: Envelope[schema], (BODY_ERROR_STATUSES if body else ERROR_STATUSES): ErrorEnvelope}
+
+
+class UnsupportedMediaType(Exception):
+    """A request body that is not sent as JSON (parser.StrictJSONParser)."""
 
 
 # --- building envelopes ---------------------------------------------------------------------
@@ -171,6 +185,7 @@ def model_error_details(error: DjangoValidationError, field_names: Mapping[str, 
 
 def _schema_message(error: dict, key: str) -> str:
     kind = error.get("type", "")
+    context = error.get("ctx") or {}
     if kind == "missing" and key == "body":
         return "Send a JSON object."
     if kind == "missing":
@@ -179,19 +194,25 @@ def _schema_message(error: dict, key: str) -> str:
         return "Unknown field."
     if kind in {"model_attributes_type", "dict_type", "model_type"}:
         return "Send a JSON object."
-    return str(error.get("msg", "Invalid value."))
+    return fields.message_for(kind, key, context) or str(error.get("msg", "Invalid value."))
 
 
 def schema_error_details(errors: list[dict]) -> dict:
     """ninja/pydantic errors ({"loc": ["body", "payload", "target", "value"], …}) as
-    {"target.value": [message]}. List positions are dropped: "schedule.days"."""
+    {"target.value": [message]}. List positions are dropped ("schedule.days"), and so is
+    the kind a schedule was read as ("schedule.weekdays.days")."""
     details: dict[str, list[str]] = {}
     for error in errors:
         loc = list(error.get("loc") or ())
         source = str(loc.pop(0)) if loc else "body"
         if source == "body" and loc:
             loc.pop(0)  # the view argument's name
-        key = ".".join(str(part) for part in loc if not isinstance(part, int)) or source
+        parts = [str(part) for part in loc if not isinstance(part, int)]
+        if len(parts) > 1 and parts[0] == "schedule" and parts[1] in SCHEDULE_KINDS:
+            del parts[1]
+        if parts == ["schedule"] and error.get("type", "").startswith("union_tag"):
+            parts.append("kind")
+        key = ".".join(parts) or source
         details.setdefault(key, []).append(_schema_message(error, key))
     return details
 
@@ -230,6 +251,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, UnsupportedMediaType):  # raised by the parser, wrapped by ninja
+            return error_response(415)
         if exc.status_code == 400:  # ninja could not parse the body
             return error_response(400, details={"body": ["Send a valid JSON object."]})
         if exc.status_code == 403 and "CSRF" in exc.message:

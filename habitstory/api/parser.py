@@ -7,16 +7,24 @@ import json
 from django.http import HttpRequest
 from ninja.parser import Parser
 
+from .envelope import UnsupportedMediaType
+
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
 class StrictJSONParser(Parser):
-    """ninja's JSON parser, plus: no NaN/Infinity, and no strings (keys or values) with a
-    NUL character or a lone surrogate. Any error here becomes a 400 (body)."""
+    """ninja's JSON parser, plus: a body sent as anything but JSON (`application/json` or
+    a `+json` type) is a 415; no NaN/Infinity, and no strings (keys or values) with a NUL
+    character or a lone surrogate. Any other error here becomes a 400 (body)."""
 
     def parse_body(self, request: HttpRequest) -> dict:
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not (
+            content_type.startswith("application/") and content_type.endswith("+json")
+        ):
+            raise UnsupportedMediaType(content_type)
         data = json.loads(request.body, parse_constant=_refuse_constant)
         pending = [data]
         while pending:  # a loop, not recursion: the nesting depth is the client's choice

@@ -1,6 +1,9 @@
-"""The API's shapes. Input schemas check types only; the rules (a weekly schedule needs
-days, a measurable habit needs a target, …) stay on the models and services, whose errors
-are renamed to these field names (see HABIT_FIELDS)."""
+"""The API's shapes. An input schema states every rule that one field (or one body) can
+state, so the OpenAPI schema says what the server enforces: lengths from the models'
+fields, characters from habitstory.core.text, ranges, a schedule's parts by its kind.
+Rules that depend on stored data or on today (a pillar that is yours, a start date up to
+a year ahead, a deadline on or after the start) stay on the models, forms and services,
+whose errors are renamed to these field names (see HABIT_FIELDS)."""
 
 from __future__ import annotations
 
@@ -12,20 +15,60 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from goals import pace
+from goals.models import Goal, GoalEntry
 from habits import stats
 from habits.models import Habit, Occurrence, Pillar
 
 from .envelope import Out
+from .fields import Day, Label, Name, Text, TimeOfDay, amount
 
 ScheduleKind = Literal["daily", "weekdays", "per_week", "every_n_days"]
 HabitType = Literal["yes_no", "at_least", "at_most"]
 Difficulty = Literal["easy", "medium", "hard"]
 HabitStatus = Literal["active", "paused", "archived"]
 LogStatus = Literal["done", "skipped"]
+PillarIcon = Literal[tuple(["", *Pillar.Icon.values])]  # type: ignore[valid-type]
 
 # Integers within what the database columns hold (a bigger number is a 400, not a crash).
 SmallInt = Annotated[int, Field(ge=0, le=32767)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Weekday = Annotated[int, Field(ge=0, le=6)]
+
+HabitName = Name(Habit, "name")
+HabitNotes = Text(Habit, "notes")
+HabitUnit = Label(Habit, "unit")
+LogNote = Text(Occurrence, "note")
+PillarName = Name(Pillar, "name")
+GoalName = Name(Goal, "name")
+GoalDescription = Text(Goal, "description")
+GoalUnit = Label(Goal, "unit")
+EntryNote = Text(GoalEntry, "note")
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.")]
+
+# Amounts are JSON numbers, rounded to 2 decimal places (half to even). The bounds hold
+# before rounding; "more than 0" is more than 0.005, which rounds to at least 0.01.
+HabitTarget = amount(
+    above=Decimal("0.005"), most=Decimal("9999999.99"), description="More than 0, up to 9,999,999.99.",
+    too_small="The target must be more than 0.", too_large="Enter a target up to 9,999,999.99.",
+)
+GoalTarget = amount(
+    above=Decimal("0.005"), most=Decimal("9999999999.99"), description="More than 0, up to 9,999,999,999.99.",
+    too_small="The target must be more than 0.", too_large="Enter a target up to 9,999,999,999.99.",
+)
+Weight = amount(
+    above=Decimal("0.005"), most=Decimal("9999999.99"), description="More than 0, up to 9,999,999.99.",
+    too_small="The weight must be more than 0.", too_large="Enter a weight up to 9,999,999.99.",
+)
+LogValue = amount(
+    least=Decimal(0), most=Decimal(9999999), description="The measured amount, 0 to 9,999,999.",
+    too_small="Enter a number from 0 to 9,999,999.", too_large="Enter a number from 0 to 9,999,999.",
+)
+EntryAmount = amount(
+    above=Decimal("0.005"), most=Decimal("9999999999.99"), signed=True,
+    description="Not 0 (to the cent), up to ±9,999,999,999.99; negative to take progress back.",
+    too_small="Enter a number other than 0 (up to 9,999,999,999.99).",
+    too_large="Enter a number other than 0 (up to 9,999,999,999.99).",
+)
 
 # Model field → API field, for errors from Habit.full_clean and the services.
 HABIT_FIELDS = {
@@ -96,12 +139,27 @@ ScheduleOut = Annotated[
 ]
 
 
-class ScheduleIn(Input):
-    kind: ScheduleKind
-    days: list[SmallInt] | None = Field(None, description="weekdays: 0 = Monday … 6 = Sunday.")
-    times: SmallInt | None = Field(None, description="per_week: 1–7.")
-    n: SmallInt | None = Field(None, description="every_n_days: 1 or more.")
-    start: dt.date | None = Field(None, description="every_n_days: sets the habit's start_date.")
+class DailyIn(Input):
+    kind: Literal["daily"]
+
+
+class WeekdaysIn(Input):
+    kind: Literal["weekdays"]
+    days: list[Weekday] = Field(min_length=1, max_length=7, description="0 = Monday … 6 = Sunday.")
+
+
+class PerWeekIn(Input):
+    kind: Literal["per_week"]
+    times: int = Field(ge=1, le=7)
+
+
+class EveryNDaysIn(Input):
+    kind: Literal["every_n_days"]
+    n: int = Field(ge=1, le=32767)
+    start: Day | None = Field(None, description="Sets the habit's start_date (the same rules).")
+
+
+ScheduleIn = Annotated[Union[DailyIn, WeekdaysIn, PerWeekIn, EveryNDaysIn], Field(discriminator="kind")]
 
 
 class Target(Out):
@@ -110,8 +168,18 @@ class Target(Out):
 
 
 class TargetIn(Input):
-    value: Decimal
-    unit: str = ""
+    value: HabitTarget
+    unit: HabitUnit = ""
+
+
+# A measurable habit needs a target: the type left out (yes_no), yes_no, or a target.
+NEEDS_TARGET = {
+    "anyOf": [
+        {"not": {"required": ["type"]}},
+        {"properties": {"type": {"const": "yes_no"}}},
+        {"required": ["target"], "properties": {"target": {"type": "object"}}},
+    ]
+}
 
 
 class HabitOut(Out):
@@ -133,39 +201,44 @@ class HabitOut(Out):
     stats: StatsOut
 
 
+START_DATE = "From 1 January 2000 to a year from your local today."
+
+
 class HabitIn(Input):
-    name: str
-    pillar: Id | None = Field(None, description="One of your pillar ids; null for unsorted.")
-    schedule: ScheduleIn = Field(default_factory=lambda: ScheduleIn(kind="daily"))
+    name: HabitName
+    pillar: Id | None = Field(None, description="One of your pillar ids (404 if not); null for unsorted.")
+    schedule: ScheduleIn = Field(default_factory=lambda: DailyIn(kind="daily"))
     type: HabitType = "yes_no"
     target: TargetIn | None = Field(None, description="Required for at_least / at_most habits.")
     difficulty: Difficulty = "medium"
-    priority: SmallInt = Field(2, description="1 = high … 3 = low.")
-    reminder_time: dt.time | None = Field(None, description="HH:MM, your local time.")
+    priority: int = Field(2, ge=1, le=3, description="1 = high … 3 = low.")
+    reminder_time: TimeOfDay | None = None
     timer_minutes: SmallInt | None = None
     requires_verification: bool = False
     status: HabitStatus = "active"
-    start_date: dt.date | None = Field(None, description="Defaults to your local today; may be in the past.")
-    notes: str = ""
+    start_date: Day | None = Field(None, description=f"Defaults to your local today. {START_DATE}")
+    notes: HabitNotes = ""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=NEEDS_TARGET)
 
 
 class HabitPatch(Input):
     """Only the fields sent change. `null` is accepted only where it means something
     (no pillar, no target, no reminder, no timer)."""
 
-    name: str = None  # type: ignore[assignment]
+    name: HabitName = None  # type: ignore[assignment]
     pillar: Id | None = None
     schedule: ScheduleIn = None  # type: ignore[assignment]
     type: HabitType = None  # type: ignore[assignment]
     target: TargetIn | None = None
     difficulty: Difficulty = None  # type: ignore[assignment]
-    priority: SmallInt = None  # type: ignore[assignment]
-    reminder_time: dt.time | None = None
+    priority: int = Field(None, ge=1, le=3)  # type: ignore[assignment]
+    reminder_time: TimeOfDay | None = None
     timer_minutes: SmallInt | None = None
     requires_verification: bool = None  # type: ignore[assignment]
     status: HabitStatus = None  # type: ignore[assignment]
-    start_date: dt.date = None  # type: ignore[assignment]
-    notes: str = None  # type: ignore[assignment]
+    start_date: Day = Field(None, description=START_DATE)  # type: ignore[assignment]
+    notes: HabitNotes = None  # type: ignore[assignment]
 
 
 # --- logs -----------------------------------------------------------------------------------
@@ -173,8 +246,14 @@ class HabitPatch(Input):
 
 class LogIn(Input):
     status: LogStatus | None = Field(None, description="Optional when a value is sent for a measurable habit.")
-    value: Decimal | None = Field(None, description="The measured amount (measurable habits).")
-    note: str | None = None
+    value: LogValue | None = None
+    note: LogNote | None = None
+
+    # A status or a value.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["status"], "properties": {"status": {"type": "string"}}},
+        {"required": ["value"], "properties": {"value": {"type": "number"}}},
+    ]})
 
 
 class LogOut(Out):
@@ -209,15 +288,15 @@ class PillarOut(Out):
 
 
 class PillarIn(Input):
-    name: str
-    color: str | None = Field(None, description="#rrggbb; a default colour when left out.")
-    icon: str = ""
+    name: PillarName = Field(description="Unique among your pillars, ignoring case (409 if not).")
+    color: Colour | None = Field(None, description="#rrggbb; a default colour when left out.")
+    icon: PillarIcon = ""
 
 
 class PillarPatch(Input):
-    name: str = None  # type: ignore[assignment]
-    color: str = None  # type: ignore[assignment]
-    icon: str = None  # type: ignore[assignment]
+    name: PillarName = None  # type: ignore[assignment]
+    color: Colour = None  # type: ignore[assignment]
+    icon: PillarIcon = None  # type: ignore[assignment]
 
 
 # --- models → data --------------------------------------------------------------------------
@@ -414,31 +493,36 @@ class GoalOut(Out):
     created_at: dt.datetime
 
 
+class GoalTargetIn(Input):
+    value: GoalTarget
+    unit: GoalUnit = ""
+
+
 class GoalIn(Input):
-    name: str
-    description: str = ""
-    target: TargetIn
-    start_date: dt.date | None = Field(None, description="Defaults to your local today; may be in the past.")
-    deadline: dt.date | None = Field(None, description="On or after start_date.")
+    name: GoalName
+    description: GoalDescription = ""
+    target: GoalTargetIn
+    start_date: Day | None = Field(None, description=f"Defaults to your local today. {START_DATE}")
+    deadline: Day | None = Field(None, description="On or after start_date.")
 
 
 class GoalPatch(Input):
     """Only the fields sent change; `null` is accepted for the deadline only."""
 
-    name: str = None  # type: ignore[assignment]
-    description: str = None  # type: ignore[assignment]
-    target: TargetIn = None  # type: ignore[assignment]
-    start_date: dt.date = None  # type: ignore[assignment]
-    deadline: dt.date | None = None
+    name: GoalName = None  # type: ignore[assignment]
+    description: GoalDescription = None  # type: ignore[assignment]
+    target: GoalTargetIn = None  # type: ignore[assignment]
+    start_date: Day = Field(None, description=START_DATE)  # type: ignore[assignment]
+    deadline: Day | None = Field(None, description="On or after start_date.")
 
 
 class GoalHabitIn(Input):
-    weight: Decimal = Field(description="More than 0, up to 2 decimal places.")
+    weight: Weight
 
 
 class GoalEntryIn(Input):
-    amount: Decimal = Field(description="Not 0; negative to take progress back.")
-    note: str | None = None
+    amount: EntryAmount
+    note: EntryNote | None = None
 
 
 class GoalEntryOut(Out):

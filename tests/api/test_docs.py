@@ -50,7 +50,7 @@ def test_operations_document_the_envelope_and_the_errors(anon):
     schema = anon.get("/api/v1/openapi.json").json()
     create = schema["paths"]["/api/v1/habits"]["post"]
     assert create["operationId"] == "create_habit"
-    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "429"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "409", "413", "415", "429"}
     envelope = create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(schema["components"]["schemas"][envelope]["properties"]) == {"data", "meta"}
     delete = schema["paths"]["/api/v1/habits/{habit_id}"]["delete"]

@@ -86,8 +86,6 @@ def test_a_new_habit_starts_on_the_users_local_today(api, owner, time_machine):
         ({"kind": "daily"}, {"kind": "daily"}),
         ({"kind": "per_week", "times": 3}, {"kind": "per_week", "times": 3}),
         ({"kind": "every_n_days", "n": 2}, {"kind": "every_n_days", "n": 2, "start": "2026-03-04"}),
-        # a schedule's leftovers are dropped, as in the app's form
-        ({"kind": "daily", "days": [1]}, {"kind": "daily"}),
     ],
 )
 def test_it_takes_each_schedule(api, frozen, schedule, expected):
@@ -128,6 +126,8 @@ def test_it_can_create_a_paused_habit(api, owner, frozen):
         ({"name": "Run", "schedule": {"kind": "per_week", "times": 8}}, {"schedule.times"}),
         ({"name": "Run", "schedule": {"kind": "every_n_days", "n": 0}}, {"schedule.n"}),
         ({"name": "Run", "schedule": {"kind": "hourly"}}, {"schedule.kind"}),
+        ({"name": "Run", "schedule": {"days": [1]}}, {"schedule.kind"}),
+        ({"name": "Run", "schedule": {"kind": "daily", "days": [1]}}, {"schedule.days"}),  # what a kind does not take
         ({"name": "Run", "schedule": {"kind": "daily", "start": "2026-01-01"}}, {"schedule.start"}),
         (
             {"name": "Run", "start_date": "2026-01-02", "schedule": {"kind": "every_n_days", "n": 2, "start": "2026-01-01"}},
@@ -160,17 +160,24 @@ def test_bad_input_names_the_field_and_saves_nothing(api, frozen, body, expected
 
 
 def test_all_the_errors_come_at_once(api, frozen):
-    response = api.post(URL, {"name": "", "type": "at_least", "schedule": {"kind": "weekdays", "days": []}})
+    # What the schema states comes first, all at once; then the rules between fields.
+    response = api.post(URL, {"name": "", "priority": 0, "schedule": {"kind": "weekdays", "days": []}})
     assert details(response) == {
-        "name": ["This field cannot be blank."],
-        "schedule.days": ["Pick at least one day of the week."],
+        "name": ["This field is required."],
+        "priority": ["Choose 1 (high), 2 or 3 (low)."],
+        "schedule.days": ["Pick at least one day of the week (0 = Monday … 6 = Sunday)."],
+    }
+    response = api.post(URL, {"name": "Water", "type": "at_least", "start_date": "1999-12-31"})
+    assert details(response) == {
+        "start_date": ["Choose a start date between 1 January 2000 and a year from now."],
         "target.value": ["A measurable habit needs a target, such as 8 (glasses)."],
     }
 
 
-def test_another_users_pillar_is_refused(api, stranger_pillar, frozen):
+def test_another_users_pillar_is_not_found(api, stranger_pillar, frozen):
     response = api.post(URL, {"name": "Run", "pillar": stranger_pillar.pk})
-    assert details(response) == {"pillar": ["Choose one of your pillars, or null for unsorted."]}
+    assert response.status_code == 404
+    assert response.json()["error"]["details"] == {"pillar": ["Choose one of your pillars, or null for unsorted."]}
     assert not Habit.objects.exists()
 
 
@@ -212,9 +219,9 @@ def test_garbage_is_a_400_not_a_500(api, frozen, raw):
     assert not Habit.objects.exists()
 
 
-def test_a_form_encoded_body_is_a_400(api, frozen):
+def test_a_form_encoded_body_is_a_415(api, frozen):
     response = api.client.post(URL, {"name": "Run"}, HTTP_AUTHORIZATION=f"Bearer {api.token}")
-    assert response.status_code == 400
+    assert response.status_code == 415
     assert not Habit.objects.exists()
 
 
@@ -296,7 +303,7 @@ def test_patch_replaces_the_schedule(api, owner, frozen):
 
 def test_patch_makes_a_habit_measurable(api, owner, frozen):
     habit = make_habit(owner)
-    data = api.patch(f"{URL}/{habit.pk}", {"type": "at_most", "target": {"value": "2.5", "unit": "coffees"}}).json()
+    data = api.patch(f"{URL}/{habit.pk}", {"type": "at_most", "target": {"value": 2.5, "unit": "coffees"}}).json()
     assert data["data"]["target"] == {"value": "2.50", "unit": "coffees"}
 
 

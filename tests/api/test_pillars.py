@@ -38,8 +38,10 @@ def test_it_creates_a_pillar_last(api, owner):
 @pytest.mark.parametrize(
     "body,field",
     [
-        ({"name": "health"}, "name"),  # names are unique per user, ignoring case
         ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "Mi\u202end"}, "name"),  # a text-direction override
+        ({"name": "Mi\nnd"}, "name"),
         ({"name": "x" * 41}, "name"),
         ({"name": "Mind", "color": "red"}, "color"),
         ({"name": "Mind", "color": None, "icon": None}, "icon"),
@@ -66,10 +68,22 @@ def test_patch_changes_only_what_is_sent(api, owner):
     assert pillar.name == "Body"
 
 
+def conflict(response) -> dict:
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "conflict"
+    return response.json()["error"]["details"]
+
+
+def test_a_duplicate_name_is_a_conflict(api, owner):
+    make_pillar(owner, "Health")
+    assert conflict(api.post(URL, {"name": "health"})) == {"name": ["You already have a pillar with this name."]}
+    assert Pillar.objects.count() == 1
+
+
 def test_patch_refuses_a_duplicate_name(api, owner):
     make_pillar(owner, "Health")
     mind = make_pillar(owner, "Mind")
-    assert details(api.patch(f"{URL}/{mind.pk}", {"name": "HEALTH"})) == {
+    assert conflict(api.patch(f"{URL}/{mind.pk}", {"name": "HEALTH"})) == {
         "name": ["You already have a pillar with this name."]
     }
     mind.refresh_from_db()

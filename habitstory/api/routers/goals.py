@@ -129,7 +129,7 @@ def list_goals(request: HttpRequest, status: Literal["open", "completed"] | None
     return ok([goal_data(goal, today) for goal in goals])
 
 
-@router.post("/goals", response=responses(GoalOut, 201), summary="Create a goal")
+@router.post("/goals", response=responses(GoalOut, 201, body=True), summary="Create a goal")
 def create_goal(request: HttpRequest, payload: GoalIn):
     """`target.value` more than 0; `start_date` defaults to your local today (done days of
     linked habits count from it); `deadline`, if any, on or after it."""
@@ -148,7 +148,7 @@ def read_goal(request: HttpRequest, goal_id: int):
     return ok(goal_data(_goal(user, goal_id), user.profile.local_today()))
 
 
-@router.patch("/goals/{int:goal_id}", response=responses(GoalOut), summary="Change a goal")
+@router.patch("/goals/{int:goal_id}", response=responses(GoalOut, body=True), summary="Change a goal")
 def update_goal(request: HttpRequest, goal_id: int, payload: GoalPatch):
     """Partial: only the fields sent change; `target` is replaced whole. A new target or
     start date recomputes the progress, which may complete or reopen the goal."""
@@ -179,7 +179,7 @@ def delete_goal(request: HttpRequest, goal_id: int):
 # --- links ----------------------------------------------------------------------------------
 
 
-@router.put("/goals/{int:goal_id}/habits/{int:habit_id}", response=responses(GoalOut), summary="Link a habit")
+@router.put("/goals/{int:goal_id}/habits/{int:habit_id}", response=responses(GoalOut, body=True), summary="Link a habit")
 def link_habit(request: HttpRequest, goal_id: int, habit_id: int, payload: GoalHabitIn):
     """Link one of your habits, or change its weight: each done day of the habit (on or
     after the goal's start) adds weight × value (1 for a yes/no habit). Idempotent."""
@@ -207,7 +207,9 @@ def unlink_habit(request: HttpRequest, goal_id: int, habit_id: int):
 # --- entries and progress -------------------------------------------------------------------
 
 
-@router.post("/goals/{int:goal_id}/entries", response=responses(GoalEntryResult, 201), summary="Add an entry")
+@router.post(
+    "/goals/{int:goal_id}/entries", response=responses(GoalEntryResult, 201, body=True), summary="Add an entry"
+)
 def add_entry(request: HttpRequest, goal_id: int, payload: GoalEntryIn):
     """Progress made outside habits, dated your local today: a positive amount adds, a
     negative one takes back. Answers with the entry and the goal (`completed_at` is set

@@ -20,7 +20,8 @@ from habits.reminders import snooze_prompt
 from habitstory.story.commit import Outcome, commit
 
 from ..auth import user_of
-from ..envelope import invalid, model_error_details, ok, responses
+from ..fields import DayText
+from ..envelope import ApiError, invalid, model_error_details, ok, responses
 from ..queries import habit_for, habits_of, stats_of, stats_one
 from ..schemas import (
     HABIT_FIELDS,
@@ -62,8 +63,8 @@ def _own_pillar(user, pillar_id: int | None) -> Pillar | None:
     if pillar_id is None:
         return None
     pillar = Pillar.objects.filter(user=user, pk=pillar_id).first()
-    if pillar is None:
-        raise invalid({"pillar": "Choose one of your pillars, or null for unsorted."})
+    if pillar is None:  # a reference to something that is not there (not yours): 404
+        raise ApiError(404, details={"pillar": ["Choose one of your pillars, or null for unsorted."]})
     return pillar
 
 
@@ -128,7 +129,7 @@ def list_habits(request: HttpRequest, status: HabitStatus | None = None):
     return ok([habit_data(habit, results[habit.pk]) for habit in habits])
 
 
-@router.post("/habits", response=responses(HabitOut, 201), summary="Create a habit")
+@router.post("/habits", response=responses(HabitOut, 201, body=True), summary="Create a habit")
 def create_habit(request: HttpRequest, payload: HabitIn):
     """`start_date` defaults to your local today and may be in the past (imports,
     backfills). For an every_n_days schedule, `schedule.start` may stand in for it."""
@@ -149,7 +150,7 @@ def read_habit(request: HttpRequest, habit_id: int):
     return ok(habit_data(habit, stats_one(habit, user.profile.local_today())))
 
 
-@router.patch("/habits/{int:habit_id}", response=responses(HabitOut), summary="Change a habit")
+@router.patch("/habits/{int:habit_id}", response=responses(HabitOut, body=True), summary="Change a habit")
 def update_habit(request: HttpRequest, habit_id: int, payload: HabitPatch):
     """Partial: only the fields sent change; `schedule` and `target` are replaced whole.
     A `status` change pauses, resumes or archives (paused days are not expected days)."""
@@ -172,7 +173,7 @@ def delete_habit(request: HttpRequest, habit_id: int):
     return ok(None)
 
 
-@router.put("/habits/{int:habit_id}/log/{day}", response=responses(LogResult), summary="Log a day")
+@router.put("/habits/{int:habit_id}/log/{day}", response=responses(LogResult, body=True), summary="Log a day")
 def log_day(request: HttpRequest, habit_id: int, day: str, payload: LogIn):
     """Mark the day (YYYY-MM-DD, your local date) done or skipped, with an optional value
     and note; for a measurable habit a value alone records the amount (done when it meets
@@ -233,8 +234,9 @@ def snooze_day(request: HttpRequest, habit_id: int, day: str):
 def list_logs(
     request: HttpRequest,
     habit_id: int,
-    from_: str | None = Query(None, alias="from", description="YYYY-MM-DD; default: 29 days before `to`."),
-    to: str | None = Query(None, description="YYYY-MM-DD; default: your local today."),
+    from_: DayText = Query(None, alias="from",  # type: ignore[assignment]
+                           description="YYYY-MM-DD; default: 29 days before `to`; on or before `to`."),
+    to: DayText = Query(None, description="YYYY-MM-DD; default: your local today."),
 ):
     """The logged days in a range of at most 2 years (days with no log are left out)."""
     user = user_of(request)

@@ -14,7 +14,7 @@ from habits.forms import PillarForm
 from habits.models import Pillar
 
 from ..auth import user_of
-from ..envelope import invalid, ok, responses
+from ..envelope import ApiError, invalid, ok, responses
 from ..queries import pillar_for
 from ..schemas import PillarIn, PillarOut, PillarPatch, pillar_data
 
@@ -26,14 +26,16 @@ DUPLICATE = "You already have a pillar with this name."
 def _save(user, pillar: Pillar | None, data: dict) -> Pillar:
     form = PillarForm(data, instance=pillar, user=user)
     if not form.is_valid():
-        raise invalid(
-            {("non_field_errors" if field == "__all__" else field): list(errors) for field, errors in form.errors.items()}
-        )
+        details = {("non_field_errors" if field == "__all__" else field): list(errors)
+                   for field, errors in form.errors.items()}
+        if form.has_error("name", "duplicate"):  # a clash with what is stored, not bad input
+            raise ApiError(409, details=details)
+        raise invalid(details)
     try:
         with transaction.atomic():
             return form.save()
     except IntegrityError:  # the same name sent twice at once
-        raise invalid({"name": DUPLICATE}) from None
+        raise ApiError(409, details={"name": [DUPLICATE]}) from None
 
 
 @router.get("/pillars", response=responses(list[PillarOut]), summary="List your pillars")
@@ -42,7 +44,7 @@ def list_pillars(request: HttpRequest):
     return ok([pillar_data(pillar) for pillar in pillars])
 
 
-@router.post("/pillars", response=responses(PillarOut, 201), summary="Create a pillar")
+@router.post("/pillars", response=responses(PillarOut, 201, body=True), summary="Create a pillar")
 def create_pillar(request: HttpRequest, payload: PillarIn):
     """A new pillar goes last. `color` defaults to the app's accent colour."""
     color = payload.color if payload.color is not None else Pillar._meta.get_field("color").default
@@ -55,7 +57,7 @@ def read_pillar(request: HttpRequest, pillar_id: int):
     return ok(pillar_data(pillar_for(user_of(request), pillar_id)))
 
 
-@router.patch("/pillars/{int:pillar_id}", response=responses(PillarOut), summary="Change a pillar")
+@router.patch("/pillars/{int:pillar_id}", response=responses(PillarOut, body=True), summary="Change a pillar")
 def update_pillar(request: HttpRequest, pillar_id: int, payload: PillarPatch):
     """Partial: name, color, icon. The order (`position`) is changed in the app."""
     user = user_of(request)

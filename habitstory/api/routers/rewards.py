@@ -17,6 +17,7 @@ from habitstory.story.facts import progress_facts
 
 from ..auth import user_of
 from ..envelope import invalid, ok, responses
+from ..fields import DayText
 from ..schemas import AchievementOut, LeaderboardOut, MeOut, PetOut, XPEventRange
 from .habits import _years_before, parse_day
 
@@ -119,8 +120,9 @@ def read_leaderboard(request: HttpRequest):
 @router.get("/xp-events", response=responses(XPEventRange), by_alias=True, summary="Your XP ledger")
 def list_xp_events(
     request: HttpRequest,
-    from_: str | None = Query(None, alias="from", description="YYYY-MM-DD; default: 29 days before `to`."),
-    to: str | None = Query(None, description="YYYY-MM-DD; default: your local today."),
+    from_: DayText = Query(None, alias="from",  # type: ignore[assignment]
+                           description="YYYY-MM-DD; default: 29 days before `to`; on or before `to`."),
+    to: DayText = Query(None, description="YYYY-MM-DD; default: your local today."),
 ):
     """The ledger rows whose day (`on`, your local date) is in the range, at most a year,
     oldest first. An undo or a reopened goal is a row with a negative amount."""
