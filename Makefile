@@ -37,7 +37,9 @@ run: install
 	@echo "  Staff login: admin@habitstory.local / admin-habitstory-2026  (http://127.0.0.1:$(PORT)/admin/)"
 	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo ""
-	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	@# Ctrl-C reaches honcho, which stops the three processes and exits 130; the shell
+	@# around it waits (its INT trap) and calls that a clean stop, so make reports no error.
+	trap true INT; PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start; status=$$?; [ $$status -eq 0 ] || [ $$status -eq 130 ]
 
 test: install
 	$(BIN)/lint-imports --no-cache

@@ -10,4 +10,5 @@ urlpatterns = [
     # Today is the home page; it belongs to the habits app.
     path("", habit_views.today, name="today"),
     path("offline/", views.offline, name="offline"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import functools
 import json
 
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -30,6 +32,20 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         json.dumps(pwa.manifest(), indent=2), content_type="application/manifest+json"
     )
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and tools ask for whatever a page's <link rel="icon">
+    says (a JSON answer, the API's docs…): the app's icon, as a PNG."""
+    return HttpResponse(_favicon_png(), content_type="image/png")
+
+
+@functools.cache
+def _favicon_png() -> bytes:
+    with open(finders.find("icons/icon-192.png"), "rb") as icon:
+        return icon.read()
 
 
 @require_safe

@@ -52,3 +52,14 @@ def test_the_offline_page_needs_no_login(client):
 
 def test_pages_link_the_manifest(owner_client):
     assert b'<link rel="manifest" href="/manifest.webmanifest">' in owner_client.get("/").content
+
+
+def test_the_favicon_is_the_apps_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert "max-age=86400" in response["Cache-Control"]
+    with open(finders.find("icons/icon-192.png"), "rb") as icon:
+        assert response.content == icon.read()
+    assert client.head("/favicon.ico").status_code == 200
+    assert client.post("/favicon.ico").status_code == 405

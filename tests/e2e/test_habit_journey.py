@@ -80,7 +80,7 @@ def test_today_at_phone_width(server, page: Page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     row = page.locator(".habit-row", has_text="Water")
     for _ in range(3):
-        row.get_by_role("button", name="One more glasses of Water").click()
+        row.get_by_role("button", name="Add 1 to Water (glasses)").click()
         page.wait_for_timeout(150)
     expect(row).to_have_class("habit-row is-done")
     expect(row.locator(".step-value")).to_have_value("3")
