@@ -12,10 +12,18 @@ from django.templatetags.static import static
 from gamification.services import xp_bar_html
 from habits import today_list
 
+# A fragment rendered once for every tab of a user (the htmx answer and the live socket)
+# cannot carry one browser's CSRF token: its forms carry this stand-in, which the page
+# replaces with its own token before swapping the fragment in (static/js/live-swaps.js).
+PAGE_CSRF_TOKEN = "filled-in-by-the-page"
+
 
 def row_html(row: today_list.TodayRow | None, day: dt.date, error: str | None = None) -> str:
     """A Today row as an out-of-band fragment."""
-    context = {"row": row, "day": day, "oob": True, "error": error, "sprite": static("icons/nav.svg")}
+    context = {
+        "row": row, "day": day, "oob": True, "error": error, "sprite": static("icons/nav.svg"),
+        "csrf_token": PAGE_CSRF_TOKEN,
+    }
     return render_to_string("habits/today.html#habit-row", context)
 
 

@@ -1,5 +1,6 @@
 // HabitStory's small shell script: service worker, time zone, toasts, live socket state.
 // No inline scripts anywhere (CSP with nonces); each feature keeps to its own module.
+import { defineLiveSwaps } from "./live-swaps.js";
 
 const TOAST_MS = 5000;
 
@@ -285,6 +286,7 @@ function setupPush() {
   });
 }
 
+defineLiveSwaps(window.htmx);
 registerServiceWorker();
 setupPush();
 confirmDestructive();
