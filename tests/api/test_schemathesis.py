@@ -1,0 +1,161 @@
+"""The API against its own OpenAPI schema, with schemathesis: every operation, requests
+generated from the schema (valid ones and invalid ones), sent in-process to the ASGI app
+with an API token, and every check schemathesis has: no 5xx, responses and status codes as
+documented, valid data accepted, invalid data refused, auth not ignored, and the rest.
+
+A bounded number of examples per operation (EXAMPLES, or SCHEMATHESIS_EXAMPLES in the
+environment for a longer run), derandomised so a run in CI is the same as here.
+
+Two runs: one as schemathesis draws the ids (so an operation on an object is mostly a 404),
+and one where the valid requests name the user's own habit, goal and pillar, so every
+handler runs to the end.
+
+A few rules cannot be stated by JSON Schema, and the schema says them in words instead (see
+habitstory/api/schemas.py): a start date from 1 January 2000 to a year from today, a
+deadline on or after the start date, `schedule.start` the same as `start_date` when both
+are sent, a range of days at most 2 years (logs) or 1 year (XP events) with `from` on or
+before `to`; and, for an existing object, what is stored: a day logged no later than today
+and not before the habit's start, a measurable habit with a target, only a prompted day
+snoozed. The generated *valid* requests are kept inside those rules (`map_case`); the
+invalid ones are sent as generated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from goals.models import Goal
+from habits.models import Habit, Pillar
+from habits.services import save_habit
+from habitstory.api import auth
+from habitstory.api import services as token_services
+from habitstory.api.api import api
+from habitstory.asgi import application
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
+EARLIEST = dt.date(2000, 1, 1)
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
+schema.app = application
+
+
+def _within(value: str, low: dt.date, high: dt.date) -> str:
+    """A generated YYYY-MM-DD moved into [low, high], still depending on what was drawn."""
+    day = dt.date.fromisoformat(value)
+    return (low + dt.timedelta(days=day.toordinal() % ((high - low).days + 1))).isoformat()
+
+
+def _steer_dates(body: dict, today: dt.date) -> None:
+    latest = today + dt.timedelta(days=366)
+    if isinstance(body.get("start_date"), str):
+        body["start_date"] = _within(body["start_date"], EARLIEST, latest)
+    schedule = body.get("schedule")
+    if isinstance(schedule, dict) and isinstance(schedule.get("start"), str):
+        schedule["start"] = body.get("start_date") or _within(schedule["start"], EARLIEST, latest)
+    if isinstance(body.get("deadline"), str):
+        start = dt.date.fromisoformat(body["start_date"]) if isinstance(body.get("start_date"), str) else today
+        body["deadline"] = max(dt.date.fromisoformat(body["deadline"]), start).isoformat()
+
+
+def _steer_range(query: dict, years: int) -> None:
+    if isinstance(query.get("from"), str) and isinstance(query.get("to"), str):
+        start, end = sorted([dt.date.fromisoformat(query["from"]), dt.date.fromisoformat(query["to"])])
+        start = max(start, end - dt.timedelta(days=365 * years - 1))
+        query["from"], query["to"] = start.isoformat(), end.isoformat()
+    elif isinstance(query.get("from"), str):
+        query["from"] = _within(query["from"], dt.date.today() - dt.timedelta(days=300), dt.date.today())
+
+
+@schema.hook
+def map_case(context, case):
+    """Keep valid requests inside the rules the schema states in words (see above)."""
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return case
+    today = dt.date.today()
+    if isinstance(case.body, dict):
+        _steer_dates(case.body, today)
+    if isinstance(case.query, dict):
+        _steer_range(case.query, 1 if case.path.endswith("xp-events") else 2)
+    return case
+
+
+@pytest.fixture
+def token(transactional_db, django_user_model, monkeypatch) -> str:
+    # Thousands of requests from one user and one address: no rate limits here.
+    monkeypatch.setattr(auth.PerUserThrottle, "allow_request", lambda self, request: True)
+    monkeypatch.setattr(auth, "FAILED_AUTH_LIMIT", 10**9)
+    user = django_user_model.objects.create_user("fuzz@example.com", "fuzz-password-123")
+    return token_services.issue_token(user, "schemathesis")[1]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+def test_the_api_keeps_to_its_schema(case, token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+
+
+# --- the same, on the user's own objects ---------------------------------------------------
+
+deep = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1")).include(
+    path_regex=r"\{(habit|goal|pillar)_id\}"
+).exclude(path_regex="snooze$")  # only a prompted day can be snoozed: tests/api/test_snooze.py
+deep.app = application
+OWN: dict[str, int] = {}  # the fixture's objects, for the hook
+START = dt.date(2026, 1, 1)
+
+
+@deep.hook("map_case")
+def map_own_case(context, case):
+    """Valid requests name the user's own objects and keep to what is stored."""
+    if case.meta is None or not case.meta.generation.mode.is_positive or not OWN:
+        return case
+    case = map_case(context, case)
+    for name in ("habit_id", "goal_id", "pillar_id"):
+        if name in case.path_parameters:
+            case.path_parameters[name] = OWN[name]
+    if "day" in case.path_parameters:
+        span = (dt.date.today() - START).days
+        case.path_parameters["day"] = (START + dt.timedelta(days=hash(str(case.path_parameters["day"])) % span)).isoformat()
+    body = case.body if isinstance(case.body, dict) else None
+    if body is not None and case.path.startswith("/api/v1/habits/{habit_id}") and case.method == "PATCH":
+        if body.get("type") in ("at_least", "at_most") and not body.get("target"):
+            body["target"] = {"value": 8}
+        if body.get("type") is None and body.get("target", {}) is None:
+            del body["target"]  # the habit is measurable: it keeps a target
+    if body is not None and case.path == "/api/v1/goals/{goal_id}" and isinstance(body.get("deadline"), str):
+        start = body.get("start_date") or START.isoformat()
+        body["deadline"] = max(body["deadline"], start)
+    return case
+
+
+@pytest.fixture
+def own_token(token, django_user_model) -> str:
+    user = django_user_model.objects.get(email="fuzz@example.com")
+    habit = save_habit(Habit(user=user, name="Water", kind="at_least", target_value=8, start_date=START))
+    goal = Goal.objects.create(user=user, name="Drink", target_value=100, start_date=START)
+    pillar = Pillar.objects.create(user=user, name="Health")
+    OWN.update(habit_id=habit.pk, goal_id=goal.pk, pillar_id=pillar.pk)
+    return token
+
+
+@deep.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+def test_the_api_keeps_to_its_schema_on_real_objects(case, own_token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {own_token}"})

@@ -1,0 +1,62 @@
+"""Long unbroken text (as long as the limits allow) wraps on every page at 360 px: nothing
+is wider than the screen (issue 12: a 20,000-character word made a goal page 189,391 px
+wide)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page
+
+from goals.models import Goal, GoalEntry, GoalHabit
+from habits.models import Habit, Occurrence, Pillar
+from habits.services import save_habit
+from habitstory.notifications.services import notify
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a-long-pass-phrase-91"
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator('input[name="login"]').fill(email)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_url(f"{base}/")
+
+
+def word(length: int) -> str:
+    return ("Supercalifragilistic" * (length // 20 + 1))[:length]
+
+
+def test_long_words_wrap_at_360_px(server, page: Page, make_user):
+    user = make_user("long@example.com", PASSWORD)
+    user.profile.timezone = "Pacific/Auckland"
+    user.profile.save()
+    today = user.profile.local_today()
+    pillar = Pillar.objects.create(user=user, name=word(40))
+    habit = save_habit(Habit(
+        user=user, pillar=pillar, name=word(80), notes=word(2000), kind="at_least", target_value=Decimal(8),
+        unit=word(20), start_date=today - dt.timedelta(days=3),
+    ))
+    Occurrence.objects.create(habit=habit, on=today - dt.timedelta(days=1), status="done", value=8, note=word(2000))
+    goal = Goal.objects.create(
+        user=user, name=word(80), description=word(2000), target_value=Decimal(100), unit=word(20), start_date=today
+    )
+    GoalHabit.objects.create(goal=goal, habit=habit)
+    GoalEntry.objects.create(goal=goal, amount=Decimal(1), note=word(200), on=today)
+    notify(user, "goals", word(120), word(2000), url="/")
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, server.url, user.email)
+    too_wide = {}
+    for path in ["/", f"/habits/{habit.pk}/", "/habits/", f"/goals/{goal.pk}/", "/goals/", "/inbox/", "/habits/pillars/",
+                 f"/habits/{habit.pk}/edit/", f"/goals/{goal.pk}/edit/"]:
+        page.goto(f"{server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            too_wide[path] = width
+    assert too_wide == {}
