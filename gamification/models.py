@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
+from django.utils import timezone
 
 
 class XPEvent(models.Model):
@@ -54,6 +55,7 @@ class Pet(models.Model):
         LEGENDARY = "legendary", "Legendary"
 
     class Mood(models.TextChoices):
+        NEW = "new", "New"
         THRIVING = "thriving", "Thriving"
         HAPPY = "happy", "Happy"
         OKAY = "okay", "Okay"
@@ -66,7 +68,7 @@ class Pet(models.Model):
     xp = models.PositiveIntegerField(default=0)
     level = models.PositiveSmallIntegerField(default=1)
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.EGG)
-    mood = models.CharField(max_length=10, choices=Mood.choices, default=Mood.OKAY)
+    mood = models.CharField(max_length=10, choices=Mood.choices, default=Mood.NEW)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,7 +88,8 @@ class PetEvent(models.Model):
     pet = models.ForeignKey(Pet, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     detail = models.CharField(max_length=120)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When it happened: now, or the day a rebuilt history reached it (services.rebuild_pet_history).
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -27,6 +27,7 @@ HISTORY_LIMIT = 30
 STAGE_SCALE = {"egg": "1", "hatchling": "0.62", "young": "0.8", "adult": "1", "legendary": "1"}
 
 MOOD_TEXT = {
+    "new": "New: settling in. For its first 3 days it stays calm; then its mood follows your last 7 days.",
     "thriving": "Thriving: almost every habit due in the last 7 days was done.",
     "happy": "Happy: most habits due in the last 7 days were done.",
     "okay": "Okay: about half of the last 7 days' habits were done.",
@@ -38,24 +39,36 @@ MOOD_TEXT = {
 @dataclass(frozen=True)
 class Activity:
     """A user's last 7 days, as the pet's mood reads them: each active habit's (expected,
-    done) days (habits.today_list.habit_week) and last done day."""
+    done) days (habits.today_list.habit_week; a fraction for an "N per week" habit that
+    started within them) and last done day."""
 
     today: dt.date
-    counts: list[tuple[int, int]]
+    counts: list[tuple[int | Fraction, int | Fraction]]
     last_done: list[dt.date | None]
 
     def consistency(self) -> int | None:
-        """round(100 × done ÷ expected) over the habits; None when nothing was expected."""
+        """round(100 × done ÷ expected) over the habits, at most 100; None when nothing
+        was expected."""
         expected = sum(e for e, _ in self.counts)
         hits = sum(h for _, h in self.counts)
-        return round_half_up(Fraction(100 * hits, expected)) if expected else None
+        return min(100, round_half_up(Fraction(100 * hits) / expected)) if expected else None
 
     def days_since_done(self) -> int | None:
         last = max((day for day in self.last_done if day), default=None)
         return (self.today - last).days if last else None
 
-    def mood(self) -> str:
-        return rules.mood_for(self.consistency(), self.days_since_done())
+    def mood(self, *, new: bool = False) -> str:
+        return rules.mood_for(self.consistency(), self.days_since_done(), new=new)
+
+
+def is_new(created_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """A pet younger than rules.NEW_PET_AGE (or not saved yet) keeps the calm "new" mood."""
+    return created_at is None or now - created_at < rules.NEW_PET_AGE
+
+
+def mood_of(pet: Pet, activity: Activity, now: dt.datetime) -> str:
+    """The pet's mood from its age and its owner's last 7 days (docs/rules.md, "Pet")."""
+    return activity.mood(new=is_new(pet.created_at, now))
 
 
 @dataclass(frozen=True)

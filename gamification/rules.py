@@ -50,9 +50,17 @@ def stage_for(level: int) -> str:
     return next(stage for threshold, stage in PET_STAGES if level >= threshold)
 
 
-def mood_for(consistency: int | None, days_since_activity: int | None) -> str:
-    """From the last 7 days' consistency; sleepy after 3 days without activity."""
-    if days_since_activity is None or days_since_activity >= 3:
+NEW_PET_AGE = dt.timedelta(days=3)  # a pet this young keeps the calm "new" mood
+SLEEPY_AFTER_DAYS = 3
+
+
+def mood_for(consistency: int | None, days_since_activity: int | None, *, new: bool = False) -> str:
+    """docs/rules.md, "Pet": "new" while the pet is younger than NEW_PET_AGE; then sleepy
+    after 3 days without a done habit (or none ever); then by the last 7 days'
+    consistency (none expected: okay)."""
+    if new:
+        return "new"
+    if days_since_activity is None or days_since_activity >= SLEEPY_AFTER_DAYS:
         return "sleepy"
     if consistency is None:
         return "okay"

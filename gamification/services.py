@@ -167,8 +167,12 @@ def _move_profile(profile: Profile, rewards: Rewards, today: dt.date) -> None:
 def pet_of(user) -> Pet:
     pet, created = Pet.objects.get_or_create(user=user)
     if created:
-        PetEvent.objects.create(pet=pet, kind=PetEvent.Kind.HATCHED, detail=f"{pet.name} arrived as an egg.")
+        PetEvent.objects.create(pet=pet, kind=PetEvent.Kind.HATCHED, detail=_arrival(pet.name))
     return pet
+
+
+def _arrival(name: str) -> str:
+    return "An egg arrived." if name == Pet._meta.get_field("name").default else f"{name} arrived as an egg."
 
 
 def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
@@ -190,7 +194,7 @@ def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
             events.append(PetEvent(pet=pet, kind=PetEvent.Kind.STAGE, detail=f"{pet.name} became {stage}."))
             pet.stage = stage
     if activity is not None:
-        mood = activity.mood()
+        mood = pets.mood_of(pet, activity, timezone.now())
         if mood != pet.mood:
             events.append(PetEvent(pet=pet, kind=PetEvent.Kind.MOOD, detail=f"{pet.name} is {mood}."))
             pet.mood = mood
@@ -201,16 +205,18 @@ def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
 
 def move_moods(weeks: list[tuple[int, pets.Activity]]) -> int:
     """The day close's pets: each (user id, last 7 days) moves that user's pet, if they
-    have one, to the mood of the week, with a MOOD event where it changed; one UPDATE per
-    mood and one INSERT for the events. Returns how many pets changed mood."""
-    moods = {user_id: activity.mood() for user_id, activity in weeks}
-    changed = defaultdict(list)
-    for pk, user_id, name, before in Pet.objects.filter(user_id__in=list(moods)).values_list(
-        "pk", "user_id", "name", "mood"
-    ):
-        if moods[user_id] != before:
-            changed[moods[user_id]].append((pk, name))
+    have one, to the mood of the week (a young pet stays "new"), with a MOOD event where
+    it changed; one UPDATE per mood and one INSERT for the events. Returns how many pets
+    changed mood."""
+    activities = dict(weeks)
     now = timezone.now()
+    changed = defaultdict(list)
+    for pk, user_id, name, before, created_at in Pet.objects.filter(user_id__in=list(activities)).values_list(
+        "pk", "user_id", "name", "mood", "created_at"
+    ):
+        mood = activities[user_id].mood(new=pets.is_new(created_at, now))
+        if mood != before:
+            changed[mood].append((pk, name))
     for mood, moved in changed.items():
         Pet.objects.filter(pk__in=[pk for pk, _ in moved]).update(mood=mood, updated_at=now)
     events = [(pk, f"{name} is {mood}.") for mood, moved in changed.items() for pk, name in moved]
@@ -239,6 +245,36 @@ def award_history(user, awards: list[tuple[int, str, str, dt.date]]) -> None:
         batch_size=500,
     )
     rebuild_xp([user])
+
+
+def rebuild_pet_history(user, arrived: dt.datetime, now: dt.datetime | None = None) -> Pet:
+    """A seeded pet's history (the demo's) told from the ledger: it arrived at `arrived`
+    as an egg, then reached each level and stage on the day the ledger's running total
+    got there (dated that evening, 20:00 in the owner's zone, never after now). Replaces
+    its events; its XP, level and stage follow the ledger, as rebuild_xp's do."""
+    now = now or timezone.now()
+    zone = Profile.objects.get(user=user).zone
+    pet = pet_of(user)
+    events = [PetEvent(pet=pet, kind=PetEvent.Kind.HATCHED, detail=_arrival(pet.name), created_at=arrived)]
+    xp, level, stage = 0, 1, rules.stage_for(1)
+    days = XPEvent.objects.filter(user=user).values_list("on").annotate(gained=Sum("amount")).order_by("on")
+    for day, gained in days:
+        at = min(now, dt.datetime.combine(day, dt.time(20), tzinfo=zone))
+        xp = max(0, xp + gained)
+        reached = rules.level_for(xp)[0]
+        if reached > level:
+            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.LEVEL_UP, detail=f"{pet.name} reached level {reached}.",
+                                   created_at=at))
+        level = reached
+        if rules.stage_for(level) != stage:
+            stage = rules.stage_for(level)
+            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.STAGE, detail=f"{pet.name} became {stage}.", created_at=at))
+    with transaction.atomic():
+        pet.events.all().delete()
+        PetEvent.objects.bulk_create(events)
+        Pet.objects.filter(pk=pet.pk).update(xp=xp, level=level, stage=stage, created_at=arrived, updated_at=now)
+    pet.refresh_from_db()
+    return pet
 
 
 def rebuild_xp(users, progress=None) -> int:

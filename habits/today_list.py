@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import F, Subquery, Sum
 from django.urls import reverse
@@ -224,14 +225,17 @@ def week_activity(snapshot: Recent) -> tuple[list[tuple[int, int]], list[dt.date
     return counts, [habit.last_done_on for habit in snapshot.habits]
 
 
-def habit_week(habit, today: dt.date, done_days: set[dt.date]) -> tuple[int, int]:
+def habit_week(habit, today: dt.date, done_days: set[dt.date]) -> tuple[int | Fraction, int | Fraction]:
     """(expected, done) of one active habit (a Habit, or a recomputed one) over the 7
     days ending today, given its done days among them: today still open does not count
-    against; "N per week" expects N and counts up to N done days."""
+    against; "N per week" expects N and counts up to N done days, or, when it started
+    within those 7 days, its share N × days since the start ÷ 7 (docs/rules.md, "Pet")."""
+    spec = habit.schedule_spec()
     if habit.is_per_week:
         times = habit.times_per_week or 0
-        return times, min(times, len(done_days))
-    spec = habit.schedule_spec()
+        days = (today - spec.start_date).days + 1
+        expected = times if days >= 7 else Fraction(times * max(days, 0), 7)
+        return expected, min(expected, len(done_days))
     expected = hits = 0
     for n in range(7):
         day = today - dt.timedelta(days=n)

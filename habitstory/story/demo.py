@@ -1,6 +1,6 @@
-"""The demo account: a believable person with ~90 days of history (habits, XP, a pet, two
-goals, the achievements that history earned and an inbox that told them so), and a
-staff login.
+"""The demo account: a believable person with ~90 days of history (habits, XP, a pet that
+grew with it, two goals, the achievements that history earned and an inbox that told them
+so), and a staff login.
 
 Idempotent: an existing demo account is left as it is (delete it to start over).
 """
@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from gamification import services as gamification
 from gamification.models import XPEvent
-from gamification.pets import rename_pet
+from gamification.pets import Activity, rename_pet
 from gamification.rules import tick_xp
 from goals import services as goal_services
 from goals.models import Goal
 from habits import services as habit_services
+from habits import today_list
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
 from habitstory.notifications.models import Notification
@@ -111,6 +112,8 @@ def _demo_rewards(demo: User, start: dt.date, today: dt.date, now: dt.datetime) 
                 awards.append((tick_xp(habit.difficulty, streak), XPEvent.Reason.HABIT_DONE, source, occurrence.on))
     gamification.award_history(demo, awards)
     rename_pet(gamification.pet_of(demo), "Pip", "fox")
+    # The pet came with the history, and grew with its XP: its levels and stages, each on its day.
+    gamification.rebuild_pet_history(demo, dt.datetime.combine(start, dt.time(9), tzinfo=demo.profile.zone), now)
     habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
     reading = goal_services.save_goal(Goal(
         user=demo, name="Read 2,000 pages", target_value=2000, unit="pages", start_date=start,
@@ -129,7 +132,8 @@ def _demo_inbox(demo: User, today: dt.date, now: dt.datetime) -> None:
     with transaction.atomic():
         profile = lock_user(demo.pk)
         facts = CommitFacts(demo, today, now, ticked=True)
-        rewards = gamification.settle(profile, today, facts=facts)
+        activity = Activity(today, *today_list.week_activity(today_list.recent(demo, today)))  # the pet's mood
+        rewards = gamification.settle(profile, today, facts=facts, activity=activity)
     items = [news.achievement_unlocked(a.code, a.name) for a in rewards.unlocked]
     habits = {habit.name: habit for habit in Habit.objects.filter(user=demo)}
     for days_ago, item in zip(range(len(items) + 2, 2, -1), items, strict=False):

@@ -46,7 +46,7 @@ def test_me_starts_at_level_1_with_an_egg(api, frozen):
         "xp_into_level": 0,
         "xp_for_next_level": 150,
         "today_xp": 0,
-        "pet": {"name": "Egg", "species": "fox", "level": 1, "stage": "egg", "mood": "okay"},
+        "pet": {"name": "Egg", "species": "fox", "level": 1, "stage": "egg", "mood": "new"},
     }
 
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from habitstory.accounts.models import User
+from gamification.models import Pet, XPEvent
+from gamification.rules import level_for
 from habits.models import Habit, Occurrence
+from habitstory.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +46,33 @@ def test_the_demo_and_staff_logins_work(client):
     client.logout()
     assert client.login(email=settings.STAFF_EMAIL, password=settings.STAFF_PASSWORD)
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_pets_history_is_the_story_of_its_xp(time_machine):
+    """It arrived with the history, 90 days ago, and grew as the ledger's XP did: each
+    level and stage on the day the XP reached it. Its mood is the last 7 days'."""
+    time_machine.move_to(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False)
+    call_command("seed_demo")
+    demo = User.objects.get(email=settings.DEMO_EMAIL)
+    pet = Pet.objects.get(user=demo)
+    assert pet.created_at.date() == dt.date(2026, 8, 25)
+    assert pet.stage not in ("egg", "hatchling") and pet.mood not in ("new", "okay")
+    events = list(pet.events.order_by("created_at", "id"))
+    assert events[0].kind == "hatched" and events[0].detail == "Pip arrived as an egg."
+    assert events[0].created_at.date() == dt.date(2026, 8, 25)
+    stages = [event.detail for event in events if event.kind == "stage"]
+    assert stages[:2] == ["Pip became hatchling.", "Pip became young."]
+    levels = [int(event.detail.split()[-1].rstrip(".")) for event in events if event.kind == "level_up"]
+    assert levels == list(range(2, pet.level + 1))
+    # Each on the day the running total of the ledger reached it.
+    running, reached = 0, {}
+    for day, amount in XPEvent.objects.filter(user=demo).order_by("on", "id").values_list("on", "amount"):
+        before = level_for(running)[0]
+        running += amount
+        for level in range(before + 1, level_for(running)[0] + 1):
+            reached[level] = day
+    level_days = {int(e.detail.split()[-1].rstrip(".")): e.created_at.astimezone(ZoneInfo("Europe/London")).date()
+                  for e in events if e.kind == "level_up"}
+    assert level_days == reached
+    assert len({e.created_at.date() for e in events}) > 3  # spread over the 90 days, not all now
+    assert events[-1].kind == "mood"  # the mood of its last 7 days, told today

@@ -146,7 +146,7 @@ def test_progress_gives_the_same_numbers_alone_and_with_shared_facts(owner):
 def test_it_shows_a_new_users_egg_without_writing_anything(owner_client, owner):
     response = owner_client.get(PET)
     assert response.status_code == 200
-    assert 'role="img" aria-labelledby="pet-title"><title id="pet-title">Egg the fox, an okay egg</title>' in text(response)
+    assert 'role="img" aria-labelledby="pet-title"><title id="pet-title">Egg the fox, a new egg</title>' in text(response)
     assert not Pet.objects.filter(user=owner).exists()
 
 

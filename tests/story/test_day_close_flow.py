@@ -57,7 +57,7 @@ def test_habits_writes_no_pet_and_gamification_moves_the_moods(make_user, monkey
     walk = save_habit(Habit(user=user, name="Walk", start_date=D(2026, 11, 1)))
     commit(walk, D(2026, 11, 21), "done")
     pet = gamification.pet_of(user)
-    Pet.objects.filter(pk=pet.pk).update(mood="thriving")
+    Pet.objects.filter(pk=pet.pk).update(mood="thriving", created_at=NOW - dt.timedelta(days=30))  # not new
 
     summary = closing.close_batch([user.profile.pk], NOW, None)  # habits' part alone
     pet.refresh_from_db()
@@ -81,8 +81,8 @@ def test_move_moods_changes_only_the_pets_whose_mood_moved(make_user):
     calm, moved, petless = (make_user(f"{n}@example.com") for n in ("calm", "moved", "petless"))
     for user in (calm, moved):
         gamification.pet_of(user)
-    Pet.objects.filter(user=calm).update(mood="thriving")
-    Pet.objects.filter(user=moved).update(mood="sad")
+    Pet.objects.filter(user=calm).update(mood="thriving", created_at=NOW - dt.timedelta(days=30))
+    Pet.objects.filter(user=moved).update(mood="sad", created_at=NOW - dt.timedelta(days=30))
     today = D(2026, 11, 23)
 
     changed = gamification.move_moods([
