@@ -15,7 +15,13 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from habits.models import EVERY_MESSAGE, TIMES_MESSAGE
-from habitstory.core.text import LABEL_MESSAGE, LABEL_PATTERN, NAME_PATTERN, TEXT_MESSAGE, TEXT_PATTERN
+from habitstory.core.text import (
+    LABEL_MESSAGE,
+    LABEL_PATTERN,
+    NAME_PATTERN,
+    TEXT_MESSAGE,
+    TEXT_PATTERN,
+)
 
 CENT = Decimal("0.01")
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

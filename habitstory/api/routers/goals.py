@@ -25,8 +25,7 @@ from goals.models import Goal, GoalEntry, GoalHabit
 
 from ..auth import user_of
 from ..envelope import invalid, model_error_details, ok, responses
-from ..queries import habit_for
-from ..schemas import (
+from ..goal_schemas import (
     GOAL_FIELDS,
     GoalEntryIn,
     GoalEntryResult,
@@ -38,6 +37,7 @@ from ..schemas import (
     goal_data,
     goal_entry_data,
 )
+from ..queries import habit_for
 
 router = Router(tags=["goals"])
 

@@ -20,8 +20,8 @@ from habits.reminders import snooze_prompt
 from habitstory.story.commit import Outcome, commit
 
 from ..auth import user_of
-from ..fields import DayText
 from ..envelope import ApiError, invalid, model_error_details, ok, responses
+from ..fields import DayText
 from ..queries import habit_for, habits_of, stats_of, stats_one
 from ..schemas import (
     HABIT_FIELDS,
