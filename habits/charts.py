@@ -239,33 +239,6 @@ class LineChart:
     label_x: int = PLOT_LEFT - 4  # y-axis labels end here
     tick_y: int = CHART_H - 6
 
-    @property
-    def bars_svg(self) -> str:
-        """The bars with their values and ticks as SVG, built in one pass (as template tags:
-        eight variables a bar); text escaped."""
-        parts = []
-        for bar in self.bars:
-            met = " chart-bar-met" if bar.met else ""
-            parts.append(f'<g><rect class="chart-bar{met}" x="{bar.x}" y="{bar.y}" width="{bar.width}" '
-                         f'height="{bar.height}" rx="2"/>')
-            if bar.value:
-                parts.append(f'<text class="chart-bar-value" x="{bar.cx}" y="{bar.y}" dy="-3" '
-                             f'text-anchor="middle">{bar.value}</text>')
-            if bar.tick:
-                parts.append(f'<text class="chart-label" x="{bar.cx}" y="{self.tick_y}" '
-                             f'text-anchor="middle">{escape(bar.tick)}</text>')
-            parts.append("</g>\n")
-        return mark_safe("".join(parts))
-
-    @property
-    def rows_html(self) -> str:
-        """The hidden table's body, a bar a row, text escaped."""
-        return mark_safe("".join(
-            f'<tr><th scope="row">{escape(bar.label)}</th><td>{bar.value}</td>'
-            + (f"<td>{'—' if bar.goal is None else bar.goal}</td>" if self.has_goal else "") + "</tr>"
-            for bar in self.bars
-        ))
-
 
 def _line_chart(
     key: str,
@@ -387,17 +360,21 @@ def build_charts(habit, entries: list[stats.Entry], today: dt.date, week_start: 
 
 
 def history_of(habit, day: dt.date, week_start: int) -> dict:
-    """The habit page's history: its charts rendered, and its five latest notes. They
-    change only with the habit, its days, the day and the week start, so they are cached
-    under the owner's Today version, which every change to a habit or a day replaces."""
+    """The habit page's history: its charts rendered (the calendar, which a tap on a day
+    swaps, and the trends), and its five latest notes. They change only with the habit,
+    its days, the day and the week start, so they are cached under the owner's Today
+    version, which every change to a habit or a day replaces."""
     key = today_cache.list_key(habit.user_id, "habit-history", habit.pk, day.isoformat(), week_start)
     history = cache.get(key)
     if history is None:
         rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
         entries = [stats.Entry(on=on, status=status, value=value) for on, status, value, _ in rows]
         charts = build_charts(habit, entries, day, week_start)
+        context = {"charts": charts, "habit": habit}
         history = {
-            "charts_html": render_to_string("habits/_charts.html", {"charts": charts, "habit": habit}),
+            "chart_id": charts["id"],
+            "calendar_html": render_to_string("habits/_charts.html#calendar", context),
+            "trends_html": render_to_string("habits/_charts.html#trends", context),
             "notes": sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5],
         }
         cache.set(key, history, today_cache.LIST_SECONDS)

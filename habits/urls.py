@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/suggestion/", views.apply_suggestion, name="apply-suggestion"),
     path("<int:pk>/log/<str:on>/", views.log, name="log"),
+    path("<int:pk>/day/", views.pick_day, name="day-pick"),
     path("<int:pk>/day/<str:on>/", views.day, name="day"),
     path("<int:pk>/start/", views.move_start, name="move-start"),
 ]

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gamification.rules import earns_xp
+from habitstory.core.formatting import long_date
 from habitstory.core.streaming import served
 from habitstory.story import commit as story
 from habitstory.story import news
@@ -102,11 +103,15 @@ def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     except Habit.DoesNotExist:
         raise Http404("No such habit") from None
     except ValidationError as exc:
+        if request.htmx and request.POST.get("answer") == "calendar":
+            return _calendar_answer(request, pk, day, error=_error_text(exc))
         habit = _get_habit(request, pk, pillar=False)
         if request.htmx:
             return HttpResponse(fragments.refused_answer(request.user, habit, day, _error_text(exc)))
         messages.error(request, _error_text(exc))
         return redirect(_next_url(request, reverse("core:today")))
+    if request.htmx and request.POST.get("answer") == "calendar":  # a tap on the habit page's calendar
+        return _calendar_answer(request, pk, day, outcome)
     if request.htmx:
         # Everything comes back out-of-band: the row (the same HTML the other tabs get),
         # today's progress, the XP bar and the news as toasts.
@@ -161,20 +166,38 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "habits/form.html", {"form": form, "habit": habit})
 
 
-@login_required
-@require_safe
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    habit = _get_habit(request, pk)
+def _habit_page(request: HttpRequest, habit: Habit) -> dict:
+    """What the habit page shows: its figures and its history (cached, habits.charts)."""
     habit.user = request.user  # the owner, whose profile stats_now reads (loaded here once)
     profile = request.user.profile
     day = profile.local_today()
     history = history_of(habit, day, profile.week_start)
     result = stats_now([habit], day)[habit.pk]  # from the habit's fold and today's row
-    return render(
-        request,
-        "habits/detail.html",
-        {"habit": habit, "day": day, "stats": result, "strength": round(100 * result.strength), **history},
-    )
+    return {"habit": habit, "day": day, "stats": result, "strength": round(100 * result.strength), **history}
+
+
+@login_required
+@require_safe
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "habits/detail.html", _habit_page(request, _get_habit(request, pk)))
+
+
+_TAPPED = {Occurrence.Status.DONE: "done", Occurrence.Status.SKIPPED: "skipped"}
+
+
+def _calendar_answer(request: HttpRequest, pk: int, day: dt.date, outcome=None, error: str = "") -> HttpResponse:
+    """A tap on the habit page's calendar (htmx), answered with the calendar, fresh, and
+    out-of-band what the day is now, the other charts, the figures, the XP bar, the bell
+    and the news."""
+    context = _habit_page(request, _get_habit(request, pk))
+    context.update(tapped=day, tapped_title=long_date(day), error=error, oob=True)
+    if outcome is not None:
+        after = outcome.change.after if outcome.change is not None else None
+        context.update(
+            tapped_text=_TAPPED.get(after.status if after else None, "cleared"), xp_html=outcome.xp_html,
+            bell_html=outcome.bell_html, toasts_html=fragments.toasts_html(outcome.news),
+        )
+    return render(request, "habits/detail.html#calendar-answer", context)
 
 
 @login_required
@@ -205,6 +228,14 @@ def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
     context = {"habit": habit, "date": date, "form": form, "occurrence": occurrence, "today": today_,
                "earns_xp": earns_xp(date, today_)}
     return render(request, "habits/day.html", context)
+
+
+@login_required
+@require_safe
+def pick_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """The habit page's "Open the day" form (GET ?on=…): that day's editor."""
+    habit = _get_habit(request, pk, pillar=False)
+    return redirect("habits:day", pk=habit.pk, on=_parse_day(request.GET.get("on", "")).isoformat())
 
 
 @login_required

@@ -53,11 +53,13 @@ def test_create_tick_undo_skip_and_backfill(server, page: Page):
     habit = Habit.objects.get(name="Stretch")
     assert Occurrence.objects.get(habit=habit, on=today).status == "skipped"
 
-    # The habit page's calendar: open yesterday and mark it done.
+    # The habit page's calendar: a tap marks yesterday done; its editor takes a note.
     row.get_by_role("link", name="Stretch").click()
     yesterday = today - dt.timedelta(days=1)
-    page.locator(f'a[href="/habits/{habit.pk}/day/{yesterday.isoformat()}/"]').click()
-    page.get_by_label("Done", exact=True).check()
+    page.locator(f"#hm{habit.pk}-{yesterday.isoformat()}").click()
+    expect(page.locator(f"#hm{habit.pk}-{yesterday.isoformat()} rect")).to_have_class("hm hm-done")
+    page.get_by_role("link", name=f"Notes and amount for {yesterday.day} {yesterday:%b}").click()
+    expect(page.get_by_label("Done", exact=True)).to_be_checked()
     page.get_by_label("Note").fill("Made up for it")
     page.get_by_role("button", name="Save day").click()
     page.wait_for_url(f"{server.url}/habits/{habit.pk}/")

@@ -120,20 +120,45 @@ def test_a_per_week_day_without_a_log_is_not_a_miss():
     assert by_day[d("2026-02-25")].state == "none"
 
 
-def test_it_links_only_the_days_from_the_start_to_today():
+def test_it_links_every_day_up_to_today_and_a_tap_moves_it_on():
     h = habit(start_date=d("2026-02-20"))
-    by_day = cells(charts.build_charts(h, [], TODAY, 0))
-    assert by_day[TODAY].href
-    assert by_day[d("2026-02-20")].href
-    assert not by_day[d("2026-02-19")].href
-    assert not by_day[TODAY + DAY].href
+    entries = [entry("2026-03-01"), entry("2026-03-02", "skipped")]
+    by_day = cells(charts.build_charts(h, entries, TODAY, 0))
+    assert by_day[TODAY].href and by_day[d("2026-02-20")].href
+    # Before the start: the day editor, which offers to move the start back; no tap.
+    assert by_day[d("2026-02-19")].href == reverse("habits:day", args=[7, "2026-02-19"])
+    assert by_day[d("2026-02-19")].action == ""
+    assert not by_day[TODAY + DAY].href and by_day[TODAY + DAY].action == ""
+    # done → skipped → clear → done
+    assert by_day[d("2026-03-01")].action == "skip"
+    assert by_day[d("2026-03-02")].action == "undo"
+    assert by_day[TODAY].action == "done"  # open
+    assert by_day[d("2026-02-25")].action == "done"  # missed
 
 
 def test_it_labels_the_months():
-    labels = [m["label"] for m in charts.build_charts(habit(), [], TODAY, 0)["heatmap"].months]
+    wide, narrow = charts.build_charts(habit(), [], TODAY, 0)["heatmap"].drawings
+    labels = [m["label"] for m in wide.months]
     assert labels[-1] == "Mar"
     assert labels.count("Mar") == 2  # last year's March at the left, this one at the right
     assert len(labels) == 13
+    assert [m["label"] for m in narrow.months] == ["Jan", "Feb", "Mar"]  # from 12 Jan
+
+
+def test_phones_get_the_last_8_weeks_in_squares_of_28():
+    result = charts.build_charts(habit(), [entry(TODAY)], TODAY, 0)["heatmap"]
+    wide, narrow = result.drawings
+    assert (wide.geometry.key, len(wide.cells)) == ("wide", 53 * 7)
+    assert (narrow.geometry.key, narrow.cells) == ("narrow", result.cells[-8 * 7 :])
+    assert narrow.geometry.cell == 28 and narrow.width == 284
+    assert narrow.title == "Read: the last 8 weeks, day by day"
+    assert narrow.desc == "In the last 8 weeks: done on 1 day, missed 50, skipped 0."
+    assert [w["label"] for w in narrow.weekdays] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    svg = str(narrow.cells_svg)
+    assert svg.count("<a ") == 7 * 7 + 2  # the days up to today (Tuesday)
+    assert ('<a id="hmn7-2026-03-03" href="/habits/7/day/2026-03-03/" hx-post="/habits/7/log/2026-03-03/" '
+            """hx-vals='{"action":"skip"}'><title>Tue 3 Mar 2026: done</title>""") in svg
+    assert 'width="28" height="28"' in svg
 
 
 # --- bars ---------------------------------------------------------------------------------------
@@ -279,10 +304,11 @@ def saved_habit(django_user_model):
 def test_it_renders_accessible_svg(saved_habit):
     entries = history(saved_habit.start_date, (TODAY - saved_habit.start_date).days + 1)
     data = charts.build_charts(saved_habit, entries, TODAY, 0)
-    html = render_to_string("habits/_charts.html", {"charts": data, "habit": saved_habit})
+    context = {"charts": data, "habit": saved_habit}
+    html = "".join(render_to_string(f"habits/_charts.html#{part}", context) for part in ("calendar", "trends"))
 
     svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
-    assert len(svgs) == 5
+    assert len(svgs) == 6  # the calendar twice (all the weeks; phones), four charts
     for svg in svgs:
         root = ET.fromstring(svg)  # well-formed XML
         title, desc = root.find("title"), root.find("desc")
@@ -290,7 +316,7 @@ def test_it_renders_accessible_svg(saved_habit):
         assert title.get("id") == root.get("aria-labelledby").split()[0]
         assert root.get("viewBox")
     assert html.count('role="img"') == 4
-    assert html.count('role="group"') == 1  # the calendar: its day links stay reachable
+    assert html.count('role="group"') == 2  # the calendars: their day links stay reachable
     assert html.count('class="visually-hidden"') == 5
     assert "Read &lt;daily&gt;: done per week, last 12 weeks" in html
     assert "Read <daily>" not in html
@@ -299,6 +325,7 @@ def test_it_renders_accessible_svg(saved_habit):
     by_day = cells(data)
     assert f"<title>{by_day[TODAY].title}</title>" in html
     linked = sum(bool(cell.href) for cell in by_day.values())
-    assert html.count("<a href=") == linked
+    assert html.count('<a id="hm') == linked + sum(bool(cell.href) for cell in data["heatmap"].drawings[1].cells)
+    assert len(set(re.findall(r'<a id="([^"]+)"', html))) == html.count('<a id="hm')  # unique ids
     assert f'href="{reverse("habits:day", args=[saved_habit.pk, "2026-03-03"])}"' in html
     assert f'href="{reverse("habits:day", args=[saved_habit.pk, "2026-03-04"])}"' not in html
