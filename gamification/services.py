@@ -3,7 +3,8 @@ pet and achievements.
 
 The story layer (habitstory.story.commit) calls `settle()` inside its transaction, while
 holding the user's profile lock, with plain facts of what changed (`Tick`, `GoalChange`,
-the facts achievements read, the last 7 days' activity). Nothing here reads another
+the facts achievements read, the last 7 days' activity); the day close calls
+`award_closed_days()` with the days it made done (`ClosedDay`) and `move_moods()`. Nothing here reads another
 domain's tables or renders another app's template. Undo is the same step: compensating
 ledger entries. A (source, reason) pair is written once, so retries and double taps never
 double-award (docs/architecture.md).
@@ -184,15 +185,7 @@ def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
         pet = pet_of(user)
     events = []
     if xp:
-        pet.xp = max(0, pet.xp + xp)
-        level = rules.level_for(pet.xp)[0]
-        if level > pet.level:
-            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.LEVEL_UP, detail=f"{pet.name} reached level {level}."))
-        pet.level = level
-        stage = rules.stage_for(level)
-        if stage != pet.stage:
-            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.STAGE, detail=f"{pet.name} became {stage}."))
-            pet.stage = stage
+        pet.xp, pet.level, pet.stage, events = _grown(pet.pk, pet.name, pet.xp, pet.level, pet.stage, xp)
     if activity is not None:
         mood = pets.mood_of(pet, activity, timezone.now())
         if mood != pet.mood:
@@ -201,6 +194,20 @@ def _move_pet(user, xp: int, activity: pets.Activity | None) -> None:
     pet.save(update_fields=["xp", "level", "stage", "mood", "updated_at"])
     if events:
         PetEvent.objects.bulk_create(events)
+
+
+def _grown(pet_id: int, name: str, xp: int, level: int, stage: str, gained: int) -> tuple[int, int, str, list]:
+    """A pet's XP, level and stage after `gained` XP, and the events of a level up and of
+    a new stage."""
+    xp = max(0, xp + gained)
+    new_level = rules.level_for(xp)[0]
+    events = []
+    if new_level > level:
+        events.append(PetEvent(pet_id=pet_id, kind=PetEvent.Kind.LEVEL_UP, detail=f"{name} reached level {new_level}."))
+    new_stage = rules.stage_for(new_level)
+    if new_stage != stage:
+        events.append(PetEvent(pet_id=pet_id, kind=PetEvent.Kind.STAGE, detail=f"{name} became {new_stage}."))
+    return xp, new_level, new_stage, events
 
 
 def move_moods(weeks: list[tuple[int, pets.Activity]]) -> int:
@@ -233,6 +240,128 @@ def move_moods(weeks: list[tuple[int, pets.Activity]]) -> int:
             PetEvent(pet_id=pk, kind=PetEvent.Kind.MOOD, detail=detail, created_at=now) for pk, detail in events
         )
     return len(events)
+
+
+# --- the day close's XP -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClosedDay:
+    """A day the day close made done (an "at most" habit's day that ended at or under its
+    limit): it earns a tick's XP, keyed as a tick's."""
+
+    user_id: int
+    occurrence_id: int
+    cycle: int  # the day's tick count (Occurrence.xp_cycle)
+    difficulty: str
+    streak: int  # the habit's current streak after the close
+    today: dt.date  # the owner's local today at the close: the ledger's day
+
+
+def award_closed_days(days: list[ClosedDay]) -> dict[int, int]:
+    """The day close's XP: each day earns what a tick of it would (rules.tick_xp), as the
+    ledger row a tick writes (HABIT_DONE, "occurrence:<pk>:<cycle>"), so it is awarded
+    exactly once, whoever gets there first (a tick of the day before the close, a second
+    close), and an undo of the day takes it back like any tick's. Then each user's
+    profile XP, level and today's XP and their pet's XP, level and stage move by what was
+    awarded. Set-based: one INSERT, then one read and one UPDATE each for the profiles and
+    the pets. Runs inside the close's transaction, which holds these users' profile rows
+    (taken here too, in their order, for any other caller). Returns the XP by user."""
+    awards = [(day.user_id, rules.tick_xp(day.difficulty, day.streak), f"occurrence:{day.occurrence_id}:{day.cycle}",
+               day.today) for day in days]
+    gained: dict[int, list] = {}  # user id: [XP, their today]
+    for user_id, amount, today in _append_awards([award for award in awards if award[1]]):
+        gained.setdefault(user_id, [0, today])[0] += amount
+    if gained:
+        _move_profiles(gained)
+        _move_pets(gained)
+    return {user_id: amount for user_id, (amount, _) in gained.items()}
+
+
+def _append_awards(awards: list[tuple[int, int, str, dt.date]]) -> list[tuple[int, int, dt.date]]:
+    """Ledger rows (user, amount, source, day) with the reason HABIT_DONE, each unless its
+    (source, reason) is already there. Returns (user, amount, day) of the rows written."""
+    if not awards:
+        return []
+    table, reason, now = XPEvent._meta.db_table, XPEvent.Reason.HABIT_DONE, timezone.now()
+    insert = f"""INSERT INTO {table} (user_id, amount, reason, source, "on", created_at)"""
+    conflict = 'ON CONFLICT (source, reason) DO NOTHING RETURNING user_id, amount, "on"'
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement from four arrays
+            user_ids, amounts, sources, days = zip(*awards, strict=True)
+            cursor.execute(
+                f"""{insert} SELECT user_id, amount, %s, source, day, %s
+                FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::date[]) AS v(user_id, amount, source, day)
+                {conflict}""",
+                [reason, now, array_literal(user_ids), array_literal(amounts), text_array_literal(sources),
+                 array_literal(days)],
+            )
+            return cursor.fetchall()
+        written = []
+        for start in range(0, len(awards), 150):  # one statement per 150 rows (900 parameters)
+            chunk = awards[start : start + 150]
+            cursor.execute(
+                f"{insert} VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} {conflict}",
+                [param for user_id, amount, source, day in chunk for param in (user_id, amount, reason, source, day, now)],
+            )
+            written += [(user_id, amount, dt.date.fromisoformat(day) if isinstance(day, str) else day)
+                        for user_id, amount, day in cursor.fetchall()]
+        return written
+
+
+def _move_profiles(gained: dict[int, list]) -> None:
+    """Each user's profile XP, level and today's XP, by what they gained on their today."""
+    profiles = []
+    for pk, user_id, total, xp_today, xp_today_on in (
+        Profile.objects.select_for_update().filter(user_id__in=list(gained)).order_by("pk")
+        .values_list("pk", "user_id", "xp_total", "xp_today", "xp_today_on")
+    ):
+        amount, today = gained[user_id]
+        total += amount
+        profiles.append(Profile(pk=pk, xp_total=total, level=rules.level_for(total)[0],
+                                xp_today=(xp_today if xp_today_on == today else 0) + amount, xp_today_on=today))
+    _update(Profile, profiles, ["xp_total", "level", "xp_today", "xp_today_on"])
+
+
+def _move_pets(gained: dict[int, list]) -> None:
+    """Each user's pet (if they have one) grows by what they gained, with its events."""
+    moved, events = [], []
+    for pk, user_id, name, xp, level, stage in Pet.objects.filter(user_id__in=list(gained)).values_list(
+        "pk", "user_id", "name", "xp", "level", "stage"
+    ):
+        xp, level, stage, grown = _grown(pk, name, xp, level, stage, gained[user_id][0])
+        moved.append(Pet(pk=pk, xp=xp, level=level, stage=stage))
+        events += grown
+    _update(Pet, moved, ["xp", "level", "stage"])
+    if events:
+        PetEvent.objects.bulk_create(events)
+
+
+def _update(model, objects: list, fields: list[str]) -> None:
+    """These fields of these rows (objects with their pk) and updated_at = now: on
+    PostgreSQL one UPDATE … FROM unnest(arrays), elsewhere bulk_update."""
+    if not objects:
+        return
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        for obj in objects:
+            obj.updated_at = now
+        model.objects.bulk_update(objects, [*fields, "updated_at"], batch_size=200)
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    arrays = [array_literal([obj.pk for obj in objects])] + [
+        (text_array_literal if column.get_internal_type() == "CharField" else array_literal)(
+            [getattr(obj, column.attname) for obj in objects])
+        for column in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {model._meta.db_table} AS t
+            SET {", ".join(f"{c.column} = v.{c.column}" for c in columns)}, updated_at = %s
+            FROM unnest(%s::bigint[], {", ".join(f"%s::{c.db_type(connection)}[]" for c in columns)})
+                AS v(id, {", ".join(c.column for c in columns)})
+            WHERE t.id = v.id""",
+            [now, *arrays],
+        )
 
 
 # --- rebuilds ----------------------------------------------------------------------------------------

@@ -324,7 +324,7 @@ def build_charts(habit, entries: list[stats.Entry], today: dt.date, week_start: 
 
     # consistency_trend reads the entries once, then each day's 30-day window: the same
     # numbers as consistency_on(day) for every day (tests/habits/test_charts.py checks).
-    trend = stats.consistency_trend(schedule, entries, today, days=TREND_DAYS)
+    trend = stats.consistency_trend(schedule, entries, today, days=TREND_DAYS, measure=measure)
     series = stats.strength_series(schedule, entries, today, measure)[-STRENGTH_DAYS:]
     strength = [(day, 100 * s) for day, s in series]
     if len(strength) < STRENGTH_DAYS:

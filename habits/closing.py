@@ -1,8 +1,10 @@
 """Habits' part of the hourly day close (docs/architecture.md; the flow is
 habitstory.story.closing): once a user's local day has ended, its expected days still
-open become missed and statistics are recomputed. It hands back plain facts for the
-domains after it: each closed user's last 7 days (the pet's mood) and the habits that
-became at risk (their alerts).
+open become missed (an "at most" habit's at or under its limit become done: stats.closed_code)
+and statistics are recomputed. It hands back plain facts for the domains after it: the
+days it made done (their XP, awarded inside the same transaction by the `on_done` the
+story passes), each closed user's last 7 days (the pet's mood) and the habits that became
+at risk (their alerts).
 
 Exactly once: each user's range of days is claimed with a conditional UPDATE of
 `Profile.closed_through` (healthchecks' "claim one row"), in the same transaction as the
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -46,6 +49,7 @@ class Plan:
     last: dt.date
     today: dt.date
     misses: list[tuple[int, dt.date]] = field(default_factory=list)  # (habit id, day) without a row or open
+    done: list[tuple[int, dt.date]] = field(default_factory=list)  # the same, of "at most" habits within the limit
     habits: list[recompute.Recomputed] = field(default_factory=list)  # every alive habit, recomputed
 
     @property
@@ -64,6 +68,20 @@ class Week:
     last_done: list[dt.date | None]
 
 
+@dataclass(frozen=True)
+class DoneDay:
+    """A day the close made done: an "at most" habit's expected day that ended at or under
+    its limit. It earns XP as a tick would (keyed on the occurrence and its cycle)."""
+
+    user_id: int
+    occurrence_id: int
+    cycle: int  # Occurrence.xp_cycle after the close
+    difficulty: str
+    streak: int  # the habit's current streak after the close (a tick's XP reads it so)
+    on: dt.date
+    today: dt.date  # the user's local today at the close
+
+
 @dataclass
 class Summary:
     """A run's counts, and what the close hands to the flow after it (not counted)."""
@@ -71,25 +89,29 @@ class Summary:
     users: int = 0
     days: int = 0
     missed: int = 0
+    done: int = 0  # "at most" days made done
     at_risk: int = 0
     failed: list[int] = field(default_factory=list)  # user ids, retried next run
     alerts: list[tuple[int, str]] = field(default_factory=list)  # (habit id, local day) that became at risk
     weeks: list[Week] = field(default_factory=list)  # each closed user's last 7 days
+    done_days: list[DoneDay] = field(default_factory=list)  # the days made done
 
     def add(self, other: Summary) -> None:
         self.users += other.users
         self.days += other.days
         self.missed += other.missed
+        self.done += other.done
         self.at_risk += other.at_risk
         self.alerts += other.alerts
         self.weeks += other.weeks
+        self.done_days += other.done_days
 
     def merge(self, other: Summary) -> None:
         self.add(other)
         self.failed.extend(other.failed)
 
     def as_dict(self) -> dict:
-        return {"users": self.users, "days": self.days, "missed": self.missed,
+        return {"users": self.users, "days": self.days, "missed": self.missed, "done": self.done,
                 "at_risk": self.at_risk, "failed": list(self.failed)}
 
 
@@ -104,9 +126,16 @@ def due_profiles(now: dt.datetime, users=None) -> list[int]:
     return list(profiles.order_by("pk").values_list("pk", flat=True))
 
 
-def close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None) -> Summary:
+OnDone = Callable[[list[DoneDay]], object]
+
+
+def close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None, *,
+                on_done: OnDone | None = None) -> Summary:
     """Close the ended days of these users (profile ids) that no run closed yet, up to
-    yesterday (or `until`). One user's failure is logged and left for the next run."""
+    yesterday (or `until`). One user's failure is logged and left for the next run.
+    `on_done(days)` is called with the days made done inside the transaction that writes
+    them (the story awards their XP there: the close and its XP commit together or not at
+    all, and a failure there fails only those users' close)."""
     summary = Summary()
     plans = []
     todays: dict[tuple, dt.date] = {}
@@ -128,7 +157,7 @@ def close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None)
         return summary
     plans = _find_misses(plans, summary)
     try:
-        summary.add(_write(plans))
+        summary.add(_write(plans, on_done))
     except NEVER_SWALLOWED:
         raise
     except Exception:
@@ -136,7 +165,7 @@ def close_batch(profile_ids: list[int], now: dt.datetime, until: dt.date | None)
         logger.warning("close_days: batch of %s users failed; closing them one by one", len(plans), exc_info=True)
         for plan in plans:
             try:
-                summary.add(_write([plan]))
+                summary.add(_write([plan], on_done))
             except NEVER_SWALLOWED:
                 raise
             except Exception:
@@ -189,28 +218,50 @@ def _plan_user(plan: Plan, habits: list[recompute.Recomputed]) -> None:
     days = [plan.first + dt.timedelta(days=n) for n in range(plan.days)]
     first, last = days[0].toordinal(), days[-1].toordinal()
     for habit in habits:
-        if habit.status == Habit.Status.ARCHIVED or habit.is_per_week:
+        if habit.status == Habit.Status.ARCHIVED:
+            continue
+        at_most = stats.closes_done(habit.measure)
+        if habit.is_per_week and not at_most:  # the week is what is expected: no day is missed
             continue
         spec = habit.spec
         # The closed days' rows: read with the habit (from plan.first on).
         kept = {day >> 3 for day in habit.days if first <= day >> 3 <= last and day & 7 not in _OPEN_CODES}
-        plan.misses += [
-            (habit.pk, day) for day in days if day.toordinal() not in kept and spec.is_expected(day)
-        ]
+        if not at_most:
+            plan.misses += [
+                (habit.pk, day) for day in days if day.toordinal() not in kept and spec.is_expected(day)
+            ]
+            continue
+        done = []
+        for day in days:
+            ordinal = day.toordinal()
+            if ordinal in kept or not spec.is_expected(day):
+                continue
+            if stats.closed_code(habit.measure, habit.values.get(ordinal)) == stats.DONE_CODE:
+                plan.done.append((habit.pk, day))
+                done.append(ordinal << 3 | stats.DONE_CODE)
+            elif not habit.is_per_week:
+                plan.misses.append((habit.pk, day))
+        if done:
+            habit.days = [*habit.days, *done]  # as the close leaves them, for its week (_weeks)
 
 
 _OPEN_CODES = {stats.STATUS_CODES[status] for status in OPEN}
 
 
-def _write(plans: list[Plan]) -> Summary:
-    """One transaction: claim the users' ranges, write the misses and the statistics, find
-    the new risks; then each user's week. Only the users claimed here are written."""
+def _write(plans: list[Plan], on_done: OnDone | None = None) -> Summary:
+    """One transaction: claim the users' ranges, write the misses, the days made done
+    (handed to `on_done`) and the statistics, find the new risks; then each user's week.
+    Only the users claimed here are written."""
     result = Summary()
     with transaction.atomic():
         plans = _claim(plans)
         if not plans:
             return result
         result.missed += _mark_missed([miss for plan in plans for miss in plan.misses])
+        result.done_days = _done_days(plans, _mark_done([day for plan in plans for day in plan.done]))
+        result.done = len(result.done_days)
+        if on_done is not None and result.done_days:
+            on_done(result.done_days)
         # Every alive habit of these users (their Today lists are touched there); the ones
         # that became at risk (and are active) raise an alert, once. A habit ticked since
         # it was read keeps the tick's statistics (and raises none).
@@ -256,6 +307,59 @@ def _mark_missed(rows: list[tuple[int, dt.date]]) -> int:
             [(habit_id, day, Occurrence.Status.MISSED, now, now) for habit_id, day in rows],
         )
         return cursor.rowcount
+
+
+def _mark_done(rows: list[tuple[int, dt.date]]) -> list[tuple[int, int, dt.date, int]]:
+    """(habit id, day) pairs of "at most" habits become done: a new row with the value 0
+    (no entry is 0), or the open row there, keeping its value. Each counts as a tick (its
+    xp_cycle moves on). A row changed since it was read (no longer open) is left alone.
+    Returns (occurrence id, habit id, day, cycle) of each row made done."""
+    if not rows:
+        return []
+    now = timezone.now()
+    table = Occurrence._meta.db_table
+    insert = f"""INSERT INTO {table} (habit_id, "on", status, value, note, verification, xp_cycle, completed_at,
+        created_at, updated_at)"""
+    upsert = f"""ON CONFLICT (habit_id, "on") DO UPDATE SET status = EXCLUDED.status,
+        value = COALESCE({table}.value, EXCLUDED.value), xp_cycle = {table}.xp_cycle + 1,
+        completed_at = EXCLUDED.completed_at, updated_at = EXCLUDED.updated_at
+        WHERE {table}.status IN ({", ".join(f"'{status}'" for status in OPEN)})
+        RETURNING id, habit_id, "on", xp_cycle"""
+    done = Occurrence.Status.DONE
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement from two arrays
+            habit_ids, days = zip(*rows, strict=True)
+            cursor.execute(
+                f"""{insert} SELECT habit_id, day, %s, 0, '', '', 1, %s, %s, %s
+                FROM unnest(%s::bigint[], %s::date[]) AS v(habit_id, day) {upsert}""",
+                [done, now, now, now, array_literal(habit_ids), array_literal(days)],
+            )
+            return cursor.fetchall()
+        made = []
+        for start in range(0, len(rows), 150):  # one statement per 150 rows (900 parameters)
+            chunk = rows[start : start + 150]
+            values = ", ".join(["(%s, %s, %s, 0, '', '', 1, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"{insert} VALUES {values} {upsert}",
+                [param for habit_id, day in chunk for param in (habit_id, day, done, now, now, now)],
+            )
+            made += cursor.fetchall()
+        return [(pk, habit_id, dt.date.fromisoformat(day) if isinstance(day, str) else day, cycle)
+                for pk, habit_id, day, cycle in made]
+
+
+def _done_days(plans: list[Plan], made: list[tuple[int, int, dt.date, int]]) -> list[DoneDay]:
+    """The facts of the rows _mark_done made done."""
+    if not made:
+        return []
+    habits = {habit.pk: (plan, habit) for plan in plans for habit in plan.habits}
+    difficulty = dict(Habit.objects.filter(pk__in={habit_id for _, habit_id, _, _ in made})
+                      .values_list("pk", "difficulty"))
+    days = []
+    for pk, habit_id, on, cycle in made:
+        plan, habit = habits[habit_id]
+        days.append(DoneDay(plan.user_id, pk, cycle, difficulty[habit_id], habit.current_streak, on, plan.today))
+    return days
 
 
 class _Contended(Exception):

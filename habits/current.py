@@ -49,3 +49,14 @@ def stats_now(habits: list[Habit], today: dt.date) -> dict[int, stats.Stats]:
         folded = folds[habit.pk][0] if habit.pk in folds else None
         result[habit.pk] = compute_coded(spec, measure, days, values, today, folded)[0]
     return result
+
+
+def streak_through_yesterday(habit: Habit, week_start: int, today: dt.date) -> int | None:
+    """The habit's streak as yesterday ended, off its stored fold through yesterday (day
+    schedules: what the current streak is while today is open). None where no such fold
+    applies (N per week, pauses, a fold not yet carried to yesterday)."""
+    if habit.is_per_week:
+        return None
+    spec = habit.schedule_spec(week_start)
+    folded = stored_fold(habit, spec, habit.measure, today)
+    return folded.run if folded is not None and folded.through == today.toordinal() - 1 else None

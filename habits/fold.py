@@ -19,7 +19,10 @@ from typing import NamedTuple
 from . import stats
 from .stats import DONE_CODE, MISSED_CODE, OPEN_CODE, SKIPPED_CODE, half_up_ratio
 
-VERSION = 2  # of the stored form (_Stored); a state of another version is not loaded
+VERSION = 3  # of the stored form (_Stored); a state of another version is not loaded, except:
+# version 3 reads an "at most" habit's past open days as done. For any other habit a version
+# 2 state means the same, and loads.
+_SAME_UNLESS_AT_MOST = 2
 WINDOW = 30  # the days of the consistency window and the expected days of the failure rate
 assert stats.CONSISTENCY_DAYS == stats.FAILURE_DAYS == WINDOW
 
@@ -138,7 +141,9 @@ class Fold:
         version for this schedule and measure."""
         if type(state) is str:
             state = json.loads(state)
-        if type(state) is not list or len(state) != _STORED_LENGTH or state[0] != VERSION:
+        if type(state) is not list or len(state) != _STORED_LENGTH or (
+            state[0] != VERSION and (state[0] != _SAME_UNLESS_AT_MOST or stats.closes_done(measure))
+        ):
             return None
         stored = _as_stored(_Stored, state)
         if stored.key != key(spec, measure):
@@ -242,13 +247,17 @@ def advance(fold: Fold, spec: stats.Schedule, measure: stats.Measure | None, cod
             values: dict[int, Decimal | float], through: int) -> Fold:
     """Fold the days after fold.through through `through` (ordinals) in, as past days.
     `codes` maps a day's ordinal to its status code (stats.STATUS_CODES; no entry: open),
-    `values` a measured day's ordinal to its value."""
+    `values` a measured day's ordinal to its value. An "at most" habit's expected days
+    left open are done when within the limit (stats.closed_code)."""
     rules = _rules(spec)
     step = _step
+    open_done = stats.closes_done(measure)
     for day in range(fold.through + 1, through + 1):
         code = codes.get(day, OPEN_CODE)
         if code > MISSED_CODE:
             raise ValueError(f"unknown status code {code}")
+        if code == OPEN_CODE and open_done and rules.expected(day):
+            code = stats.closed_code(measure, values.get(day))
         step(fold, rules, day, code, credit_of(measure, values.get(day)) if code == DONE_CODE else 0)
     return fold
 

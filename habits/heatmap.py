@@ -167,6 +167,8 @@ def day_state(
     value = entry.value if entry else None
     if measure is not None and measure.kind == "at_least" and value and value < measure.target:
         return "partial"
+    if day < today and status != MISSED and schedule.is_expected(day) and stats.closed_code(measure, value) == stats.DONE_CODE:
+        return "done"  # an "at most" habit's ended day left open, within the limit (docs/rules.md)
     if schedule.kind == "per_week":
         return "missed" if status == MISSED else "none"
     if not schedule.is_expected(day):

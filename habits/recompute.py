@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from json import loads
@@ -134,6 +134,8 @@ class Recomputed:
     state: str | None = None  # the fold, as stored
     read_through: dt.date | None = None  # the stored fold's day when read
     changed: bool = True  # statistics or fold differ from those stored
+    measure: stats.Measure | None = None  # as Habit.measure
+    values: dict = field(default_factory=dict)  # the measured values read, by ordinal
 
     def stored(self) -> tuple:
         """The row stats_store.write_stats writes."""
@@ -152,6 +154,10 @@ class Recomputed:
     @property
     def last_done_on(self) -> dt.date | None:
         return self.after[_LAST_DONE_ON]
+
+    @property
+    def current_streak(self) -> int:
+        return self.after[_CURRENT_STREAK]
 
     def schedule_spec(self, week_start: int = 0) -> stats.Schedule:
         """As Habit.schedule_spec. The week's start matters to "N per week" only."""
@@ -269,7 +275,8 @@ def _compute_rows(rows: Iterable[tuple], *, incremental: bool) -> tuple[list[Rec
         before = row[19:]
         after = _stat_values(outcome)
         result.append(Recomputed(
-            pk, user_id, name, status, spec, days, before, after, folded, dump, through, after != before or moved
+            pk, user_id, name, status, spec, days, before, after, folded, dump, through, after != before or moved,
+            measure, values,
         ))
     return result, again
 
@@ -292,4 +299,5 @@ def _fold_moved(state, folded: fold.Fold, spec: stats.Schedule, measure: stats.M
 
 _stat_values = attrgetter(*STAT_FIELDS)
 _LAST_DONE_ON = STAT_FIELDS.index("last_done_on")
+_CURRENT_STREAK = STAT_FIELDS.index("current_streak")
 _TOTAL_DONE, _TOTAL_SKIPPED, _STRENGTH = (STAT_FIELDS.index(name) for name in ("total_done", "total_skipped", "strength"))

@@ -271,8 +271,8 @@ def _log(habit: Habit, on: dt.date, status: str, value, note: str | None, now: d
             occurrence.started_at = occurrence.started_at or now
         elif status == Occurrence.Status.DONE:
             occurrence.completed_at = occurrence.completed_at or now
-            if habit.is_measurable and amount is None and occurrence.value is None:
-                amount = habit.target_value  # "done" on a measurable habit means the target was met
+            if habit.kind == Habit.Kind.AT_LEAST and amount is None and occurrence.value is None:
+                amount = habit.target_value  # "done" on an "at least" habit means the target was met
         else:
             occurrence.completed_at = None
         if amount is not None:
@@ -317,9 +317,17 @@ def _undo(habit: Habit, on: dt.date, now: dt.datetime | None) -> DayChange:
 
 def _measure(habit: Habit, occurrence: Occurrence, today: dt.date, value: Decimal, now: dt.datetime) -> None:
     """A measured amount decides the day: done when it meets the target; under an "at
-    least" target still open today and missed after; over an "at most" limit missed."""
+    least" target still open today and missed after; over an "at most" limit missed at
+    once. At or under an "at most" limit today is on track: open (lowering a value over
+    the limit reopens the day) until the day close makes it done, or done if it was
+    ticked done already."""
     occurrence.value = value
-    if habit.meets_target(value):
+    if habit.kind == Habit.Kind.AT_MOST and occurrence.on >= today and habit.meets_target(value):
+        if occurrence.status in (Occurrence.Status.MISSED, Occurrence.Status.SKIPPED):
+            occurrence.status = Occurrence.Status.SCHEDULED
+        if occurrence.status != Occurrence.Status.DONE:
+            occurrence.completed_at = None
+    elif habit.meets_target(value):
         occurrence.status = Occurrence.Status.DONE
         occurrence.completed_at = occurrence.completed_at or now
     else:

@@ -48,6 +48,8 @@ from .stats_values import (
     UNKNOWN_CODE,
     status_code,
     half_up_ratio,
+    closes_done,
+    closed_code,
     Schedule,
     Entry,
     Measure,
@@ -86,6 +88,8 @@ __all__ = [
     "UNKNOWN_CODE",
     "status_code",
     "half_up_ratio",
+    "closes_done",
+    "closed_code",
     "Schedule",
     "Entry",
     "Measure",
@@ -204,23 +208,25 @@ def strength_series(schedule: Schedule, entries: Iterable[Entry], today: dt.date
 
 def consistency_on(schedule: Schedule, entries: Iterable[Entry], day: dt.date,
                    measure: Measure | None = None) -> int | None:
-    """Consistency as it was on `day` (today = day). Measure does not affect it."""
-    return consistency_at(schedule, codes_by_day(schedule, entries, day), day)
+    """Consistency as it was on `day` (today = day). Of the measure only its kind counts:
+    an "at most" habit's past open days are done (closed_code)."""
+    return consistency_at(schedule, codes_by_day(schedule, entries, day, measure), day, measure)
 
 
 def consistency_trend(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
-                      days: int = 30) -> list[tuple[dt.date, int | None]]:
+                      days: int = 30, measure: Measure | None = None) -> list[tuple[dt.date, int | None]]:
     """(day, consistency_on(day)) for the `days` days ending today, oldest first."""
-    codes = codes_by_day(schedule, entries, today)
+    codes = codes_by_day(schedule, entries, today, measure)
     out = []
     for back in range(days - 1, -1, -1):
         day = today - dt.timedelta(days=back)
         # entries after `day` must not count: consistency_at only reads dates <= day
-        out.append((day, consistency_at(schedule, codes, day)))
+        out.append((day, consistency_at(schedule, codes, day, measure)))
     return out
 
 
-def streak_history(schedule: Schedule, entries: Iterable[Entry], today: dt.date) -> list[StreakRun]:
+def streak_history(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
+                   measure: Measure | None = None) -> list[StreakRun]:
     """Every streak run through today, oldest first; the last one is current when its
     broken_on is None."""
-    return Timeline(schedule, entries, today, None).streak_runs()
+    return Timeline(schedule, entries, today, measure).streak_runs()

@@ -142,6 +142,15 @@ class Measure:
         if self.kind not in (AT_LEAST, AT_MOST):
             raise ValueError(f"unknown measure kind {self.kind!r}")
 
+    def meets(self, value: Decimal | float | None) -> bool:
+        """Whether a day's value meets the target: at least it, or at most it. No value
+        counts as 0 (as in Loop Habit Tracker)."""
+        vn, vd = _ratio(value) if value is not None else (0, 1)
+        tn, td = _ratio(self.target)
+        if self.kind == AT_LEAST:
+            return vn * td >= tn * vd
+        return vn * td <= tn * vd
+
     def credit(self, value: Decimal | float | None) -> Fraction:
         """How much of a 'done' a done entry with this value is worth, in [0, 1]."""
         return Fraction(*self.credit_ratio(value))
@@ -168,6 +177,21 @@ class Measure:
             return (1, 1)
         g = math.gcd(num, den)
         return (num // g, den // g)
+
+
+def closes_done(measure: Measure | None) -> bool:
+    """Whether a past expected day left open can be done rather than missed: for "at most"
+    habits, as in Loop (docs/rules.md), where no entry is a value of 0."""
+    return measure is not None and measure.kind == AT_MOST
+
+
+def closed_code(measure: Measure | None, value: Decimal | float | None) -> int:
+    """What a past expected day left open (no entry, or an open status, with `value`)
+    counts as, and what the day close writes: done for an "at most" habit at or under
+    its limit, missed otherwise."""
+    if measure is not None and measure.kind == AT_MOST and (value is None or measure.meets(value)):
+        return DONE_CODE
+    return MISSED_CODE
 
 
 def _ratio(x: Decimal | float | Fraction) -> tuple[int, int]:

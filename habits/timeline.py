@@ -25,6 +25,8 @@ from .stats_values import (
     Schedule,
     StreakRun,
     WEEKDAYS,
+    closed_code,
+    closes_done,
     half_up_ratio,
 )
 
@@ -109,6 +111,8 @@ class Timeline:
         self._read_days(days, values, measure)
         self._expected = None
         self._weeks = None
+        if closes_done(measure):
+            self._close_open_days(measure, values)
 
     def _read_days(self, days: Iterable[int], values: dict, measure: Measure | None) -> None:
         """The kept days' status codes, the done days' credits and the totals. The credits
@@ -150,6 +154,19 @@ class Timeline:
         self.total_done = total_done
         self.total_skipped = total_skipped
         self.last_done = last_done
+
+    def _close_open_days(self, measure: Measure, values: dict) -> None:
+        """An "at most" habit's past expected days left open are done when at or under the
+        limit (no entry: 0), as the day close writes them (stats_values.closed_code)."""
+        status, expected, credit, whole = self.status, self.expected, self.credit, self.scale
+        start_ord = self.start_ord
+        for i in range(self.n - 1):  # today stays open
+            if status[i] == OPEN_CODE and expected[i] and closed_code(measure, values.get(start_ord + i)) == DONE_CODE:
+                status[i] = DONE_CODE
+                credit[i] = whole  # a credit of 1, over the scale
+                self.total_done += 1
+                if i > self.last_done:
+                    self.last_done = i
 
     def date(self, i: int) -> dt.date:
         return dt.date.fromordinal(self.start_ord + i)
@@ -383,19 +400,24 @@ class Timeline:
         return out
 
 
-def consistency_at(schedule: Schedule, codes: dict[dt.date, int], day: dt.date) -> int | None:
-    """Consistency as of `day`; `codes` maps date -> status code for kept entries."""
+def consistency_at(schedule: Schedule, codes: dict[dt.date, int], day: dt.date,
+                   measure: Measure | None = None) -> int | None:
+    """Consistency as of `day`; `codes` maps date -> status code for kept entries
+    (codes_by_day: an "at most" habit's open days over the limit are already missed)."""
     start = schedule.start_date
     if day < start:
         return None
     first = max(start, day - dt.timedelta(days=CONSISTENCY_DAYS - 1))
     per_week = schedule.kind == PER_WEEK
+    open_done = closes_done(measure)  # a past open day is done (within the limit)
     expected = done = 0
     d = first
     one = dt.timedelta(days=1)
     while d <= day:
         if schedule.is_expected(d):
             code = codes.get(d, OPEN_CODE)
+            if code == OPEN_CODE and open_done and d < day:
+                code = DONE_CODE
             if code != SKIPPED_CODE and (d != day or code == DONE_CODE):
                 expected += 1
                 if code == DONE_CODE:
@@ -409,9 +431,14 @@ def consistency_at(schedule: Schedule, codes: dict[dt.date, int], day: dt.date) 
     return min(100, half_up_ratio(100 * done, expected))
 
 
-def codes_by_day(schedule: Schedule, entries: Iterable[Entry], today: dt.date) -> dict[dt.date, int]:
+def codes_by_day(schedule: Schedule, entries: Iterable[Entry], today: dt.date,
+                 measure: Measure | None = None) -> dict[dt.date, int]:
+    """The kept entries' status codes by date. For an "at most" habit an open entry over
+    the limit is missed (closed_code): consistency_at then takes every open day before
+    its `day` as done."""
     codes: dict[dt.date, int] = {}
     start = schedule.start_date
+    open_done = closes_done(measure)
     for e in entries:
         code = STATUS_CODES.get(e.status)
         if code is None:
@@ -419,6 +446,8 @@ def codes_by_day(schedule: Schedule, entries: Iterable[Entry], today: dt.date) -
         if start <= e.on <= today and not schedule.is_paused(e.on):
             if e.on in codes:
                 raise ValueError(f"two entries on {e.on}")
+            if code == OPEN_CODE and open_done and closed_code(measure, e.value) != DONE_CODE:
+                code = MISSED_CODE
             codes[e.on] = code
     return codes
 

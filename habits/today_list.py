@@ -14,7 +14,9 @@ from django.db.models import F, Subquery, Sum
 from django.urls import reverse
 
 from habitstory.core.days import week_bounds
+from habitstory.core.formatting import amount
 
+from .current import streak_through_yesterday
 from .models import OPEN, Habit, Occurrence, Pillar
 
 
@@ -25,6 +27,7 @@ class TodayRow:
     week_done: int = 0  # N per week: done this week so far
     log_url: str = ""
     detail_url: str = ""
+    streak_at_stake: int | None = None  # over an "at most" limit: the streak lowering it keeps
 
     @property
     def status(self) -> str:
@@ -41,6 +44,23 @@ class TodayRow:
     @property
     def value(self) -> Decimal:
         return (self.occurrence.value if self.occurrence else None) or Decimal(0)
+
+    @property
+    def value_label(self) -> str:
+        """The day's value as the row writes it: "0", "2.5"."""
+        return amount(self.value)
+
+    @property
+    def is_on_track(self) -> bool:
+        """An "at most" habit's open day: at or under its limit (no entry is 0), done
+        when the day closes so (docs/rules.md)."""
+        return self.habit.kind == Habit.Kind.AT_MOST and self.is_open
+
+    @property
+    def is_over_limit(self) -> bool:
+        """An "at most" habit's day failed by a value over its limit (lowering the value
+        reopens it)."""
+        return self.habit.kind == Habit.Kind.AT_MOST and self.status == Occurrence.Status.MISSED
 
 
 OCCURRENCE_COLUMNS = ("id", "habit_id", "on", "status", "value", "started_at", "updated_at")
@@ -117,6 +137,8 @@ def _rows(user, habits: list[Habit], day: dt.date, occurrence_rows: list[tuple] 
             log_url=log_url.format(habit.pk),
             detail_url=detail_url.format(habit.pk),
         )
+        if row.is_over_limit:  # today failed broke the streak: show the one lowering the value keeps
+            row.streak_at_stake = streak_through_yesterday(habit, user.profile.week_start, day)
         if habit.is_per_week:
             # Listed until the week's target is met; a habit done today stays, ticked.
             if row.week_done >= (habit.times_per_week or 1) and not row.is_done and row.is_open:
@@ -132,7 +154,7 @@ TODAY_FIELDS = [
     "id", "user_id", "name", "status", "schedule", "weekdays", "times_per_week", "every_n_days",
     "start_date", "pauses", "kind", "target_value", "unit", "timer_minutes", "current_streak",
     "updated_at", "position", "last_done_on", "consistency", "pillar__id", "pillar__name", "pillar__icon",
-    "pillar__position",
+    "pillar__position", "stats_state", "stats_through",
 ]
 _PK = 987654321  # a placeholder id for reversing URL patterns once
 

@@ -145,8 +145,8 @@ def test_it_marks_exactly_the_open_expected_days_of_ended_days(
     assert not Occurrence.objects.filter(on__gte=today).exclude(habit=daily).exists()
     user.profile.refresh_from_db()
     assert user.profile.closed_through == closes[-1]
-    assert summary == {"users": 1, "days": len(closes), "missed": len(expected), "at_risk": summary["at_risk"],
-                       "failed": []}
+    assert summary == {"users": 1, "days": len(closes), "missed": len(expected), "done": 0,
+                       "at_risk": summary["at_risk"], "failed": []}
     daily.refresh_from_db()
     assert daily.consecutive_misses >= len(closes)  # stats were recomputed from the new rows
 
@@ -206,7 +206,7 @@ def test_it_changes_nothing_when_run_twice(make_user, time_machine, sent, django
         second = day_close.close_days()
 
     assert first["users"] == 4 and first["missed"] > 0
-    assert second == {"users": 0, "days": 0, "missed": 0, "at_risk": 0, "failed": []}
+    assert second == {"users": 0, "days": 0, "missed": 0, "done": 0, "at_risk": 0, "failed": []}
     assert _state(users) == state
     assert _risk_events(sent) == events
     assert len(events) == 4  # each user's daily habit: two misses in a row, raised once
@@ -466,13 +466,13 @@ def test_a_failing_write_rolls_back_only_that_users_claim(make_user, time_machin
     bad = users[1]
     write = closing._write
 
-    def failing(plans):
-        result = write(plans)  # the claim and writes happen, then the transaction fails
+    def failing(plans, on_done):
+        result = write(plans, on_done)  # the claim and writes happen, then the transaction fails
         if any(plan.user_id == bad.pk for plan in plans):
             raise RuntimeError("database said no")
         return result
 
-    monkeypatch.setattr(closing, "_write", lambda plans: _atomic(failing, plans))
+    monkeypatch.setattr(closing, "_write", lambda plans, on_done=None: _atomic(failing, plans, on_done))
     with caplog.at_level(logging.ERROR, logger="habits.closing"):
         summary = day_close.close_days()
 
@@ -483,11 +483,11 @@ def test_a_failing_write_rolls_back_only_that_users_claim(make_user, time_machin
     assert bad.profile.closed_through == D(2026, 11, 21)
 
 
-def _atomic(function, plans):
+def _atomic(function, plans, on_done):
     from django.db import transaction
 
     with transaction.atomic():
-        return function(plans)
+        return function(plans, on_done)
 
 
 # --- cost ------------------------------------------------------------------------------------
@@ -527,11 +527,11 @@ def test_the_command_closes_and_reports(make_user, time_machine):
 
     call_command("close_days", "--user", "CMD@example.com", "--until", "2026-11-21", stdout=out)
     assert out.getvalue().strip() == (
-        "Closed 2 days for 1 users: 2 occurrences marked missed, 1 at-risk alerts."
+        "Closed 2 days for 1 users: 2 occurrences marked missed, 0 marked done, 1 at-risk alerts."
     )
     out = io.StringIO()
     call_command("close_days", stdout=out)
-    assert "Closed 1 days for 1 users: 1 occurrences marked missed, 0 at-risk alerts." in out.getvalue()
+    assert "Closed 1 days for 1 users: 1 occurrences marked missed, 0 marked done, 0 at-risk alerts." in out.getvalue()
     assert cache.get("job:last_success:habits.close_days") == "2026-11-23T12:00:00+00:00"
 
 
@@ -552,7 +552,7 @@ def test_the_task_closes_and_records_its_success(make_user, time_machine):
     user = _user(make_user, "task@example.com", closed_through=D(2026, 11, 21))
     _habit(user, "Daily", D(2026, 11, 1))
 
-    assert tasks.close_days() == {"users": 1, "days": 1, "missed": 1, "at_risk": 0, "failed": []}
+    assert tasks.close_days() == {"users": 1, "days": 1, "missed": 1, "done": 0, "at_risk": 0, "failed": []}
     assert cache.get("job:last_success:habits.close_days") == "2026-11-23T12:00:00+00:00"
     assert tasks.close_days.max_retries == 3 and tasks.close_days.name == "habits.close_days"
 

@@ -19,7 +19,11 @@ from habits import fold, recompute
 from habits.models import STAT_FIELDS, Habit, Occurrence
 from habits.stats import (
     DONE,
+    DONE_CODE,
+    OPEN_STATUSES,
     STATUS_CODES,
+    closed_code,
+    closes_done,
     Measure,
     Schedule,
     compute_stats,
@@ -83,6 +87,34 @@ def test_two_years_a_day_at_a_time(seed):
         state = fold.Fold.load(new.dump(schedule, measure), schedule, measure)
 
 
+@FAST
+@given(scenarios(with_pauses=False, measurable=True, measure_kinds=("at_most",)), st.integers(0, 120))
+def test_at_most_habits_fold_as_the_reference(scenario, back):
+    """An "at most" habit's past open days are done when within the limit: folded from
+    the start, and resumed from a state saved on any earlier day, as compute_stats."""
+    schedule, entries, today, measure = scenario
+    codes, values = _coded(entries)
+    expected = compute_stats(schedule, entries, today, measure)
+    assert fold.compute(schedule, measure, codes, values, today)[0] == expected
+    saved_on = max(schedule.start_date.toordinal() - 1, today.toordinal() - 1 - back)
+    state = fold.advance(fold.start(schedule), schedule, measure, codes, values, saved_on)
+    loaded = fold.Fold.load(state.dump(schedule, measure), schedule, measure)
+    later = {d: c for d, c in codes.items() if d > saved_on}
+    assert fold.compute(schedule, measure, later, values, today, loaded)[0] == expected
+
+
+def test_a_version_2_state_still_loads_unless_the_habit_is_at_most():
+    """Version 3 reads an "at most" habit's past open days as done; for every other habit
+    a version 2 state means the same, so the upgrade recomputes only "at most" habits."""
+    schedule = Schedule("daily", BASE)
+    for measure in (None, Measure("at_least", Decimal(8)), Measure("at_most", Decimal(2))):
+        state = fold.advance(fold.start(schedule), schedule, measure, {}, {}, BASE.toordinal() + 5)
+        old = state.dump(schedule, measure).replace(f"[{fold.VERSION},", "[2,", 1)
+        loaded = fold.Fold.load(old, schedule, measure)
+        assert (loaded is None) == (measure is not None and measure.kind == "at_most")
+    assert fold.VERSION == 3
+
+
 def test_a_state_for_another_schedule_or_version_is_not_loaded():
     schedule = Schedule("daily", BASE)
     state = fold.start(schedule).dump(schedule, None)
@@ -122,6 +154,14 @@ def test_the_week_read_off_the_fold_is_the_pets_rule(scenario):
     habit = recompute.Recomputed(1, 1, "Habit", "active", schedule, days, (), (), state)
     week = {today - dt.timedelta(days=n) for n in range(7)}
     done = {e.on for e in entries if e.status == DONE and e.on in week}
+    if closes_done(measure):  # an "at most" habit's past open days are done (what the close writes)
+        by_day = {e.on: e for e in entries}
+        done |= {
+            d for d in week
+            if d < today and schedule.is_expected(d)
+            and closed_code(measure, getattr(by_day.get(d), "value", None)) == DONE_CODE
+            and (d not in by_day or by_day[d].status in OPEN_STATUSES)
+        }
     if today.toordinal() - 1 < schedule.start_date.toordinal() - 1:
         assert habit.week_counts(today) is None  # not folded through yesterday
         return

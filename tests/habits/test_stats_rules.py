@@ -742,3 +742,48 @@ def test_bad_entries_raise():
 )
 def test_round_half_up(value, rounded):
     assert round_half_up(value) == rounded
+
+
+# --------------------------------------------------------------------------- "at most" habits
+
+TWO = Measure("at_most", Decimal(2))
+
+
+def test_at_most_days_without_an_entry_are_done_once_past():
+    """As Loop: no entry is 0, within the limit; today stays open (neutral)."""
+    stats = compute_stats(daily(), [], day(3), TWO)
+    assert (stats.current_streak, stats.longest_streak, stats.total_done) == (3, 3, 3)
+    assert stats.last_done_on == day(2) and stats.consistency == 100 and stats.failure_rate == 0.0
+    assert stats.strength == pytest.approx(1 - M1**3, rel=1e-12)
+    at_least = compute_stats(daily(), [], day(3), Measure("at_least", Decimal(2)))
+    assert (at_least.current_streak, at_least.total_done, at_least.consecutive_misses) == (0, 0, 3)
+
+
+def test_at_most_open_days_count_by_their_value():
+    values = [Decimal(1), Decimal(3), None, Decimal(2)]
+    stats = compute_stats(daily(), hist(MON, "oooo", values), day(3), TWO)
+    # day 0: 1 (done), day 1: 3 left open (missed), day 2: no value (done), today: open
+    assert (stats.current_streak, stats.longest_streak, stats.total_done) == (1, 1, 2)
+    assert stats.consecutive_misses == 0 and stats.consistency == 67
+
+
+def test_at_most_over_the_limit_today_breaks_the_streak_at_once():
+    over = compute_stats(daily(), hist(MON, "...m", [None, None, None, Decimal(3)]), day(3), TWO)
+    assert over.current_streak == 0 and over.longest_streak == 3
+    reopened = compute_stats(daily(), hist(MON, "...o", [None, None, None, Decimal(2)]), day(3), TWO)
+    assert reopened.current_streak == 3
+
+
+def test_at_most_days_off_the_schedule_stay_off():
+    stats = compute_stats(Schedule("weekdays", MON, weekdays=(0, 2)), [], day(7), TWO)
+    assert stats.total_done == 2 and stats.current_streak == 2  # Monday and Wednesday
+
+
+def test_at_most_consistency_on_a_past_day_reads_the_days_before_it():
+    entries = hist(MON, ".m..", [None, Decimal(5), None, None])
+    assert consistency_on(daily(), entries, day(2), TWO) == 50  # day 0 done, day 1 over, day 2 today
+    assert consistency_on(daily(), entries, day(3), TWO) == 67
+    assert [value for _, value in consistency_trend(daily(), entries, day(3), days=2, measure=TWO)] == [50, 67]
+    assert [(run.length, run.broken_on) for run in streak_history(daily(), entries, day(3), TWO)] == [
+        (1, day(1)), (1, None),
+    ]

@@ -8,7 +8,10 @@ from habitstory.story.closing import close_days
 
 
 class Command(BaseCommand):
-    help = "Close ended local days now (what the hourly job does): open expected days become missed. Idempotent."
+    help = (
+        "Close ended local days now (what the hourly job does): open expected days become missed "
+        "(an \"at most\" habit's within its limit: done, with its XP). Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--user", metavar="EMAIL", help="only this user")
@@ -30,7 +33,8 @@ class Command(BaseCommand):
             record_success("habits.close_days")
         self.stdout.write(
             f"Closed {summary['days']} days for {summary['users']} users: "
-            f"{summary['missed']} occurrences marked missed, {summary['at_risk']} at-risk alerts."
+            f"{summary['missed']} occurrences marked missed, {summary['done']} marked done, "
+            f"{summary['at_risk']} at-risk alerts."
         )
         if summary["failed"]:
             self.stderr.write(f"Failed for users {summary['failed']}; they are retried on the next run.")
