@@ -388,16 +388,11 @@ def rebuild_pet_history(user, arrived: dt.datetime, now: dt.datetime | None = No
     xp, level, stage = 0, 1, rules.stage_for(1)
     days = XPEvent.objects.filter(user=user).values_list("on").annotate(gained=Sum("amount")).order_by("on")
     for day, gained in days:
+        xp, level, stage, grown = _grown(pet.pk, pet.name, xp, level, stage, gained)
         at = min(now, dt.datetime.combine(day, dt.time(20), tzinfo=zone))
-        xp = max(0, xp + gained)
-        reached = rules.level_for(xp)[0]
-        if reached > level:
-            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.LEVEL_UP, detail=f"{pet.name} reached level {reached}.",
-                                   created_at=at))
-        level = reached
-        if rules.stage_for(level) != stage:
-            stage = rules.stage_for(level)
-            events.append(PetEvent(pet=pet, kind=PetEvent.Kind.STAGE, detail=f"{pet.name} became {stage}.", created_at=at))
+        for event in grown:
+            event.created_at = at
+        events += grown
     with transaction.atomic():
         pet.events.all().delete()
         PetEvent.objects.bulk_create(events)
