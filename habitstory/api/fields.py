@@ -157,3 +157,6 @@ def amount(*, most: Decimal, above: Decimal | None = None, least: Decimal | None
 DayText = Annotated[
     str, Field(pattern=DAY_PATTERN), WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN})
 ]
+
+# A date in a path: stated here, checked by the view once the object is found (a 404 first).
+DayPath = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN})]

@@ -181,7 +181,10 @@ def test_any_path_under_api_answers_in_the_envelope(api, path):
 
 
 def test_the_openapi_schema_states_the_limits(anon):
-    components = anon.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    schema = anon.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    day = schema["paths"]["/api/v1/habits/{habit_id}/log/{day}"]["put"]["parameters"][1]
+    assert (day["name"], day["schema"]["format"]) == ("day", "date")
     habit = components["HabitIn"]["properties"]
     assert (habit["name"]["minLength"], habit["name"]["maxLength"]) == (1, 80)
     assert (habit["priority"]["minimum"], habit["priority"]["maximum"]) == (1, 3)

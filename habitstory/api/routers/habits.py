@@ -21,7 +21,7 @@ from habitstory.story.commit import Outcome, commit
 
 from ..auth import user_of
 from ..envelope import ApiError, invalid, model_error_details, ok, responses
-from ..fields import DayText
+from ..fields import DayPath, DayText
 from ..queries import habit_for, habits_of, stats_of, stats_one
 from ..schemas import (
     HABIT_FIELDS,
@@ -174,7 +174,7 @@ def delete_habit(request: HttpRequest, habit_id: int):
 
 
 @router.put("/habits/{int:habit_id}/log/{day}", response=responses(LogResult, body=True), summary="Log a day")
-def log_day(request: HttpRequest, habit_id: int, day: str, payload: LogIn):
+def log_day(request: HttpRequest, habit_id: int, day: DayPath, payload: LogIn):
     """Mark the day (YYYY-MM-DD, your local date) done or skipped, with an optional value
     and note; for a measurable habit a value alone records the amount (done when it meets
     the target). Idempotent: sending the same log twice leaves one log. Future days and
@@ -196,7 +196,7 @@ def log_day(request: HttpRequest, habit_id: int, day: str, payload: LogIn):
 
 
 @router.delete("/habits/{int:habit_id}/log/{day}", response=responses(LogResult), summary="Undo a day's log")
-def undo_day(request: HttpRequest, habit_id: int, day: str):
+def undo_day(request: HttpRequest, habit_id: int, day: DayPath):
     """The day is open again (a past open day counts as missed); the note is kept.
     Idempotent."""
     user = user_of(request)
@@ -217,7 +217,7 @@ def _log_result(outcome: Outcome, user) -> dict:
 
 
 @router.post("/habits/{int:habit_id}/log/{day}/snooze", response=responses(LogResult), summary="Snooze a prompt")
-def snooze_day(request: HttpRequest, habit_id: int, day: str):
+def snooze_day(request: HttpRequest, habit_id: int, day: DayPath):
     """Put today's prompt off for 30 minutes (the service worker's "Snooze" action): the
     day goes back to scheduled and is prompted again once, 30 minutes from now. Only a
     prompted day can be snoozed (400 otherwise)."""
