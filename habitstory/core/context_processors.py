@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.templatetags.static import static
 
+from .pwa import offline_key
+
 NAV = [
     ("today", "Today", "core:today"),
     ("habits", "Habits", "habits:index"),
@@ -13,7 +15,8 @@ NAV = [
 
 
 def shell(request: HttpRequest) -> dict:
-    """What base.html needs on every page: the navigation and which item is current."""
+    """What base.html needs on every page: the navigation and which item is current, and
+    the key the service worker files a signed-in user's offline copies under."""
     match = getattr(request, "resolver_match", None)
     section = ""
     if match is not None:
@@ -21,4 +24,6 @@ def shell(request: HttpRequest) -> dict:
         section = {"core": "today" if match.url_name == "today" else "", "accounts": "profile"}.get(
             namespace, namespace
         )
-    return {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg")}
+    user = getattr(request, "user", None)
+    key = offline_key(user) if user is not None and user.is_authenticated else ""
+    return {"nav_items": NAV, "nav_section": section, "sprite": static("icons/nav.svg"), "offline_key": key}

@@ -1,4 +1,5 @@
-"""The installable-app pieces: the web app manifest and the service worker's precache list."""
+"""The installable-app pieces: the web app manifest, the service worker's precache list,
+the pages it keeps for offline reading, and the key its copies are filed under per user."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 THEME_COLOR = "#5b4bdb"
 BACKGROUND_COLOR = "#faf8ff"
@@ -14,6 +16,10 @@ BACKGROUND_COLOR = "#faf8ff"
 SHELL_STATIC = [
     "css/app.css",
     "js/app.js",
+    "js/live-swaps.js",
+    "js/offline.js",
+    "js/offline-queue.js",
+    "js/offline-rows.js",
     "vendor/htmx-2.0.11.min.js",
     "vendor/htmx-ext-ws-2.0.4.js",
     "icons/icon.svg",
@@ -56,3 +62,14 @@ def precache_urls() -> list[str]:
 def cache_version(urls: list[str]) -> str:
     """Changes whenever a precached file's URL does (hashed names in production)."""
     return hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
+
+
+# Pages the service worker keeps a copy of, per user, to show offline (paths, as regular
+# expressions): Today and each habit's page.
+KEPT_PAGES = [r"^/$", r"^/habits/\d+/$"]
+
+
+def offline_key(user) -> str:
+    """The name a user's offline copies and queued changes are filed under in the browser
+    (body[data-user-key]): stable for the user, telling nothing about them."""
+    return salted_hmac("habitstory.core.pwa.offline_key", str(user.pk)).hexdigest()[:20]

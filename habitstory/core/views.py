@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -59,6 +60,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "offline_url_json": json.dumps(urls[0]),
             "version": pwa.cache_version(urls),
             "icon_json": json.dumps(static("icons/icon-192.png")),
+            "queue_module_json": json.dumps(static("js/offline-queue.js")),
+            "kept_pages_json": json.dumps(pwa.KEPT_PAGES),
+            "logout_path_json": json.dumps(reverse("account_logout")),
         },
     )
     response = HttpResponse(script, content_type="application/javascript; charset=utf-8")

@@ -1,13 +1,14 @@
 // HabitStory's small shell script: service worker, time zone, toasts, live socket state.
 // No inline scripts anywhere (CSP with nonces); each feature keeps to its own module.
 import { defineLiveSwaps } from "./live-swaps.js";
+import { startOffline } from "./offline.js";
 
 const TOAST_MS = 5000;
 
 function registerServiceWorker() {
   const url = document.body.dataset.swUrl;
   if (!url || !("serviceWorker" in navigator)) return;
-  navigator.serviceWorker.register(url, { scope: "/" }).then(
+  navigator.serviceWorker.register(url, { scope: "/", type: "module" }).then(
     () => document.documentElement.dataset.sw = "registered",
     (error) => console.warn("Service worker registration failed", error),
   );
@@ -133,6 +134,9 @@ function trackLiveSocket() {
   document.body.addEventListener("htmx:wsAfterMessage", (event) => {
     liveEvents(event.detail.message || "").forEach((live) => markStale(regionsFor(live)));
   });
+  // Another part of the page knows the server has changed (static/js/offline.js replayed
+  // changes made offline): every live region is re-rendered.
+  document.addEventListener("habitstory:resync", () => markStale([...document.querySelectorAll("[data-live-region]")]));
   document.body.addEventListener("htmx:wsClose", () => set("closed"));
   document.body.addEventListener("htmx:wsError", () => set("error"));
   document.body.addEventListener("htmx:wsAfterMessage", () => {
@@ -288,6 +292,7 @@ function setupPush() {
 
 defineLiveSwaps(window.htmx);
 registerServiceWorker();
+startOffline();
 setupPush();
 confirmDestructive();
 runTimers();
