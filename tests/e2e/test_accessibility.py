@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from goals.models import Goal
 from habits.models import Habit
+from habits.services import delete_habit, save_habit
 from habitstory.accounts.models import User
 from habitstory.api import services as api_services
 from habitstory.story.demo import seed_demo
@@ -78,8 +79,9 @@ def _check(page: Page, url: str) -> list[str]:
 def test_every_page_has_no_axe_violations(server, browser: Browser, scheme):
     seed_demo()
     demo = User.objects.get(email=settings.DEMO_EMAIL)
-    # A token listed on the tokens page, with its revoke button.
+    # A token listed on the tokens page, with its revoke button; a habit in the bin.
     api_services.issue_token(demo, "Shortcuts on my phone")
+    delete_habit(save_habit(Habit(user=demo, name="Old habit", start_date=demo.profile.local_today())))
     context = browser.new_context(viewport=PHONE, color_scheme=scheme, locale="en-GB", timezone_id="Europe/London")
     page = context.new_page()
     found = []

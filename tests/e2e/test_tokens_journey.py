@@ -40,6 +40,8 @@ def test_tokens_fit_a_phone_and_copy_with_the_button(server, browser: Browser, m
     log_in(page, server.url, user.email)
 
     page.goto(f"{server.url}/profile/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.locator("#api-tokens")).to_contain_text("You have 1 active token.")
     page.get_by_role("link", name="Manage API tokens").click()
     page.wait_for_url(f"{server.url}/profile/tokens/")
     page.get_by_label("Token name").fill("Shortcuts on my phone")

@@ -181,6 +181,21 @@ def test_missed_days_are_in_the_csv_with_each_days_status(owner, history):
     assert by_day["Coffee", "2026-02-27"] == ["Coffee", "", "2026-02-27", "missed", "1.00", "cups", ""]
 
 
+def test_an_at_most_day_reads_as_the_statistics_close_it(owner, history):
+    """Loop's rule (docs/rules.md): no entry is 0, so a past day at or under the limit is
+    done and one over it missed; today, with nothing logged, is still open."""
+    coffee = history["coffee"]
+    coffee.pauses, coffee.status = [], "active"
+    coffee.save()
+    Occurrence.objects.create(habit=coffee, on=d("2026-01-12"), status="scheduled", value=Decimal("3.00"))
+    Occurrence.objects.filter(habit=coffee, on=TODAY).delete()
+    by_day = {row[2]: row[3:5] for row in csv_rows(owner)[1:] if row[0] == "Coffee"}
+    assert by_day["2026-01-10"] == ["done", ""]  # nothing logged: 0 cups
+    assert by_day["2026-01-12"] == ["missed", "3.00"]  # over 2.50
+    assert by_day["2026-01-11"] == ["unscheduled", ""]
+    assert by_day["2026-03-03"] == ["open", ""]
+
+
 def test_the_csv_runs_through_the_users_local_today(owner, history):
     owner.profile.timezone = "Pacific/Auckland"  # 01:00 on 4 March there
     owner.profile.save()
