@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -218,6 +219,28 @@ def test_the_csv_counts_what_the_statistics_count(owner, history):
             break
         trailing += status == "missed"
     assert trailing == read.consecutive_misses
+
+
+def test_the_csv_keeps_memory_flat_however_many_habits(owner, stranger):
+    """Streaming 20 habits of two years each peaks no higher than 4 of them: a habit's
+    history is let go before the next is read."""
+    def peak(user, habits: int) -> int:
+        for i in range(habits):
+            habit = Habit.objects.create(user=user, name=f"Habit {i}", start_date=TODAY - 729 * DAY)
+            Occurrence.objects.bulk_create(
+                Occurrence(habit=habit, on=TODAY - k * DAY, status="done" if k % 3 else "skipped", note="a note")
+                for k in range(730)
+            )
+        user = type(user).objects.select_related("profile").get(pk=user.pk)
+        tracemalloc.start()
+        rows = sum(1 for _ in exports.iter_csv(user))
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert rows == 1 + habits * 730
+        return top
+
+    few, many = peak(owner, 4), peak(stranger, 20)
+    assert many < few * 1.3, (few, many)
 
 
 def test_the_csv_reads_one_habit_at_a_time(owner, history):
