@@ -18,6 +18,8 @@ NOTIFICATION_KINDS = {
     "risk": "Alerts when a streak is at risk",
     "achievements": "Achievements and level-ups",
     "goals": "Goal and quest events",
+    "quest_due": "A quest due tomorrow",
+    "quest_overdue": "A quest past its due date",
     "digest": "Weekly digest",
 }
 NOTIFICATION_CHANNELS = {"in_app": "In the app", "push": "Push", "email": "E-mail"}
@@ -101,6 +103,9 @@ class Profile(models.Model):
     notification_preferences = models.JSONField(default=default_notification_preferences)
     show_on_leaderboards = models.BooleanField(
         default=False, help_text="Show my display name and weekly XP on leaderboards."
+    )
+    quest_auto_complete = models.BooleanField(
+        default=True, help_text="Complete a quest when its last objective is done (otherwise ask first)."
     )
     # Denormalised from the XP ledger by the commit step (gamification.services); rebuilt
     # by `manage.py rebuild_xp`.
