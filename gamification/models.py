@@ -21,6 +21,7 @@ class XPEvent(models.Model):
         GOAL_REOPENED = "goal_reopened", "Goal reopened"
         ACHIEVEMENT = "achievement", "Achievement unlocked"
         QUEST_COMPLETED = "quest_completed", "Quest completed"
+        QUEST_REOPENED = "quest_reopened", "Quest reopened"
         VERIFICATION = "verification", "Verification approved"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xp_events")
@@ -108,6 +109,8 @@ class Achievement(models.Model):
         GOALS_COMPLETED = "goals_completed", "Goals completed"
         PILLAR_BALANCE = "pillar_balance", "Every pillar at this consistency"
         EARLY_BIRD = "early_bird", "A tick before this hour (local)"
+        QUESTS_COMPLETED = "quests_completed", "Quests completed"
+        QUESTS_IN_A_DAY = "quests_in_a_day", "Quests completed in one day"
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=60)
