@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class QuestsConfig(AppConfig):
     name = "quests"
     verbose_name = "Quests"
+
+    def ready(self) -> None:
+        from . import attachments
+
+        # Storage housekeeping, not a domain rule: an attachment's files go when its row
+        # does, however it goes (its quest or its user deleted too).
+        post_delete.connect(attachments.remove_files, sender="quests.Attachment", dispatch_uid="quest-attachment-files")
