@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import file_views, views
 
 app_name = "quests"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("<int:pk>/attachments/", file_views.upload, name="attachment-upload"),
+    path("<int:pk>/attachments/<int:attachment_id>/", file_views.download, name="attachment"),
+    path("<int:pk>/attachments/<int:attachment_id>/thumbnail/", file_views.thumbnail, name="attachment-thumbnail"),
+    path("<int:pk>/attachments/<int:attachment_id>/delete/", file_views.delete, name="attachment-delete"),
 ]
