@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from habitstory.api.api import api
 from habitstory.api.api import not_found as api_not_found
 from habitstory.core import views as core_views
+from habitstory.story import views as story_views
 
 admin.site.site_header = "HabitStory admin"
 admin.site.site_title = "HabitStory admin"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("verification/", include("verification.urls")),
     path("rewards/", include("gamification.urls")),
     path("inbox/", include("habitstory.notifications.urls")),
+    path("search/", story_views.search, name="search"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # any other path under /api/: a JSON 404 too
     path("admin/", admin.site.urls),
