@@ -23,9 +23,12 @@ class Facts(Protocol):
     streak: int  # the ticked habit's current streak (0 without a tick)
     local_hour: int  # the user's local hour now
     goal_completed: bool  # a goal was completed in this commit
+    quest_completed: bool  # a quest was completed in this commit
 
     def total_ticks(self) -> int: ...
     def goals_completed(self) -> int: ...
+    def quests_completed(self) -> int: ...  # the user's quests done now
+    def quests_completed_today(self) -> int: ...  # those completed on the user's local today
     def perfect_day(self) -> bool: ...
     def perfect_week(self) -> bool: ...
     def pillar_averages(self) -> list[float]: ...
@@ -79,6 +82,10 @@ def meets(achievement: Achievement, facts: Facts, level: int) -> bool:
         return level >= threshold
     if kind == Achievement.Kind.GOALS_COMPLETED:
         return facts.goal_completed and facts.goals_completed() >= threshold
+    if kind == Achievement.Kind.QUESTS_COMPLETED:
+        return facts.quest_completed and facts.quests_completed() >= threshold
+    if kind == Achievement.Kind.QUESTS_IN_A_DAY:
+        return facts.quest_completed and facts.quests_completed_today() >= threshold
     if kind == Achievement.Kind.PERFECT_DAY:
         # A change to today that leaves everything due done: a tick, or a skip of the last
         # open habit (skipped is neutral, as in Today's total).
@@ -107,6 +114,7 @@ PROGRESS_FACTS = {
     Achievement.Kind.HABIT_STREAK: "best_streak",
     Achievement.Kind.LEVEL: "level",
     Achievement.Kind.GOALS_COMPLETED: "goals",
+    Achievement.Kind.QUESTS_COMPLETED: "quests",
 }  # the kinds with a progress bar, and the number each one counts
 
 

@@ -28,6 +28,23 @@ def earns_xp(on: dt.date, today: dt.date) -> bool:
     return today - dt.timedelta(days=1) <= on <= today
 
 
+def quest_xp(reward: int, *, late: bool) -> int:
+    """A quest's own reward; completed late, half of it, rounded up (docs/rules.md, "Quests")."""
+    return -(-reward // 2) if late else reward
+
+
+def quest_is_late(due_date: dt.date | None, due_time: dt.time | None, completed_on: dt.date,
+                  completed_local: dt.datetime) -> bool:
+    """Completed after it was due: after its due day (`completed_on`, the user's local
+    day), or, when it has a due time, after that wall time on the due date in the user's
+    zone (`completed_local`). No due date: never late."""
+    if due_date is None:
+        return False
+    if due_time is None:
+        return completed_on > due_date
+    return completed_local.replace(tzinfo=None) > dt.datetime.combine(due_date, due_time)
+
+
 def xp_to_next(level: int) -> int:
     """XP from level L to L + 1: round((0.25 L² + 10 L + 139.75) ÷ 10) × 10 (150 from 1 to 2)."""
     return round_half_up((Fraction(level * level, 4) + 10 * level + Fraction(13975, 100)) / 10) * 10

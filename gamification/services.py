@@ -3,7 +3,7 @@ pet and achievements.
 
 The story layer (habitstory.story.commit) calls `settle()` inside its transaction, while
 holding the user's profile lock, with plain facts of what changed (`Tick`, `GoalChange`,
-the facts achievements read, the last 7 days' activity); the day close calls
+`QuestChange`, the facts achievements read, the last 7 days' activity); the day close calls
 `award_closed_days()` with the days it made done (`ClosedDay`) and `move_moods()`. Nothing here reads another
 domain's tables or renders another app's template. Undo is the same step: compensating
 ledger entries. A (source, reason) pair is written once, so retries and double taps never
@@ -51,6 +51,18 @@ class GoalChange:
     completed: bool
 
 
+@dataclass(frozen=True)
+class QuestChange:
+    """A quest completed (its XP reward, less when late: rules.quest_xp), or reopened,
+    abandoned or deleted after completing (its XP taken back)."""
+
+    quest_id: int
+    cycle: int  # the quest's completion cycle: its XP is keyed on it
+    completed: bool
+    reward: int = 0  # the quest's XP reward when completed
+    late: bool = False  # completed after it was due (rules.quest_is_late)
+
+
 @dataclass
 class Rewards:
     """What settle() changed."""
@@ -71,10 +83,11 @@ def settle(
     *,
     tick: Tick | None = None,
     goals: list[GoalChange] = (),
+    quests: list[QuestChange] = (),
     facts: achievements.Facts | None = None,
     activity: pets.Activity | None = None,
 ) -> Rewards:
-    """XP for the tick and the goals, then achievements (when `facts` are given), then the
+    """XP for the tick, the goals and the quests, then achievements (when `facts` are given), then the
     profile's XP, level and today's XP, and the pet's XP, stage and mood (from `activity`,
     or left as it is). The caller holds the profile's lock (`profile` was read under it)."""
     user = profile.user
@@ -83,6 +96,8 @@ def settle(
         rewards.xp += _tick_xp(user, tick, today)
     for change in goals:
         rewards.xp += _goal_xp(user, change, today)
+    for change in quests:
+        rewards.xp += _quest_xp(user, change, today)
     candidates = None
     if facts is not None:
         candidates = achievements.locked(user.pk, tag=_tag(profile))
@@ -151,6 +166,16 @@ def _goal_xp(user, change: GoalChange, today: dt.date) -> int:
     if change.completed:
         return _award(user, rules.GOAL_XP, XPEvent.Reason.GOAL_COMPLETED, source, today)
     return _compensate(user, source, XPEvent.Reason.GOAL_COMPLETED, XPEvent.Reason.GOAL_REOPENED, today)
+
+
+def _quest_xp(user, change: QuestChange, today: dt.date) -> int:
+    """A quest's reward for a completion (rules.quest_xp: less when late), back for one
+    reopened, abandoned or deleted. Each completion cycle has its own source."""
+    source = f"quest:{change.quest_id}:{change.cycle}"
+    if change.completed:
+        amount = rules.quest_xp(change.reward, late=change.late)
+        return _award(user, amount, XPEvent.Reason.QUEST_COMPLETED, source, today)
+    return _compensate(user, source, XPEvent.Reason.QUEST_COMPLETED, XPEvent.Reason.QUEST_REOPENED, today)
 
 
 def _move_profile(profile: Profile, rewards: Rewards, today: dt.date) -> None:

@@ -22,6 +22,7 @@ EVENTS = frozenset(
         "habit_at_risk",
         "goal_completed",
         "quest_completed",
+        "quest_unlocked",
         "nudge",
         "review_requested",
         "notification",

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from gamification import rules as gamification_rules
 from gamification import services as gamification
 from gamification.pets import Activity
 from goals import services as goal_services
@@ -35,6 +36,7 @@ from habitstory.accounts.models import Profile
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import render_bell
 from quests import services as quest_services
+from quests.models import Quest
 
 from . import news as news_
 from . import render
@@ -52,6 +54,10 @@ class Outcome:
     change: DayChange | None = None
     goals_completed: list[Goal] = field(default_factory=list)
     goals_reopened: list[Goal] = field(default_factory=list)
+    quests_completed: list[Quest] = field(default_factory=list)
+    quests_reopened: list[Quest] = field(default_factory=list)  # reopened or abandoned after done (XP back)
+    quests_unlocked: list[Quest] = field(default_factory=list)  # dependents whose last dependency got done
+    quests_ready: list[Quest] = field(default_factory=list)  # all objectives done, awaiting "Complete?"
     rows: list[today_list.TodayRow] | None = None  # Today's rows after the change, when the day is today
     result: object = None  # what a goal change returned
     news: list[news_.News] = field(default_factory=list)
@@ -135,17 +141,19 @@ def _commit_day(habit: Habit, change_day: Callable[[Habit, dt.datetime], DayChan
         today = profile.local_today(now)
         change = change_day(habit, now)  # locks the habit and the day
         transitions = goal_services.apply_day_change(change, now=now)
-        quest_services.apply_day_change(change)
+        quest_transitions = quest_services.apply_day_change(change, today=today, now=now)
         recent = today_list.recent(user, today)
         rows = today_list.today_rows(user, today, recent) if change.on == today else None
         completed = [goal for goal, what in transitions if what == "completed"]
+        quests = quest_outcome(quest_transitions)
         facts = CommitFacts(user, today, now, change=change, ticked=ticking and change.is_done, snapshot=recent,
-                            rows=rows, goal_completed=bool(completed))
+                            rows=rows, goal_completed=bool(completed), quest_completed=bool(quests["quests_completed"]))
         rewards = gamification.settle(
-            profile, today, tick=_tick(change), goals=goal_changes(transitions), facts=facts,
+            profile, today, tick=_tick(change), goals=goal_changes(transitions),
+            quests=quest_changes(quest_transitions, profile, now), facts=facts,
             activity=Activity(today, *today_list.week_activity(recent)),
         )
-        outcome = Outcome(profile, rewards, change, completed, reopened_goals(transitions), rows)
+        outcome = Outcome(profile, rewards, change, completed, reopened_goals(transitions), rows=rows, **quests)
         tell(outcome, now)
     finish(outcome)
     return outcome
@@ -169,6 +177,32 @@ def reopened_goals(transitions: list[tuple[Goal, str]]) -> list[Goal]:
     return [goal for goal, what in transitions if what == "reopened"]
 
 
+def quest_changes(transitions: list[tuple[Quest, str]], profile: Profile,
+                  now: dt.datetime) -> list[gamification.QuestChange]:
+    """The quests' transitions as gamification's facts: a completion earns the quest's
+    reward (less when late, in the user's zone), a reopening or a deletion after it was
+    done takes it back."""
+    changes = []
+    for quest, what in transitions:
+        if what == "completed":
+            at = quest.completed_at or now
+            on = quest.completed_on or profile.local_today(at)
+            late = gamification_rules.quest_is_late(quest.due_date, quest.due_time, on, profile.local_now(at))
+            changes.append(gamification.QuestChange(quest.pk, quest.completion_cycle, True, quest.xp_reward, late))
+        elif what in ("reopened", "deleted"):
+            changes.append(gamification.QuestChange(quest.pk, quest.completion_cycle, False))
+    return changes
+
+
+def quest_outcome(transitions: list[tuple[Quest, str]]) -> dict[str, list[Quest]]:
+    """The quests' transitions as Outcome's lists (a deleted quest is in none)."""
+    lists = {"completed": [], "reopened": [], "unlocked": [], "ready": []}
+    for quest, what in transitions:
+        if what in lists:
+            lists[what].append(quest)
+    return {f"quests_{what}": quests for what, quests in lists.items()}
+
+
 # --- the news -----------------------------------------------------------------------------------
 
 def tell(outcome: Outcome, now: dt.datetime) -> None:
@@ -178,10 +212,14 @@ def tell(outcome: Outcome, now: dt.datetime) -> None:
 
 
 def news_of(outcome: Outcome) -> list[news_.News]:
-    """The commit's news, in the order they are told: level, goals, achievements."""
+    """The commit's news, in the order they are told: level, goals, quests, achievements."""
     items = [news_.level_up(outcome.level_after)] if outcome.levelled_up else []
     items += [news_.goal_completed(goal.pk, goal.completion_cycle, goal.name) for goal in outcome.goals_completed]
     items += [news_.goal_reopened(goal.pk, goal.completion_cycle, goal.name) for goal in outcome.goals_reopened]
+    items += [news_.quest_completed(q.pk, q.completion_cycle, q.title) for q in outcome.quests_completed]
+    items += [news_.quest_reopened(q.pk, q.completion_cycle, q.title) for q in outcome.quests_reopened]
+    items += [news_.quest_unlocked(q.pk, q.title) for q in outcome.quests_unlocked]
+    items += [news_.quest_ready(q.pk, q.completion_cycle, q.title) for q in outcome.quests_ready]
     items += [news_.achievement_unlocked(a.code, a.name) for a in outcome.unlocked]
     return items
 

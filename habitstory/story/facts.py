@@ -11,6 +11,7 @@ from gamification.achievements import PROGRESS_FACTS
 from goals import services as goal_services
 from habits import today_list, totals
 from habits.services import DayChange
+from quests.models import Quest
 
 
 class CommitFacts:
@@ -18,12 +19,14 @@ class CommitFacts:
 
     def __init__(self, user, today: dt.date, now: dt.datetime, *, change: DayChange | None = None,
                  ticked: bool = False, snapshot: today_list.Recent | None = None,
-                 rows: list[today_list.TodayRow] | None = None, goal_completed: bool = False) -> None:
+                 rows: list[today_list.TodayRow] | None = None, goal_completed: bool = False,
+                 quest_completed: bool = False) -> None:
         self.ticked = ticked
         self.on_today = change is not None and change.on == today
         self.streak = change.habit.current_streak if change is not None else 0
         self.local_hour = user.profile.local_now(now).hour
         self.goal_completed = goal_completed
+        self.quest_completed = quest_completed
         self._user, self._today, self._snapshot, self._rows = user, today, snapshot, rows
         self._known: dict[str, object] = {}
 
@@ -39,6 +42,12 @@ class CommitFacts:
 
     def goals_completed(self) -> int:
         return self._once("goals", lambda: goal_services.completed_count(self._user))
+
+    def quests_completed(self) -> int:
+        return self._once("quests", lambda: quests_done(self._user))
+
+    def quests_completed_today(self) -> int:
+        return self._once("quests_today", lambda: quests_done(self._user, on=self._today))
 
     def perfect_day(self) -> bool:
         def compute() -> bool:
@@ -58,7 +67,7 @@ class CommitFacts:
 
 def progress_facts(user, kinds=None) -> dict[str, int]:
     """The numbers achievement progress bars count (gamification.achievements.progress),
-    for a whole page at once: at most two queries, and only those `kinds` (default: all
+    for a whole page at once: at most three queries, and only those `kinds` (default: all
     with a bar) need."""
     wanted = {PROGRESS_FACTS[kind] for kind in (PROGRESS_FACTS if kinds is None else kinds) if kind in PROGRESS_FACTS}
     facts = {"level": user.profile.level}
@@ -66,4 +75,12 @@ def progress_facts(user, kinds=None) -> dict[str, int]:
         facts["ticks"], facts["best_streak"] = totals.ticks_and_best_streak(user)
     if "goals" in wanted:
         facts["goals"] = goal_services.completed_count(user)
+    if "quests" in wanted:
+        facts["quests"] = quests_done(user)
     return facts
+
+
+def quests_done(user, *, on: dt.date | None = None) -> int:
+    """How many of the user's quests are done now (those completed on the local day `on`)."""
+    done = Quest.objects.filter(user=user, status=Quest.Status.DONE)
+    return (done if on is None else done.filter(completed_on=on)).count()

@@ -1,5 +1,5 @@
 """Outcome news: the one list of what a commit did (XP gained, a level up, achievements
-unlocked, goals completed or reopened, and quests when they land). Everything that tells
+unlocked, goals and quests completed or reopened, quests unlocked). Everything that tells
 the user about a commit reads it:
 
 - the flash messages of a plain POST (`flash`),
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import notify
@@ -69,6 +69,33 @@ def goal_completed(goal_id: int, cycle: int, name: str) -> News:
 def goal_reopened(goal_id: int, cycle: int, name: str) -> News:
     return News("goal_reopened", f"“{name}” is back in progress.", f"goal-reopened:{goal_id}:{cycle}",
                 tone="info", url=reverse("goals:detail", args=[goal_id]), data={"goal_id": goal_id})
+
+
+def quest_completed(quest_id: int, cycle: int, title: str) -> News:
+    return News("quest_completed", f"Quest complete: {title}", f"quest:{quest_id}:{cycle}",
+                url=_quest_url(quest_id), data={"quest_id": quest_id})
+
+
+def quest_reopened(quest_id: int, cycle: int, title: str) -> News:
+    return News("quest_reopened", f"“{title}” is back in progress.", f"quest-reopened:{quest_id}:{cycle}",
+                tone="info", url=_quest_url(quest_id), data={"quest_id": quest_id})
+
+
+def quest_unlocked(quest_id: int, title: str) -> News:
+    return News("quest_unlocked", f"Quest unlocked: {title}", f"quest-unlocked:{quest_id}",
+                tone="info", url=_quest_url(quest_id), data={"quest_id": quest_id})
+
+
+def quest_ready(quest_id: int, cycle: int, title: str) -> News:
+    return News("quest_ready", f"Every objective of “{title}” is done. Complete it?", f"quest-ready:{quest_id}:{cycle}",
+                tone="info", url=_quest_url(quest_id), data={"quest_id": quest_id})
+
+
+def _quest_url(quest_id: int) -> str:
+    try:
+        return reverse("quests:detail", args=[quest_id])
+    except NoReverseMatch:  # the quest pages are still being built (issue 13): the board
+        return reverse("quests:index")
 
 
 # --- the roads news takes ----------------------------------------------------------------------

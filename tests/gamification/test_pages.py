@@ -116,8 +116,8 @@ def test_the_achievements_page_needs_the_same_queries_however_much_there_is(
     owner_client, owner, django_assert_max_num_queries, django_assert_num_queries,
 ):
     owner_client.get(ACHIEVEMENTS)  # warm anything cached per process
-    # Session, user, profile; unlocks, definitions; the habits' and the goals' numbers.
-    with django_assert_max_num_queries(7) as few:
+    # Session, user, profile; unlocks, definitions; the habits', the goals' and the quests' numbers.
+    with django_assert_max_num_queries(8) as few:
         owner_client.get(ACHIEVEMENTS)
     for n in range(10):
         make_habit(owner, f"Habit {n}", current_streak=n, total_done=n)
