@@ -369,6 +369,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
+# Uploaded files (quest attachments) are private: nothing serves MEDIA_ROOT (nor, on S3, the
+# bucket); each file goes out through a view that checks its owner (quests.file_views).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Hashed file names in production; plain names for development and tests, which run
@@ -393,10 +395,19 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
     AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None
     AWS_DEFAULT_ACL = None
-    AWS_QUERYSTRING_AUTH = envbool("AWS_QUERYSTRING_AUTH", True)
+    # The bucket stays private: every link to a file is signed and expires in minutes.
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = envint("AWS_QUERYSTRING_EXPIRE", 300, minimum=10)
     AWS_S3_FILE_OVERWRITE = False
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a request's body apart from its files
+# A file past quests.attachments.MAX_FILE_BYTES (10 MB) is counted to its end, not kept;
+# smaller ones stay in memory up to 2.5 MB (FILE_UPLOAD_MAX_MEMORY_SIZE), then go to disk.
+FILE_UPLOAD_HANDLERS = [
+    "quests.attachments.UploadLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security ----------------------------------------------------------------------------
 

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -32,8 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served, not even with DEBUG on: uploaded files are private
+# (quests.file_views serves each to its owner).
 
 handler404 = "habitstory.core.views.page_not_found"
 handler500 = "habitstory.core.views.server_error"
