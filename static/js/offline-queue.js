@@ -172,8 +172,15 @@ async function replayRounds(user) {
 }
 
 // Send the user's pending changes, oldest first. Returns what happened to each change sent.
+// `waited` is set on the answer when another context (the service worker's Background Sync,
+// another tab) was replaying at the time: what it sent may have reached the server after this
+// page was rendered, and its "replayed" message may have gone out before this page listened.
 export async function replay(user) {
   if (!user) return [];
   if (!globalThis.navigator?.locks) return replayRounds(user);
-  return navigator.locks.request(LOCK, () => replayRounds(user));
+  const mine = await navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => (lock ? replayRounds(user) : null));
+  if (mine) return mine;
+  const results = await navigator.locks.request(LOCK, () => replayRounds(user));
+  results.waited = true;
+  return results;
 }

@@ -16,6 +16,9 @@ import { dayLabel, rowInfo, rowsOnPage, showNote, showNotices, showPending } fro
 
 const LOG_PATH = /^\/habits\/\d+\/log\/\d{4}-\d{2}-\d{2}\/$/;
 const KEEP_DELAY_MS = 1000;
+// Set when a kept copy reloads itself: the service worker's Background Sync may have sent
+// this device's changes while the server was rendering the page that replaces it.
+const BACK_ONLINE = "habitstory-back-online";
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("habitstory-offline") : null;
 const synced = [];  // this tab's replayed changes, for the note on a day that earned no XP
 let renderQueued = false;
@@ -143,6 +146,11 @@ function keepTodayLater() {
 }
 
 function afterReplay(results) {
+  if (results.waited && !results.length) {
+    // Someone else sent this device's changes: read the rows from the server again.
+    document.dispatchEvent(new CustomEvent("habitstory:resync"));
+    return scheduleRender();
+  }
   if (!results.length) return scheduleRender();
   synced.push(...results.filter((result) => result.ok).map((result) => result.entry));
   channel?.postMessage({ type: "synced" });
@@ -171,6 +179,7 @@ function reloadWhenServed(delay = 0) {
     try {
       const response = await fetch(window.location.pathname, { method: "HEAD", cache: "no-store" });
       if (response.ok) {
+        sessionStorage.setItem(BACK_ONLINE, "1");
         window.location.reload();
         return;
       }
@@ -252,7 +261,12 @@ export function startOffline() {
   showNetwork();
   scheduleRender();
   if (!isCopy()) {
-    saveToken(user(), pageToken()).then(sync).catch(() => undefined);
+    const backOnline = sessionStorage.getItem(BACK_ONLINE);
+    sessionStorage.removeItem(BACK_ONLINE);
+    saveToken(user(), pageToken())
+      .then(sync)
+      .then(() => backOnline && document.dispatchEvent(new CustomEvent("habitstory:resync")))
+      .catch(() => undefined);
     keepPages([window.location.pathname]);
   } else if (navigator.onLine) {
     reloadWhenServed();

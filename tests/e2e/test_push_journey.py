@@ -167,7 +167,7 @@ def test_the_service_worker_shows_a_push_and_its_done_button_ticks_the_habit(
     )
 
     shown = None
-    for _ in range(50):
+    for _ in range(150):  # up to 15 s: a loaded machine starts the worker slowly
         shown = worker.evaluate(
             """() => self.registration.getNotifications().then(list => list.map(n => ({
                 title: n.title, body: n.body, tag: n.tag,
