@@ -24,7 +24,7 @@ from .models import Attachment, Quest
 SORTS = {"relevance": "Relevance", "due": "Due date", "priority": "Priority", "newest": "Newest"}
 Q_MAX = 200  # characters of a query: longer ones are cut
 _WORD = re.compile(r"[^\W_]+")
-_LAST_WORD = re.compile(r"[^\W_]+$")
+_LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)$")
 _COLUMN = f'"{Quest._meta.db_table}"."search_vector"'
 
 
@@ -72,16 +72,15 @@ def search(
 
 def _tsquery(q: str) -> tuple[str, list[str]]:
     """The tsquery for `q` as SQL and its parameters: websearch syntax ("quoted phrases",
-    -not, or) for the words typed, and the last word, while it is still being typed (no
-    space after it), as itself or as a prefix ("proj" finds "project")."""
+    -not, or) for the words typed, and the last word, the one being typed, also as a
+    prefix ("proj" finds "project"), unless it is negated or inside quotes."""
     last = _LAST_WORD.search(q)
-    if last is None:  # q ends with a space or a sign: every word is whole
+    if last is None or q.count('"') % 2:
         return "websearch_to_tsquery('english', %s)", [q]
-    word = last.group()
-    head = q[: -len(word)]
+    word = last.group(1)
     return (
         "(websearch_to_tsquery('english', %s) && (plainto_tsquery('english', %s) || to_tsquery('simple', %s)))",
-        [head, word, f"{word}:*"],
+        [q[: last.start(1)], word, f"{word}:*"],
     )
 
 

@@ -62,7 +62,7 @@ def test_the_word_being_typed_matches_as_a_prefix(owner):
     quest(owner, "Finish the project report")
     assert titles(search(owner, "proj")) == ["Finish the project report"]
     assert titles(search(owner, "finish rep")) == ["Finish the project report"]
-    assert titles(search(owner, "proj ")) == []  # a whole word now
+    assert titles(search(owner, '"the proj"')) == []  # in quotes: whole words
 
 
 @on_postgresql
@@ -70,6 +70,7 @@ def test_websearch_syntax_and_odd_input_never_fail(owner):
     quest(owner, "Run a 5k")
     quest(owner, "Run to the shop")
     assert titles(search(owner, "run -shop")) == ["Run a 5k"]
+    assert set(titles(search(owner, "run -sho"))) == {"Run a 5k", "Run to the shop"}  # negation: whole words
     for odd in ["'", "\"", "&|!:*()", "run & | !", "the", "a:*", "\\", "ü' OR 1=1 --", "x" * 500]:
         list(search(owner, odd))
 
