@@ -412,7 +412,10 @@ def _category(user, value) -> Category | None:
         return found
     category = Category(user_id=getattr(user, "pk", user), name=name)
     category.position = max(category.position for category in known) + 1
-    category.full_clean(exclude=["user"], validate_constraints=False)
+    try:
+        category.full_clean(exclude=["user", "position"], validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError({"category": error.messages}) from None
     try:
         with transaction.atomic():
             category.save()
