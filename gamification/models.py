@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from habitstory.core.text import validate_label
+
 
 class XPEvent(models.Model):
     """Append-only. A (source, reason) pair exists once, so a retried or doubled award
@@ -64,7 +66,7 @@ class Pet(models.Model):
         SLEEPY = "sleepy", "Sleepy"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pet")
-    name = models.CharField(max_length=30, default="Egg")
+    name = models.CharField(max_length=30, default="Egg", validators=[validate_label])
     species = models.CharField(max_length=10, choices=Species.choices, default=Species.FOX)
     xp = models.PositiveIntegerField(default=0)
     level = models.PositiveSmallIntegerField(default=1)

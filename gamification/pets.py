@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from habitstory.core.numbers import round_half_up
+from habitstory.core.text import validate_label
 
 from . import rules
 from .models import Pet, PetEvent
@@ -150,6 +151,7 @@ def facts(pet: Pet) -> dict:
 class PetForm(forms.Form):
     name = forms.CharField(
         max_length=NAME_MAX,
+        validators=Pet._meta.get_field("name").validators,
         error_messages={"required": "Give your pet a name.", "max_length": "Up to 30 characters, please."},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -169,6 +171,11 @@ def rename_pet(pet: Pet, name: str, species: str) -> Pet:
         errors["name"] = "Give your pet a name."
     elif len(name) > NAME_MAX:
         errors["name"] = "Up to 30 characters, please."
+    else:
+        try:
+            validate_label(name)
+        except ValidationError as error:
+            errors["name"] = error.messages
     if species not in Pet.Species.values:
         errors["species"] = "Pick one of the species shown."
     if errors:

@@ -11,6 +11,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from timezone_field import TimeZoneField
 
+from habitstory.core.text import validate_label
+
 # What a person can be told about, and how. The notifications issue reads these.
 NOTIFICATION_KINDS = {
     "prompts": "Habit prompts at their reminder time",
@@ -88,7 +90,7 @@ class Profile(models.Model):
         SATURDAY = 5, "Saturday"
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
-    display_name = models.CharField(max_length=40, blank=True)
+    display_name = models.CharField(max_length=40, blank=True, validators=[validate_label])
     timezone = TimeZoneField(default="UTC", use_pytz=False)
     day_start_hour = models.PositiveSmallIntegerField(
         default=0,

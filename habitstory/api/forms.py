@@ -9,6 +9,7 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         max_length=ApiToken._meta.get_field("name").max_length,
         label="Token name",
+        validators=ApiToken._meta.get_field("name").validators,
         help_text="What it is for, e.g. “Shortcuts on my phone”.",
     )
 

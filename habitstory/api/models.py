@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from habitstory.core.text import validate_label
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self) -> ApiTokenQuerySet:
@@ -14,7 +16,7 @@ class ApiTokenQuerySet(models.QuerySet):
 
 class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=60, help_text="What the token is for, e.g. “Shortcuts on my phone”.")
+    name = models.CharField(max_length=60, validators=[validate_label], help_text="What the token is for, e.g. “Shortcuts on my phone”.")
     prefix = models.CharField(max_length=8, help_text="The token's first 8 characters, to tell tokens apart.")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,9 +24,15 @@ def hash_token(raw: str) -> str:
 
 def issue_token(user, name: str) -> tuple[ApiToken, str]:
     """Create a token; returns it with the raw value, which is never stored nor shown again."""
+    name = name.strip()
+    field = ApiToken._meta.get_field("name")
+    try:
+        field.clean(name, None)  # its length and characters (habitstory.core.text)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from error
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name.strip(), prefix=raw[:SHOWN_PREFIX_LENGTH], token_hash=hash_token(raw)
+        user=user, name=name, prefix=raw[:SHOWN_PREFIX_LENGTH], token_hash=hash_token(raw)
     )
     return token, raw
 

@@ -64,6 +64,8 @@ def test_it_saves_settings_and_preferences(owner_client, owner):
         ({"prompt_window_start": "25:99"}, "prompt_window_start"),
         ({"quiet_hours_start": "22:00"}, "quiet_hours_end"),
         ({"display_name": "x" * 41}, "display_name"),
+        ({"display_name": "Robin\u202eevil"}, "display_name"),  # a text-direction override
+        ({"display_name": "Rob\x07in"}, "display_name"),  # a control character
     ],
 )
 def test_bad_input_names_the_field_and_keeps_what_was_typed(owner_client, owner, overrides, field):

@@ -38,3 +38,10 @@ def test_an_unknown_email_is_an_error(db):
 def test_a_bad_name_is_an_error(owner, name):
     with pytest.raises(CommandError, match="--name"):
         call_command("create_token", "owner@example.com", "--name", name, stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.parametrize("name", ["", "x" * 61, "Phone\u202e", "Pho\x1bne"])
+def test_a_bad_name_is_refused_and_nothing_is_made(owner, name):
+    with pytest.raises(CommandError, match="--name"):
+        call_command("create_token", "owner@example.com", "--name", name, stdout=StringIO(), stderr=StringIO())
+    assert not ApiToken.objects.exists()

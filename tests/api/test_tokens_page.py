@@ -88,7 +88,11 @@ def test_creating_a_token_shows_it_once(owner_client, owner):
 
 @pytest.mark.parametrize(
     "name,error",
-    [("", "This field is required."), ("x" * 61, "Ensure this value has at most 60 characters")],
+    [
+        ("", "This field is required."),
+        ("x" * 61, "Ensure this value has at most 60 characters"),
+        ("Phone\u202e", "no control or text-direction characters"),
+    ],
 )
 def test_a_bad_name_is_shown_with_what_was_typed(owner_client, name, error):
     response = owner_client.post(TOKENS, {"token-name": name})
@@ -97,7 +101,7 @@ def test_a_bad_name_is_shown_with_what_was_typed(owner_client, name, error):
     html = response.content.decode()
     assert error in html
     assert 'aria-invalid="true"' in html
-    assert f'value="{name}"' in html or name == ""
+    assert f'value="{name}"' in html or name == "" or "\u202e" in name
     assert 'class="errorlist" id="id_token-name_error"' in html
     assert not ApiToken.objects.exists()
 

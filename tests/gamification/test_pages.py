@@ -237,6 +237,9 @@ def test_rename_pet_is_the_one_writer_and_checks_its_input(owner):
         pets.rename_pet(pet, " ", "fox")
     with pytest.raises(ValidationError):
         pets.rename_pet(pet, "Pip", "cat")
+    for name in ("Pip\u202e", "P\x00ip", "Pi\np"):  # one line of visible text (core.text)
+        with pytest.raises(ValidationError):
+            pets.rename_pet(pet, name, "fox")
     Pet.objects.filter(pk=pet.pk).update(xp=90)  # a tick lands meanwhile
     pets.rename_pet(pet, " Pip ", "owl")
     pet.refresh_from_db()

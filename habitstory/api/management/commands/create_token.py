@@ -4,6 +4,7 @@ scripts and checks). Only the token goes to stdout, so `TOKEN=$(… create_token
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import services
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         limit = ApiToken._meta.get_field("name").max_length
         if not name or len(name) > limit:
             raise CommandError(f"--name must be 1 to {limit} characters.")
-        token, raw = services.issue_token(user, name)
+        try:
+            token, raw = services.issue_token(user, name)
+        except ValidationError as error:
+            raise CommandError(f"--name: {' '.join(error.messages)}") from error
         self.stdout.write(raw)
         self.stderr.write(f"Created token “{token.name}” ({token.prefix}…) for {user.email}. It is not shown again.")
