@@ -1,0 +1,566 @@
+"""The quest pages: the board, a quest's page (objectives ticked in place, status,
+dependencies and their graph), the forms, deletion, templates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+
+from gamification.models import XPEvent
+from quests import graph, services
+from quests.models import Category, Dependency, Objective, Quest, QuestTemplate, TemplateObjective
+from quests.services import ObjectiveSpec
+
+from .conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+def quest_xp(user) -> int:
+    return XPEvent.objects.filter(user=user, source__startswith="quest:").aggregate(s=Sum("amount"))["s"] or 0
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "title": "Write draft",
+        "description": "The **first** pass.",
+        "category": "",
+        "new_category": "",
+        "priority": "2",
+        "due_date": "",
+        "due_time": "",
+        "effort_minutes": "",
+        "xp_reward": str(services.suggest_xp(None, 2)),
+        "xp_suggested": str(services.suggest_xp(None, 2)),
+        "form-TOTAL_FORMS": "3",
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "30",
+    }
+    for n in range(3):
+        data.update({f"form-{n}-id": "", f"form-{n}-text": "", f"form-{n}-kind": "manual", f"form-{n}-habit": "",
+                     f"form-{n}-target": "", f"form-{n}-weight": "1"})
+    data.update(overrides)
+    return data
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+
+def test_the_board_needs_a_login(client):
+    response = client.get("/quests/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_empty_board_invites_a_first_quest(owner_client, now):
+    html = owner_client.get("/quests/").content.decode()
+    assert "No quests yet" in html and 'href="/quests/new/"' in html
+
+
+def test_the_board_has_open_active_and_done_columns_and_folds_abandoned_away(owner_client, make_quest, now):
+    make_quest("Plan trip")
+    make_quest("Pack bags", status="active")
+    done = make_quest("Book flights")
+    services.complete(done, today=TODAY, now=now)
+    gone = make_quest("Learn Dutch")
+    services.abandon(gone, today=TODAY, now=now)
+    response = owner_client.get("/quests/")
+    html = response.content.decode()
+    columns = {column.status: [card.quest.title for card in column.cards] for column in response.context["columns"]}
+    assert columns == {"open": ["Plan trip"], "active": ["Pack bags"], "done": ["Book flights"]}
+    assert '<details class="card quest-abandoned">' in html and "Learn Dutch" in html
+
+
+def test_a_locked_quest_is_greyed_with_what_it_waits_for(owner_client, make_quest, now):
+    draft, edit = make_quest("Write draft"), make_quest("Edit")
+    graph.add_dependency(edit, draft)
+    html = owner_client.get("/quests/").content.decode()
+    card = re.search(rf'<li class="quest-card is-locked is-open" id="quest-card-{edit.pk}">.*?</li>', html, re.S)
+    assert card and "Waits for: Write draft" in card.group()
+    assert f'id="quest-card-{draft.pk}"' in html and f'class="quest-card is-locked is-open" id="quest-card-{draft.pk}"' not in html
+
+
+def test_next_up_lists_the_unlocked_quests_with_their_reasons(owner_client, make_quest, now):
+    draft, edit = make_quest("Write draft", due_date=TODAY), make_quest("Edit")
+    graph.add_dependency(edit, draft)
+    response = owner_client.get("/quests/")
+    assert [quest.title for quest, _ in response.context["next_up"]] == ["Write draft"]
+    section = re.search(r'<section class="card next-up".*?</section>', response.content.decode(), re.S).group()
+    assert "Write draft" in section and "due today" in section and "unlocks 1 quest" in section
+
+
+def test_up_and_down_move_a_quest_within_its_column(owner_client, make_quest, now):
+    first, second, third = make_quest("One"), make_quest("Two"), make_quest("Three")
+    response = owner_client.post(f"/quests/{third.pk}/move/", {"direction": "up"})
+    assert response.status_code == 302 and response["Location"] == f"/quests/#quest-card-{third.pk}"
+    titles = lambda: list(Quest.objects.filter(status="open").order_by("position", "id").values_list("title", flat=True))  # noqa: E731
+    assert titles() == ["One", "Three", "Two"]
+    response = owner_client.post(f"/quests/{first.pk}/move/", {"direction": "down"}, **HTMX)
+    assert titles() == ["Three", "One", "Two"]
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="board">') and "<html" not in html
+    owner_client.post(f"/quests/{second.pk}/move/", {"direction": "down"})  # already last: nothing moves
+    assert titles() == ["Three", "One", "Two"]
+
+
+def test_the_board_runs_a_constant_number_of_queries(owner_client, owner, make_quest, make_habit, now):
+    habit = make_habit()
+
+    def add(n: int) -> None:
+        previous = None
+        for i in range(n):
+            quest = make_quest(f"Quest {Quest.objects.count()}", status="active" if i % 3 == 0 else "open",
+                               objectives=[ObjectiveSpec("Step"), ObjectiveSpec("Run", "habit_count", habit=habit, target=3)])
+            if i % 5 == 4:
+                services.complete(quest, today=TODAY, now=now)
+            elif previous is not None and i % 2:
+                graph.add_dependency(quest, previous)
+            previous = quest
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get("/quests/").status_code == 200
+        return len(queries)
+
+    add(5)
+    few = count()
+    add(45)
+    assert count() == few, "the board's queries grow with its quests"
+
+
+# --- create and edit --------------------------------------------------------------------------------
+
+
+def test_the_new_quest_form_suggests_the_xp(owner_client, now):
+    html = owner_client.get("/quests/new/").content.decode()
+    suggested = services.suggest_xp(None, 2)
+    assert f'name="xp_reward" value="{suggested}"' in html
+    assert 'name="form-TOTAL_FORMS" value="3"' in html
+    assert 'value="Work"' not in html and ">Work</option>" in html  # the default categories
+
+
+def test_it_creates_a_quest_with_objectives(owner_client, owner, make_habit, now):
+    habit = make_habit("Run")
+    data = form_data(**{
+        "form-0-text": "Outline", "form-1-text": "Run 3 times", "form-1-kind": "habit_count",
+        "form-1-habit": str(habit.pk), "form-1-target": "3", "form-1-weight": "2",
+    })
+    response = owner_client.post("/quests/new/", data)
+    quest = Quest.objects.get(user=owner)
+    assert response.status_code == 302 and response["Location"] == f"/quests/{quest.pk}/"
+    assert (quest.title, quest.status, quest.description) == ("Write draft", "open", "The **first** pass.")
+    objectives = list(quest.objectives.values_list("text", "kind", "habit_id", "target", "weight"))
+    assert [row[:4] for row in objectives] == [("Outline", "manual", None, None), ("Run 3 times", "habit_count", habit.pk, 3)]
+    assert objectives[1][4] == 2
+
+
+def test_xp_left_as_suggested_follows_effort_and_priority(owner_client, owner, now):
+    owner_client.post("/quests/new/", form_data(effort_minutes="100", priority="4"))
+    assert Quest.objects.get(user=owner).xp_reward == services.suggest_xp(100, 4)
+
+
+def test_xp_typed_in_is_kept(owner_client, owner, now):
+    owner_client.post("/quests/new/", form_data(effort_minutes="100", priority="4", xp_reward="77"))
+    assert Quest.objects.get(user=owner).xp_reward == 77
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"title": ""}, "title", "Give the quest a title"),
+        ({"title": "   "}, "title", "Give the quest a title"),
+        ({"xp_reward": "4"}, "xp_reward", "greater than or equal to 5"),
+        ({"xp_reward": "501"}, "xp_reward", "less than or equal to 500"),
+        ({"effort_minutes": "0"}, "effort_minutes", "greater than or equal to 1"),
+        ({"due_time": "09:00"}, "due_time", "needs a due date"),
+        ({"due_date": "soon"}, "due_date", "Enter a valid date"),
+        ({"priority": "9"}, "priority", "Select a valid choice"),
+        ({"category": "999999"}, "category", "Choose one of your categories"),
+    ],
+)
+def test_bad_input_names_the_field_keeps_what_was_typed_and_saves_nothing(owner_client, now, overrides, field, message):
+    data = form_data(**{"title": "Typed title", "form-0-text": "Typed step", **overrides})
+    response = owner_client.post("/quests/new/", data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field], errors
+    assert message in " ".join(errors[field])
+    html = response.content.decode()
+    assert 'value="Typed step"' in html
+    if field != "title":
+        assert 'value="Typed title"' in html
+    assert 'aria-invalid="true"' in html
+    assert not Quest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        ({"form-0-kind": "habit_count", "form-0-target": "3"}, "habit", "Choose the habit"),
+        ({"form-0-kind": "habit_streak", "form-0-habit": "HABIT"}, "target", "how many"),
+        ({"form-0-weight": "0"}, "weight", "greater than or equal to 0.01"),
+        ({"form-0-kind": "habit_count", "form-0-habit": "STRANGER", "form-0-target": "2"}, "habit", "Choose one of your habits"),
+        ({"form-0-kind": "dance"}, "kind", "Select a valid choice"),
+    ],
+)
+def test_a_bad_objective_names_its_row_and_field(owner_client, make_habit, stranger, now, row, field, message):
+    mine, theirs = make_habit("Run"), make_habit("Swim", user=stranger)
+    row = {key: {"HABIT": str(mine.pk), "STRANGER": str(theirs.pk)}.get(value, value) for key, value in row.items()}
+    response = owner_client.post("/quests/new/", form_data(**{"form-0-text": "Typed step", **row}))
+    assert response.status_code == 200
+    errors = response.context["formset"].forms[0].errors
+    assert list(errors) == [field] and message in " ".join(errors[field]), errors
+    assert "Objective 1, " in response.content.decode()
+    assert not Quest.objects.exists()
+
+
+def test_the_habit_select_offers_the_users_own_alive_habits(owner_client, make_habit, stranger, now):
+    from habits.services import delete_habit
+
+    make_habit("Run")
+    delete_habit(make_habit("Old habit"))
+    make_habit("Their habit", user=stranger)
+    html = owner_client.get("/quests/new/").content.decode()
+    assert ">Run</option>" in html and "Old habit" not in html and "Their habit" not in html
+
+
+def test_a_new_category_is_created_and_used(owner_client, owner, now):
+    owner_client.post("/quests/new/", form_data(new_category="Garden"))
+    quest = Quest.objects.get(user=owner)
+    assert quest.category.name == "Garden" and Category.objects.filter(user=owner, name="Garden").count() == 1
+
+
+def test_more_rows_adds_blank_objective_rows_and_saves_nothing(owner_client, now):
+    response = owner_client.post("/quests/new/", form_data(**{"more_rows": "1", "form-0-text": "Typed step"}))
+    assert response.status_code == 200 and not Quest.objects.exists()
+    html = response.content.decode()
+    assert 'name="form-TOTAL_FORMS" value="6"' in html and 'value="Typed step"' in html
+
+
+def test_it_edits_a_quest_keeping_objectives_progress(owner_client, owner, make_quest, now):
+    quest = make_quest(objectives=[ObjectiveSpec("Outline"), ObjectiveSpec("Write")], status="active")
+    outline, write = quest.objectives.all()
+    services.set_objective(quest, outline.pk, True, today=TODAY, now=now)
+    html = owner_client.get(f"/quests/{quest.pk}/edit/").content.decode()
+    assert 'value="Outline"' in html and 'name="form-INITIAL_FORMS" value="2"' in html
+    data = form_data(**{
+        "title": "Write the draft", "xp_reward": str(quest.xp_reward), "xp_suggested": str(quest.xp_reward),
+        "form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "2",
+        "form-0-id": str(outline.pk), "form-0-text": "Outline it",
+        "form-1-id": str(write.pk), "form-1-text": "Write", "form-1-DELETE": "on",
+        "form-2-text": "Proofread",
+    })
+    response = owner_client.post(f"/quests/{quest.pk}/edit/", data)
+    assert response.status_code == 302
+    quest.refresh_from_db()
+    assert quest.title == "Write the draft"
+    kept = list(quest.objectives.values_list("id", "text", "done"))
+    assert kept[0] == (outline.pk, "Outline it", True)
+    assert [(text, done) for _, text, done in kept[1:]] == [("Proofread", False)]
+
+
+def test_an_edit_that_ticks_off_the_last_objective_completes_the_quest_through_the_commit_step(
+    owner_client, owner, make_quest, now
+):
+    quest = make_quest(objectives=[ObjectiveSpec("Outline"), ObjectiveSpec("Write")], status="active", xp_reward=40)
+    outline, write = quest.objectives.all()
+    services.set_objective(quest, outline.pk, True, today=TODAY, now=now)
+    data = form_data(**{
+        "xp_reward": "40", "xp_suggested": "", "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2",
+        "form-0-id": str(outline.pk), "form-0-text": "Outline",
+        "form-1-id": str(write.pk), "form-1-text": "Write", "form-1-DELETE": "on",
+    })
+    response = owner_client.post(f"/quests/{quest.pk}/edit/", data)
+    quest.refresh_from_db()
+    assert quest.status == "done"
+    assert XPEvent.objects.filter(user=owner).exists()
+    assert any("Quest complete" in message for message in messages_of(response))
+
+
+def test_another_users_quest_is_a_404_everywhere(owner_client, make_quest, stranger, now):
+    theirs = make_quest("Theirs", user=stranger, objectives=[ObjectiveSpec("Step")])
+    objective = theirs.objectives.get()
+    for url in [f"/quests/{theirs.pk}/", f"/quests/{theirs.pk}/edit/", f"/quests/{theirs.pk}/delete/"]:
+        assert owner_client.get(url).status_code == 404, url
+    for url, data in [
+        (f"/quests/{theirs.pk}/edit/", form_data()),
+        (f"/quests/{theirs.pk}/delete/", {}),
+        (f"/quests/{theirs.pk}/status/", {"action": "complete"}),
+        (f"/quests/{theirs.pk}/move/", {"direction": "up"}),
+        (f"/quests/{theirs.pk}/objectives/{objective.pk}/", {"done": "1"}),
+        (f"/quests/{theirs.pk}/dependencies/", {"depends_on": "1"}),
+        (f"/quests/{theirs.pk}/save-template/", {}),
+    ]:
+        assert owner_client.post(url, data).status_code == 404, url
+    theirs.refresh_from_db()
+    assert theirs.status == "open" and not theirs.objectives.get().done
+
+
+def test_changes_are_post_only(owner_client, make_quest, now):
+    quest = make_quest(objectives=[ObjectiveSpec("Step")])
+    objective = quest.objectives.get()
+    for url in [f"/quests/{quest.pk}/status/", f"/quests/{quest.pk}/move/", f"/quests/{quest.pk}/dependencies/",
+                f"/quests/{quest.pk}/objectives/{objective.pk}/", f"/quests/{quest.pk}/save-template/"]:
+        assert owner_client.get(url).status_code == 405, url
+    assert owner_client.post(f"/quests/{quest.pk}/").status_code == 405
+
+
+# --- a quest's page ------------------------------------------------------------------------------------
+
+
+def test_the_quest_page_shows_progress_objectives_and_the_formatted_description(
+    owner_client, make_quest, make_habit, now
+):
+    habit = make_habit("Run")
+    quest = make_quest(
+        description="The **first** pass.\n<script>alert(1)</script>", status="active",
+        objectives=[ObjectiveSpec("Outline"), ObjectiveSpec("Run twice", "habit_count", habit=habit, target=2)],
+    )
+    html = owner_client.get(f"/quests/{quest.pk}/").content.decode()
+    assert "<strong>first</strong>" in html and "<script>alert" not in html
+    assert 'aria-label="Outline: mark done"' in html
+    assert "Run</a>: 0 of 2 done days" in html
+    assert 'aria-valuenow="0"' in html
+
+
+def test_ticking_an_objective_with_htmx_answers_the_region(owner_client, make_quest, now):
+    quest = make_quest(status="active", objectives=[ObjectiveSpec("Outline"), ObjectiveSpec("Write")])
+    outline = quest.objectives.first()
+    response = owner_client.post(f"/quests/{quest.pk}/objectives/{outline.pk}/", {"done": "1"}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<section class="card quest-state" id="quest-state"')
+    assert 'aria-label="Outline: done. Undo"' in html and 'aria-valuenow="50"' in html
+    assert 'id="xp-bar"' in html and 'hx-swap-oob' in html  # the XP bar, out-of-band
+    outline.refresh_from_db()
+    assert outline.done
+    owner_client.post(f"/quests/{quest.pk}/objectives/{outline.pk}/", {"done": "0"}, **HTMX)
+    outline.refresh_from_db()
+    assert not outline.done
+
+
+def test_ticking_the_last_objective_without_javascript_completes_the_quest(owner_client, owner, make_quest, now):
+    quest = make_quest(status="active", xp_reward=40, objectives=[ObjectiveSpec("Outline")])
+    outline = quest.objectives.get()
+    response = owner_client.post(f"/quests/{quest.pk}/objectives/{outline.pk}/", {"done": "1"})
+    assert response.status_code == 302 and response["Location"] == f"/quests/{quest.pk}/#objective-{outline.pk}"
+    quest.refresh_from_db()
+    assert quest.status == "done"
+    assert XPEvent.objects.filter(user=owner, source__startswith="quest:").count() == 1
+    assert any("Quest complete: Write draft" in message for message in messages_of(response))
+
+
+def test_with_auto_complete_off_the_page_asks_complete(owner_client, owner, make_quest, now):
+    owner.profile.quest_auto_complete = False
+    owner.profile.save()
+    quest = make_quest(status="active", objectives=[ObjectiveSpec("Outline")])
+    outline = quest.objectives.get()
+    html = owner_client.post(f"/quests/{quest.pk}/objectives/{outline.pk}/", {"done": "1"}, **HTMX).content.decode()
+    quest.refresh_from_db()
+    assert quest.status == "active" and quest.ready
+    assert "Every objective is done." in html and 'value="complete"' in html
+    owner_client.post(f"/quests/{quest.pk}/status/", {"action": "complete"})
+    quest.refresh_from_db()
+    assert quest.status == "done"
+
+
+def test_a_habit_objective_cannot_be_ticked_by_hand(owner_client, make_quest, make_habit, now):
+    quest = make_quest(status="active", objectives=[ObjectiveSpec("Run", "habit_count", habit=make_habit(), target=2)])
+    objective = quest.objectives.get()
+    html = owner_client.post(f"/quests/{quest.pk}/objectives/{objective.pk}/", {"done": "1"}, **HTMX).content.decode()
+    assert 'role="alert"' in html and "moves when you log the habit" in html
+    objective.refresh_from_db()
+    assert not objective.done
+
+
+def test_another_quests_objective_is_a_404(owner_client, make_quest, now):
+    quest, other = make_quest(), make_quest("Other", objectives=[ObjectiveSpec("Step")])
+    assert owner_client.post(f"/quests/{quest.pk}/objectives/{other.objectives.get().pk}/", {"done": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize(("status", "action", "after"), [
+    ("open", "start", "active"), ("open", "complete", "done"), ("active", "complete", "done"),
+    ("active", "abandon", "abandoned"),
+])
+def test_status_actions(owner_client, make_quest, now, status, action, after):
+    quest = make_quest(status=status)
+    response = owner_client.post(f"/quests/{quest.pk}/status/", {"action": action})
+    assert response.status_code == 302 and response["Location"] == f"/quests/{quest.pk}/"
+    quest.refresh_from_db()
+    assert quest.status == after
+
+
+def test_reopening_a_done_quest_takes_its_xp_back(owner_client, owner, make_quest, now):
+    quest = make_quest(xp_reward=40)
+    owner_client.post(f"/quests/{quest.pk}/status/", {"action": "complete"})
+    owner_client.post(f"/quests/{quest.pk}/status/", {"action": "reopen"})
+    quest.refresh_from_db()
+    assert quest.status == "active" and quest_xp(owner) == 0
+
+
+def test_a_locked_quest_cannot_start_or_complete_and_says_what_it_waits_for(owner_client, make_quest, now):
+    draft, edit = make_quest("Write draft"), make_quest("Edit")
+    graph.add_dependency(edit, draft)
+    html = owner_client.get(f"/quests/{edit.pk}/").content.decode()
+    assert "Locked." in html and f'href="/quests/{draft.pk}/">Write draft</a>' in html
+    for action in ("start", "complete"):
+        response = owner_client.post(f"/quests/{edit.pk}/status/", {"action": action})
+        assert messages_of(response)[-1] == "“Edit” is locked: it waits for “Write draft”. Finish that first."
+        edit.refresh_from_db()
+        assert edit.status == "open"
+
+
+def test_an_unknown_action_is_a_400(owner_client, make_quest, now):
+    quest = make_quest()
+    assert owner_client.post(f"/quests/{quest.pk}/status/", {"action": "explode"}).status_code == 400
+
+
+def test_the_quest_page_runs_a_constant_number_of_queries(owner_client, make_quest, make_habit, now):
+    habit = make_habit()
+    middle = make_quest("Middle", status="active",
+                        objectives=[ObjectiveSpec("Step"), ObjectiveSpec("Run", "habit_count", habit=habit, target=3)])
+
+    def add(n: int) -> None:
+        for i in range(n):
+            quest = make_quest(f"Quest {Quest.objects.count()}", objectives=[ObjectiveSpec("Step")])
+            if i % 2:
+                graph.add_dependency(middle, quest)
+            else:
+                graph.add_dependency(quest, middle)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get(f"/quests/{middle.pk}/").status_code == 200
+        return len(queries)
+
+    add(4)
+    few = count()
+    add(46)
+    assert count() == few, "the quest page's queries grow with the quests around it"
+
+
+# --- dependencies --------------------------------------------------------------------------------------
+
+
+def test_it_adds_and_removes_a_dependency(owner_client, make_quest, now):
+    draft, edit = make_quest("Write draft"), make_quest("Edit")
+    response = owner_client.post(f"/quests/{edit.pk}/dependencies/", {"depends_on": draft.pk})
+    assert response.status_code == 302
+    assert graph.waiting_for(edit) == [draft]
+    html = owner_client.get(f"/quests/{edit.pk}/").content.decode()
+    assert "<svg" in html and f'<a href="/quests/{draft.pk}/" class="quest-node quest-node-open"' in html
+    assert "<title>Write draft (open)</title>" in html
+    owner_client.post(f"/quests/{edit.pk}/dependencies/{draft.pk}/remove/")
+    assert graph.waiting_for(edit) == []
+
+
+def test_a_cycle_is_refused_naming_it_and_the_form_keeps_the_choice(owner_client, make_quest, now):
+    draft, edit, publish = make_quest("Write draft"), make_quest("Edit"), make_quest("Publish")
+    graph.add_dependency(edit, draft)
+    graph.add_dependency(publish, edit)
+    response = owner_client.post(f"/quests/{draft.pk}/dependencies/", {"depends_on": publish.pk})
+    assert response.status_code == 200
+    errors = response.context["dependency_form"].errors["depends_on"]
+    assert errors == ["That would make a loop: Write draft → Publish → Edit → Write draft. Choose another quest."]
+    html = response.content.decode()
+    assert f'<option value="{publish.pk}" selected>Publish</option>' in html
+    assert Dependency.objects.count() == 2
+
+
+def test_another_users_quest_cannot_be_a_dependency(owner_client, make_quest, stranger, now):
+    mine, theirs = make_quest("Mine"), make_quest("Theirs", user=stranger)
+    response = owner_client.post(f"/quests/{mine.pk}/dependencies/", {"depends_on": theirs.pk})
+    assert response.status_code == 200
+    assert "Choose one of your other quests." in response.context["dependency_form"].errors["depends_on"]
+    assert owner_client.post(f"/quests/{mine.pk}/dependencies/{theirs.pk}/remove/").status_code == 404
+    assert not Dependency.objects.exists()
+
+
+def test_the_graph_is_layered_with_links_and_titles(make_quest, now):
+    from quests import svg
+
+    draft, edit, publish, tweet = make_quest("Write draft"), make_quest("Edit"), make_quest("Publish"), make_quest("Tweet")
+    graph.add_dependency(edit, draft)
+    graph.add_dependency(publish, edit)
+    graph.add_dependency(tweet, publish)
+    drawing = svg.draw(publish)
+    rows = {}
+    for box in drawing.boxes:
+        rows.setdefault(box.y, []).append(box.title)
+    assert list(rows.values()) == [["Write draft (open)"], ["Edit (locked)"], ["Publish (this quest)"], ["Tweet (locked)"]]
+    assert (drawing.waits, drawing.unlocks, len(drawing.edges)) == (2, 1, 3)
+    assert [box.url for box in drawing.boxes if box.state == "current"] == [""]
+
+
+# --- delete ---------------------------------------------------------------------------------------------
+
+
+def test_delete_asks_first_naming_the_quests_whose_link_goes(owner_client, make_quest, now):
+    draft, edit = make_quest("Write draft"), make_quest("Edit")
+    graph.add_dependency(edit, draft)
+    html = owner_client.get(f"/quests/{draft.pk}/delete/").content.decode()
+    assert "1 quest waits for it." in html and f'href="/quests/{edit.pk}/">Edit</a>' in html
+    response = owner_client.post(f"/quests/{draft.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/quests/"
+    assert not Quest.objects.filter(pk=draft.pk).exists() and not Dependency.objects.exists()
+    assert "“Write draft” deleted." in messages_of(response)
+
+
+def test_deleting_a_done_quest_takes_its_xp_back(owner_client, owner, make_quest, now):
+    quest = make_quest(xp_reward=40)
+    owner_client.post(f"/quests/{quest.pk}/status/", {"action": "complete"})
+    assert quest_xp(owner) == 40
+    owner_client.post(f"/quests/{quest.pk}/delete/")
+    assert quest_xp(owner) == 0
+
+
+# --- templates ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_template(db):
+    template = QuestTemplate.objects.create(slug="spring-clean", title="Spring clean", xp_reward=60)
+    TemplateObjective.objects.create(template=template, text="Windows", position=0)
+    TemplateObjective.objects.create(template=template, text="Garage", position=1)
+    return template
+
+
+def test_the_templates_page_lists_staffs_and_own(owner_client, owner, stranger, staff_template, now):
+    QuestTemplate.objects.create(user=owner, slug="mine", title="My plan", xp_reward=20)
+    QuestTemplate.objects.create(user=stranger, slug="theirs", title="Their plan", xp_reward=20)
+    QuestTemplate.objects.create(slug="retired", title="Retired plan", xp_reward=20, active=False)
+    html = owner_client.get("/quests/templates/").content.decode()
+    assert "Spring clean" in html and "2 objectives" in html and "My plan" in html
+    assert "Their plan" not in html and "Retired plan" not in html
+
+
+def test_it_starts_a_quest_from_a_template(owner_client, owner, staff_template, now):
+    response = owner_client.post(f"/quests/templates/{staff_template.pk}/start/")
+    quest = Quest.objects.get(user=owner)
+    assert response.status_code == 302 and response["Location"] == f"/quests/{quest.pk}/"
+    assert (quest.title, quest.xp_reward, list(quest.objectives.values_list("text", flat=True))) == (
+        "Spring clean", 60, ["Windows", "Garage"],
+    )
+
+
+def test_another_users_template_is_a_404(owner_client, stranger, now):
+    theirs = QuestTemplate.objects.create(user=stranger, slug="theirs", title="Their plan", xp_reward=20)
+    assert owner_client.post(f"/quests/templates/{theirs.pk}/start/").status_code == 404
+    assert not Quest.objects.exists()
+
+
+def test_it_saves_a_quest_as_a_template(owner_client, owner, make_quest, now):
+    quest = make_quest(objectives=[ObjectiveSpec("Outline")])
+    response = owner_client.post(f"/quests/{quest.pk}/save-template/")
+    template = QuestTemplate.objects.get(user=owner)
+    assert response["Location"] == f"/quests/templates/#template-{template.pk}"
+    assert list(template.objectives.values_list("text", flat=True)) == ["Outline"]
