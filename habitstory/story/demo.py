@@ -1,5 +1,5 @@
 """The demo account: a believable person with ~90 days of history (habits, XP, a pet that
-grew with it, two goals, the achievements that history earned and an inbox that told them
+grew with it, two goals, a few quests (one fed by a habit, a chain of three, one done), the achievements that history earned and an inbox that told them
 so), and a staff login.
 
 Idempotent: an existing demo account is left as it is (delete it to start over).
@@ -29,10 +29,14 @@ from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import mark_read, notify
+from quests import graph as quest_graph
+from quests import services as quest_services
+from quests.services import ObjectiveSpec
 
 from . import news
 from .commit import lock_user
 from .facts import CommitFacts
+from .quests import commit_objective, commit_quest
 
 HISTORY_DAYS = 90
 
@@ -149,6 +153,34 @@ def _demo_inbox(demo: User, today: dt.date, now: dt.datetime) -> None:
         mark_read(notification, now=now)
 
 
+def _demo_quests(demo: User, today: dt.date, now: dt.datetime) -> None:
+    """Quests as a user would have them: one fed by a habit, a chain where each waits for the
+    one before, one due tomorrow, one done (through the commit step: its XP and news)."""
+    run = Habit.objects.get(user=demo, name="Run")
+    manual = ObjectiveSpec
+    race = quest_services.create_quest(
+        demo, title="Run a 10k race", category="Health", priority=3, effort_minutes=600, status="active",
+        description="Twelve runs from today, then race day.\n\n- pick a race\n- **register** early",
+        objectives=[manual("Pick a race"), manual("Register"),
+                    ObjectiveSpec("Run 12 times", kind="habit_count", habit=run, target=12, weight=3)],
+        today=today, now=now,
+    )
+    commit_objective(race, race.objectives.get(text="Pick a race").pk, True, now=now)
+    chain = []
+    for title, effort in (("Write the blog post", 120), ("Edit the post", 45), ("Publish the post", 15)):
+        chain.append(quest_services.create_quest(
+            demo, title=title, category="Work", effort_minutes=effort,
+            objectives=[manual("Outline"), manual("First draft")] if not chain else [], today=today, now=now,
+        ))
+    for before, after in zip(chain, chain[1:]):
+        quest_graph.add_dependency(after, before)
+    quest_services.create_quest(demo, title="Book the dentist", category="Health", priority=4, effort_minutes=10,
+                                due_date=today + dt.timedelta(days=1), today=today, now=now)
+    brakes = quest_services.create_quest(demo, title="Fix the bike's brakes", category="Home", effort_minutes=60,
+                                         status="active", today=today, now=now)
+    commit_quest(brakes, "complete", now=now)
+
+
 @transaction.atomic
 def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
     """Create the demo user (with history) and the staff user if missing."""
@@ -173,4 +205,5 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
         habit_services.add_history(occurrences)
         _demo_rewards(demo, start, today, now or timezone.now())
         _demo_inbox(demo, today, now or timezone.now())
+        _demo_quests(demo, today, now or timezone.now())
     return {"demo": demo_created, "staff": staff_created}

@@ -76,3 +76,23 @@ def test_the_demo_pets_history_is_the_story_of_its_xp(time_machine):
     assert level_days == reached
     assert len({e.created_at.date() for e in events}) > 3  # spread over the 90 days, not all now
     assert events[-1].kind == "mood"  # the mood of its last 7 days, told today
+
+
+def test_the_demo_has_quests_a_user_would_have(client):
+    from quests import graph
+    from quests.models import Quest
+
+    call_command("seed_demo")
+    demo = User.objects.get(email=settings.DEMO_EMAIL)
+    quests = {quest.title: quest for quest in Quest.objects.filter(user=demo)}
+    race = quests["Run a 10k race"]
+    assert race.status == "active" and race.objectives.filter(kind="habit_count", habit__name="Run").exists()
+    assert race.objectives.get(text="Pick a race").done
+    # A chain: each waits for the one before.
+    assert graph.waiting_for(quests["Edit the post"]) == [quests["Write the blog post"]]
+    assert graph.is_locked(quests["Publish the post"]) and not graph.is_locked(quests["Write the blog post"])
+    done = quests["Fix the bike's brakes"]
+    assert done.status == "done"
+    assert XPEvent.objects.filter(user=demo, source=f"quest:{done.pk}:1", reason="quest_completed").count() == 1
+    client.force_login(demo)
+    assert client.get("/quests/").status_code == 200
