@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import os
 import re
 import struct
@@ -89,7 +90,8 @@ class UploadLimit(FileUploadHandler):
 
 
 def megabytes(size: int) -> str:
-    return f"{size / MB:.1f} MB"
+    """"10 MB", "12.4 MB": rounded up, so a file over a limit never reads as the limit."""
+    return f"{math.ceil(size * 10 / MB) / 10:.1f}".removesuffix(".0") + " MB"
 
 
 def used_bytes(user_id: int) -> int:
@@ -236,7 +238,7 @@ def prepare(upload: UploadedFile) -> Prepared:
     name = clean_name(upload.name or "")
     if upload.size is not None and upload.size > MAX_FILE_BYTES:
         raise _refuse(
-            f"“{name}” is {megabytes(upload.size)}; a file can be at most {megabytes(MAX_FILE_BYTES)}.",
+            f"“{name}” is too large ({megabytes(upload.size)}): a file can be at most {megabytes(MAX_FILE_BYTES)}.",
             "file_too_large",
         )
     data = b"".join(upload.chunks())
