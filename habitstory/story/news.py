@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import notify
@@ -92,10 +92,7 @@ def quest_ready(quest_id: int, cycle: int, title: str) -> News:
 
 
 def _quest_url(quest_id: int) -> str:
-    try:
-        return reverse("quests:detail", args=[quest_id])
-    except NoReverseMatch:  # the quest pages are still being built (issue 13): the board
-        return reverse("quests:index")
+    return reverse("quests:detail", args=[quest_id])
 
 
 # --- the roads news takes ----------------------------------------------------------------------

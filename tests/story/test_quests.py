@@ -190,6 +190,7 @@ def test_completing_unlocks_dependents_live_and_in_the_inbox(
     assert events["xp_gained"]["amount"] == 40
     notification = Notification.objects.get(user=owner)
     assert (notification.kind, notification.title) == ("goals", "Quest complete: Write draft (+1 more)")
+    assert notification.url == f"/quests/{first.pk}/"
     assert "Quest unlocked: Edit" in notification.body
     commit_quest(second, "complete")  # no longer locked
 
