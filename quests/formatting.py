@@ -14,10 +14,11 @@ TAGS = {"p", "br", "strong", "em", "code", "ul", "li", "a"}
 ATTRIBUTES = {"a": {"href"}}
 LINK_REL = "nofollow noopener"
 
-# On escaped text: a code span, or a bare https:// URL up to a space or an escaped quote
-# or bracket (trailing punctuation is left out of the link).
-_TOKEN = re.compile(r"(`[^`\n]+`)|(https://(?:(?!&(?:quot|#x27|lt|gt);)\S)+)")
-_TRAILING = ".,;:!?)"
+# A code span, or a bare https:// URL up to a space, a quote or a bracket (trailing
+# punctuation is left out of the link); a link needs a host.
+_TOKEN = re.compile(r"(`[^`\n]+`)|(https://[^\s<>\"'`]+)")
+_TRAILING = ".,;:!?)*"
+_URL = re.compile(r"https://[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]+)?(?:[/?#]\S*)?")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -27,7 +28,7 @@ def render(text: str) -> SafeString:
     """**bold**, *italic*, `code`, lines starting with "- " as a list, a blank line between
     paragraphs, a line break kept, bare https:// links (rel="nofollow noopener")."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    blocks = [_block(block) for block in _BLANK_LINE.split(html.escape(text)) if block.strip()]
+    blocks = [_block(block) for block in _BLANK_LINE.split(text) if block.strip()]
     return mark_safe(nh3.clean("".join(blocks), tags=TAGS, attributes=ATTRIBUTES, url_schemes={"https"},
                                link_rel=LINK_REL))
 
@@ -59,22 +60,26 @@ def _block(block: str) -> str:
 
 
 def _inline(text: str) -> str:
-    """Code spans and links are kept whole; bold and italic apply to the text between."""
+    """Code spans and links are kept whole; bold and italic apply to the text between.
+    Every piece of the user's text is escaped before it meets markup."""
     out, last = [], 0
     for match in _TOKEN.finditer(text):
-        out.append(_emphasis(text[last:match.start()]))
         code, url = match.groups()
         if code:
-            out.append(f"<code>{code[1:-1]}</code>")
+            out.append(_emphasis(text[last:match.start()]))
+            out.append(f"<code>{html.escape(code[1:-1])}</code>")
             last = match.end()
-        else:
-            trimmed = url.rstrip(_TRAILING)
-            out.append(f'<a href="{trimmed}">{trimmed}</a>')
+            continue
+        trimmed = url.rstrip(_TRAILING)
+        if _URL.fullmatch(trimmed):
+            out.append(_emphasis(text[last:match.start()]))
+            out.append(f'<a href="{html.escape(trimmed)}">{html.escape(trimmed)}</a>')
             last = match.start() + len(trimmed)
     out.append(_emphasis(text[last:]))
     return "".join(out)
 
 
 def _emphasis(text: str) -> str:
+    text = html.escape(text)
     text = _BOLD.sub(r"<strong>\1</strong>", text)
     return _ITALIC.sub(r"<em>\1</em>", text)
