@@ -95,13 +95,13 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["timezone"] = str(self.instance.timezone)
-        prefs = self.instance.notification_preferences if self.instance.pk else {}
         for kind, kind_label in NOTIFICATION_KINDS.items():
+            chosen = self.instance.channels_for(kind) if self.instance.pk else []
             for channel, channel_label in NOTIFICATION_CHANNELS.items():
                 self.fields[f"notify_{kind}_{channel}"] = forms.BooleanField(
                     required=False,
                     label=f"{kind_label}: {channel_label}",
-                    initial=channel in prefs.get(kind, []),
+                    initial=channel in chosen,
                 )
 
     def notification_rows(self):

@@ -149,4 +149,9 @@ class Profile(models.Model):
         return end.astimezone(dt.UTC)
 
     def channels_for(self, kind: str) -> list[str]:
-        return list(self.notification_preferences.get(kind, []))
+        """The channels the user chose for `kind`; a kind added since they last saved their
+        preferences (their stored dict lacks it) has its default channels."""
+        prefs = self.notification_preferences or {}
+        if kind not in prefs:
+            return default_notification_preferences().get(kind, [])
+        return list(prefs[kind])

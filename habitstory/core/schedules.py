@@ -22,6 +22,8 @@ JOBS = [
     Job("Prompts", "notifications.send_prompts", "*/15", description="Habit prompts at reminder time"),
     Job("Day close", "habits.close_days", "5", description="Close ended local days; mark misses"),
     Job("Nudges", "notifications.send_nudges", "20", description="Gentle nudges for quiet habits"),
+    Job("Quest reminders", "notifications.send_quest_reminders", "7,22,37,52",
+        description="Quests due tomorrow or overdue, once per due date"),
     Job("Weekly digest", "notifications.send_digests", "10", description="Last week's digest, on the user's first weekday"),
     Job("Purge deleted habits", "habits.purge_deleted", "40", "3", description="Remove habits deleted 30+ days ago"),
 ]

@@ -1,10 +1,10 @@
 """Celery tasks, by the names beat's schedules (`manage.py setup_schedules`) and queued
 work refer to: prompts every 15 minutes, nudges and weekly digests hourly, the risk
-alerts the day close queues. Thin loops over the story layer (habitstory.story.prompts,
-.nudges, .digest, .risk), where the rules are (and are tested without Celery). A whole run
-that cannot reach the database or the broker is retried with backoff; a single failing
-user is logged and skipped by the job and tried again next run. Each finished scheduled
-run records its time for /healthz."""
+alerts the day close queues, quest reminders every 15 minutes. Thin loops over the story
+layer (habitstory.story.prompts, .nudges, .digest, .risk, .quest_reminders), where the
+rules are (and are tested without Celery). A whole run that cannot reach the database or
+the broker is retried with backoff; a single failing user is logged and skipped by the job
+and tried again next run. Each finished scheduled run records its time for /healthz."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from habitstory.core.health import record_success
-from habitstory.story import digest, nudges, prompts, risk
+from habitstory.story import digest, nudges, prompts, quest_reminders, risk
 
 from . import services
 
@@ -52,6 +52,16 @@ def send_digests() -> dict:
     summary = digest.send_digests()
     record_success("notifications.send_digests")
     logger.info("send_digests: %s", summary)
+    return summary
+
+
+@shared_task(name="notifications.send_quest_reminders", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
+def send_quest_reminders() -> dict:
+    """Quests due on their owner's local tomorrow, and quests overdue, get one reminder each
+    per due date (habitstory.story.quest_reminders)."""
+    summary = quest_reminders.send_quest_reminders()
+    record_success("notifications.send_quest_reminders")
+    logger.info("send_quest_reminders: %s", summary)
     return summary
 
 
