@@ -23,6 +23,7 @@ EVENTS = frozenset(
         "goal_completed",
         "quest_completed",
         "quest_unlocked",
+        "quest_reopened",
         "nudge",
         "review_requested",
         "notification",

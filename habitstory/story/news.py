@@ -31,7 +31,8 @@ NOTIFIED_AS = {
     "quest_completed": "goals",
     "quest_unlocked": "goals",
 }
-LIVE_EVENTS = {"level_up", "achievement_unlocked", "goal_completed", "quest_completed", "quest_unlocked"}
+LIVE_EVENTS = {"level_up", "achievement_unlocked", "goal_completed", "quest_completed", "quest_unlocked",
+               "quest_reopened"}
 
 
 @dataclass(frozen=True)

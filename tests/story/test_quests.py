@@ -311,8 +311,11 @@ def test_a_tick_that_completes_a_quest_awards_its_xp_and_the_undo_takes_it_back(
     assert outcome.xp == 60 + ledger(owner, "occurrence:") - 10  # the quest, and today's tick
     assert "quest_completed" in [item["event"] for item in sent[-1]["events"]]
 
-    undone = commit(running, TODAY, "undo")
+    with django_capture_on_commit_callbacks(execute=True):
+        undone = commit(running, TODAY, "undo")
     assert undone.quests_reopened == [quest]
+    reopened = {item["event"]: item["data"] for item in sent[-1]["events"]}["quest_reopened"]
+    assert reopened["quest_id"] == quest.pk and reopened["tone"] == "info"
     assert [item.kind for item in undone.news] == ["quest_reopened"]
     quest.refresh_from_db()
     assert quest.status == "active"
