@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import close_old_connections, connection
 
 from habits.models import Habit
 from habits.services import save_habit
@@ -39,3 +41,29 @@ def make_habit(owner):
         return save_habit(Habit(user=user or owner, name=name, **fields))
 
     return make
+
+
+def run_together(calls) -> list[BaseException]:
+    """Start every call at once (a barrier), each in its own thread and connection."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def worker(call):
+        try:
+            barrier.wait()
+            call()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency needs PostgreSQL")

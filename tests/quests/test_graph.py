@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from quests import graph, services
 from quests.models import Dependency
 
-from .conftest import NOW, TODAY
+from .conftest import NOW, TODAY, postgres_only, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +123,12 @@ def test_newly_unlocked_names_only_dependents_with_nothing_left_to_wait_for(make
     transitions = services.complete(a, today=TODAY, now=NOW)
     assert transitions == [(a, "completed"), (only_a, "unlocked")]
     assert services.complete(b, today=TODAY, now=NOW) == [(b, "completed"), (both, "unlocked")]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_edges_added_at_once_cannot_close_a_cycle(make_quest):
+    draft, edit = make_quest("Write draft"), make_quest("Edit")
+    errors = run_together([lambda: graph.add_dependency(edit, draft), lambda: graph.add_dependency(draft, edit)])
+    assert Dependency.objects.count() == 1
+    assert len(errors) == 1 and isinstance(errors[0], services.DependencyCycle)

@@ -16,7 +16,7 @@ from quests import graph, services
 from quests.models import DEFAULT_CATEGORIES, EFFORT_MAX, XP_MAX, XP_MIN, Category, Objective, Quest
 from quests.services import ObjectiveSpec
 
-from .conftest import NOW, TODAY
+from .conftest import NOW, TODAY, postgres_only, run_together
 
 pytestmark = pytest.mark.django_db
 LATER = NOW + dt.timedelta(hours=1)
@@ -323,3 +323,21 @@ def test_suggested_xp_grows_with_effort_and_priority(a, b, p, q):
 def test_weights_take_decimals(make_quest):
     quest = make_quest(objectives=[ObjectiveSpec("a", weight="2.5"), ObjectiveSpec("b", weight=Decimal("0.5"))])
     assert [o.weight for o in quest.objectives.all()] == [Decimal("2.5"), Decimal("0.5")]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_first_uses_at_once_make_the_defaults_once(owner):
+    errors = run_together([lambda: services.categories(owner) for _ in range(4)])
+    assert errors == []
+    assert [c.name for c in services.categories(owner)] == list(DEFAULT_CATEGORIES)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_new_category_named_twice_at_once_is_made_once(owner, make_quest):
+    services.categories(owner)
+    errors = run_together([lambda: make_quest(category="Garden") for _ in range(4)])
+    assert errors == []
+    assert Category.objects.filter(user=owner, name="Garden").count() == 1
+    assert Quest.objects.filter(category__name="Garden").count() == 4
