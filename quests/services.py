@@ -128,17 +128,14 @@ def update_quest(quest: Quest, *, today: dt.date, now: dt.datetime, **fields) ->
 
 
 def delete_quest(quest: Quest) -> list[Transition]:
-    """Delete a quest with its objectives, edges and files (the files once the transaction
-    commits). A done quest's XP goes back ("deleted"); quests that waited only for it are
+    """Delete a quest with its objectives, edges and attachments (their files go once the
+    transaction commits: quests.attachments.remove_files, on each attachment's deletion).
+    A done quest's XP goes back ("deleted"); quests that waited only for it are
     "unlocked". The instance keeps its id for the caller."""
     with transaction.atomic():
         waiting = [] if quest.status == Status.DONE else graph.dependents(quest)
-        files = [name for attachment in quest.attachments.all()
-                 for name in (attachment.file.name, attachment.thumbnail.name) if name]
-        storage = quest.attachments.model._meta.get_field("file").storage
         transitions: list[Transition] = [(quest, "deleted")] if quest.status == Status.DONE else []
         Quest.objects.filter(pk=quest.pk).delete()
-        transaction.on_commit(lambda: [storage.delete(name) for name in files])
         locked = set(graph.waiting_map(quest.user_id))
         transitions += [(dependent, "unlocked") for dependent in waiting
                         if not dependent.is_finished and dependent.pk not in locked]
