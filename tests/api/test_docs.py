@@ -34,6 +34,10 @@ PATHS = {
     "/api/v1/goals/{goal_id}/habits/{habit_id}": {"put", "delete"},
     "/api/v1/goals/{goal_id}/entries": {"post"},
     "/api/v1/goals/{goal_id}/progress": {"get"},
+    "/api/v1/quests/{quest_id}/attachments": {"get", "post"},
+    "/api/v1/quests/{quest_id}/attachments/{attachment_id}": {"get", "delete"},
+    "/api/v1/quests/{quest_id}/attachments/{attachment_id}/download": {"get"},
+    "/api/v1/quests/{quest_id}/attachments/{attachment_id}/thumbnail": {"get"},
 }
 
 
