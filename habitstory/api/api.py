@@ -16,6 +16,7 @@ from ninja.responses import NinjaJSONEncoder
 from . import envelope
 from .auth import FAILED_AUTH_LIMIT, RATE_LIMIT, BearerToken, BrowserSession, PerUserThrottle
 from .docs import SwaggerPage, docs_asset
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 from .parser import StrictJSONParser
 from .routers import analytics, habits, pillars, suggestions
 
@@ -46,9 +47,16 @@ text-direction overrides in names and units), ranges. Amounts are JSON numbers, 
 checked too and named in the field's description: a start date from 1 January 2000 to a
 year from today, a deadline on or after the start.
 
+**Lists** come a page at a time, in a fixed order: `?limit=` (1–{max_limit}, default {default_limit}) and
+`?cursor=`, the value of the previous page's `meta.next` (null on the last page). A cursor
+is opaque and signed: one that was altered, or made for another list, is a 400 naming
+`cursor`. A page starts right after the row that ended the one before, so rows added or
+removed meanwhile are neither skipped nor repeated.
+
 **Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
 DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
-""".replace("{rate}", RATE_LIMIT.split("/")[0]).replace("{failed}", str(FAILED_AUTH_LIMIT))
+""".replace("{rate}", RATE_LIMIT.split("/")[0]).replace("{failed}", str(FAILED_AUTH_LIMIT)).replace(
+    "{max_limit}", str(MAX_LIMIT)).replace("{default_limit}", str(DEFAULT_LIMIT))
 
 
 @csrf_exempt
@@ -116,4 +124,5 @@ api.add_router("", suggestions.router)
 api.add_router("", pillars.router)
 api.add_router("", "habitstory.api.routers.rewards.router")
 api.add_router("", "habitstory.api.routers.goals.router")
+api.add_router("", "habitstory.api.routers.notifications.router")
 api.add_router("", "habitstory.api.routers.quest_attachments.router")

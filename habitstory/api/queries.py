@@ -27,14 +27,12 @@ def pillar_for(user, pk: int) -> Pillar:
     return pillar
 
 
-def habits_of(user, status: str | None = None) -> list[Habit]:
-    habits = Habit.objects.for_user(user).order_by("position", "id")
+def habits_of(user, status: str | None = None):
+    """The user's living habits (a queryset: the list pages it in its order)."""
+    habits = Habit.objects.for_user(user)
     if status:
         habits = habits.filter(status=status)
-    result = list(habits)
-    for habit in result:
-        habit.user = user
-    return result
+    return habits
 
 
 def entries(habit: Habit) -> list[stats.Entry]:

@@ -33,7 +33,7 @@ def assert_error(response, status: int, code: str) -> dict:
 def test_it_accepts_a_bearer_token(api, frozen):
     response = api.get(URL)
     assert response.status_code == 200
-    assert response.json() == {"data": [], "meta": {"timestamp": "2026-03-04T12:00:00Z", "version": "v1"}}
+    assert response.json() == {"data": [], "meta": {"timestamp": "2026-03-04T12:00:00Z", "version": "v1", "next": None}}
 
 
 def test_it_refuses_a_request_without_credentials(anon):

@@ -16,7 +16,8 @@ deadline on or after the start date, `schedule.start` the same as `start_date` w
 are sent, a range of days at most 2 years (logs) or 1 year (XP events) with `from` on or
 before `to`; and, for an existing object, what is stored: a day logged no later than today
 and not before the habit's start, a measurable habit with a target, only a prompted day
-snoozed. The generated *valid* requests are kept inside those rules (`map_case`); the
+snoozed; a prompt window that ends after it starts, quiet hours that do not end when they
+start; a list's cursor one the server gave. The generated *valid* requests are kept inside those rules (`map_case`); the
 invalid ones are sent as generated.
 """
 
@@ -71,16 +72,33 @@ def _steer_range(query: dict, years: int) -> None:
         query["from"] = _within(query["from"], dt.date.today() - dt.timedelta(days=300), dt.date.today())
 
 
+def _steer_windows(body: dict) -> None:
+    """Notification preferences: a prompt window that ends after it starts, quiet hours
+    that do not start and end at the same time."""
+    window, quiet = body.get("prompt_window"), body.get("quiet_hours")
+    if isinstance(window, dict) and {"start", "end"} <= set(window):
+        start, end = sorted([window["start"], window["end"]], key=dt.time.fromisoformat)
+        if dt.time.fromisoformat(start) == dt.time.fromisoformat(end):
+            start, end = "00:00", "23:59"
+        window.update(start=start, end=end)
+    if isinstance(quiet, dict) and {"start", "end"} <= set(quiet):
+        if dt.time.fromisoformat(quiet["start"]) == dt.time.fromisoformat(quiet["end"]):
+            quiet["end"] = "01:00" if dt.time.fromisoformat(quiet["start"]) == dt.time(0) else "00:00"
+
+
 @schema.hook
 def map_case(context, case):
-    """Keep valid requests inside the rules the schema states in words (see above)."""
+    """Keep valid requests inside the rules the schema states in words (see above); a
+    list's `cursor` is only one the server gave (tests/api/test_pagination.py)."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return case
     today = dt.date.today()
     if isinstance(case.body, dict):
         _steer_dates(case.body, today)
+        _steer_windows(case.body)
     if isinstance(case.query, dict):
         _steer_range(case.query, 1 if case.path.endswith("xp-events") else 2)
+        case.query.pop("cursor", None)
     return case
 
 

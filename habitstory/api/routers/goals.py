@@ -13,7 +13,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Router
 from ninja.responses import Status
@@ -37,6 +37,7 @@ from ..goal_schemas import (
     goal_data,
     goal_entry_data,
 )
+from ..pagination import Key, Order, cursor_param, limit_param, ok_page, paged, paginate
 from ..queries import habit_for
 
 router = Router(tags=["goals"])
@@ -44,6 +45,8 @@ router = Router(tags=["goals"])
 # Fields a PATCH may change; a change to these can move progress and is settled.
 EDITABLE = ["name", "description", "target_value", "unit", "start_date", "deadline"]
 SETTLES = {"target", "start_date"}
+# Open goals first, then by deadline (none last).
+GOAL_ORDER = Order("goals", Key("completed_at", nulls="first"), Key("deadline", nulls="last"), Key("id"))
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -117,16 +120,17 @@ def _validated(user, goal: Goal | None, data: dict, today: dt.date) -> Goal:
 # --- goals ----------------------------------------------------------------------------------
 
 
-@router.get("/goals", response=responses(list[GoalOut]), summary="List your goals")
-def list_goals(request: HttpRequest, status: Literal["open", "completed"] | None = None):
-    """Open goals first, then by deadline (none last). Filter with
-    `?status=open|completed`."""
+@router.get("/goals", response=paged(GoalOut), summary="List your goals")
+def list_goals(request: HttpRequest, status: Literal["open", "completed"] | None = None,
+               cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """Open goals first, then by deadline (none last), a page at a time (`meta.next`).
+    Filter with `?status=open|completed`."""
     goals = _goals(user_of(request))
     if status:
         goals = goals.filter(completed_at__isnull=status == "open")
-    goals = goals.order_by(F("completed_at").asc(nulls_first=True), F("deadline").asc(nulls_last=True), "id")
+    page = paginate(goals, GOAL_ORDER, cursor, limit)
     today = user_of(request).profile.local_today()
-    return ok([goal_data(goal, today) for goal in goals])
+    return ok_page([goal_data(goal, today) for goal in page.items], page)
 
 
 @router.post("/goals", response=responses(GoalOut, 201, body=True), summary="Create a goal")

@@ -22,6 +22,7 @@ from habitstory.story.commit import Outcome, commit
 from ..auth import user_of
 from ..envelope import ApiError, invalid, model_error_details, ok, responses
 from ..fields import DayPath, DayText
+from ..pagination import Key, Order, cursor_param, limit_param, ok_page, paged, paginate
 from ..queries import habit_for, habits_of, stats_of, stats_one
 from ..schemas import (
     HABIT_FIELDS,
@@ -41,6 +42,7 @@ from ..schemas import (
 router = Router(tags=["habits"])
 
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+HABIT_ORDER = Order("habits", Key("position"), Key("id"))
 DEFAULT_LOG_DAYS = 30
 MAX_LOG_YEARS = 2
 
@@ -118,15 +120,18 @@ def _habit_response(habit: Habit, user, today: dt.date) -> dict:
     return ok(habit_data(habit, stats_one(habit, today)))
 
 
-@router.get("/habits", response=responses(list[HabitOut]), summary="List your habits")
-def list_habits(request: HttpRequest, status: HabitStatus | None = None):
-    """Your habits (not the deleted ones), in your order, each with its statistics.
-    Filter with `?status=active|paused|archived`."""
+@router.get("/habits", response=paged(HabitOut), summary="List your habits")
+def list_habits(request: HttpRequest, status: HabitStatus | None = None,
+                cursor: str | None = cursor_param(), limit: int = limit_param()):
+    """Your habits (not the deleted ones), in your order, each with its statistics,
+    a page at a time (`meta.next`). Filter with `?status=active|paused|archived`."""
     user = user_of(request)
     today = user.profile.local_today()
-    habits = habits_of(user, status)
-    results = stats_of(habits, today)
-    return ok([habit_data(habit, results[habit.pk]) for habit in habits])
+    page = paginate(habits_of(user, status), HABIT_ORDER, cursor, limit)
+    for habit in page.items:
+        habit.user = user  # the profile (time zone, week start) is already loaded
+    results = stats_of(page.items, today)
+    return ok_page([habit_data(habit, results[habit.pk]) for habit in page.items], page)
 
 
 @router.post("/habits", response=responses(HabitOut, 201, body=True), summary="Create a habit")
