@@ -99,12 +99,13 @@ class ObjectiveForm(forms.Form):
     """One objective row: a step to tick, or a habit done N times, or a streak of N."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    text = _field(Objective, "text", label="Objective")
+    text = _field(Objective, "text", label="What to do")
     kind = forms.ChoiceField(choices=Objective.Kind.choices, initial=Objective.Kind.MANUAL, label="Kind")
     habit = forms.ModelChoiceField(queryset=Habit.objects.none(), required=False, empty_label="No habit")
     target = _field(
-        Objective, "target", required=False, label="N",
-        help_text="Times, or streak length.", widget=forms.NumberInput(attrs={"min": "1", "inputmode": "numeric"}),
+        Objective, "target", required=False, label="How many (N)",
+        help_text="Times, or the streak's length. Habit kinds only.",
+        widget=forms.NumberInput(attrs={"min": "1", "inputmode": "numeric"}),
     )
     weight = forms.DecimalField(
         initial=Decimal(1), min_value=Decimal("0.01"), max_value=Decimal(100), max_digits=5, decimal_places=2,
@@ -171,7 +172,8 @@ ObjectiveFormSet = forms.formset_factory(
 
 def objective_initial(quest: Quest) -> list[dict]:
     return [
-        {"id": o.pk, "text": o.text, "kind": o.kind, "habit": o.habit_id, "target": o.target, "weight": o.weight.normalize()}
+        {"id": o.pk, "text": o.text, "kind": o.kind, "habit": o.habit_id, "target": o.target,
+         "weight": o.weight.normalize()}
         for o in quest.objectives.all()
     ]
 
@@ -193,7 +195,7 @@ class DependencyForm(forms.Form):
     """Make the quest wait for another of the user's quests."""
 
     depends_on = forms.ModelChoiceField(
-        queryset=Quest.objects.none(), label="Waits for", empty_label="Choose a quest",
+        queryset=Quest.objects.none(), label="Quest", empty_label="Choose a quest",
         help_text="This quest stays locked until that one is done.",
     )
 

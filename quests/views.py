@@ -29,7 +29,7 @@ from .next_up import next_up
 
 NEXT_UP_SHOWN = 5
 ACTION_DONE = {
-    "start": "“{}” started. Its habit objectives count from today.",
+    "start": "“{}” started.",
     "complete": "“{}” is done.",
     "reopen": "“{}” is open again.",
     "abandon": "“{}” abandoned. Reopen it any time.",

@@ -18,6 +18,7 @@ from habits.services import delete_habit, save_habit
 from habitstory.accounts.models import User
 from habitstory.api import services as api_services
 from habitstory.story.demo import seed_demo
+from quests.models import Quest
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +30,8 @@ AXE = Axe()
 def _pages(demo) -> list[str]:
     habit = Habit.objects.filter(user=demo, kind=Habit.Kind.AT_LEAST).first()
     goal = Goal.objects.filter(user=demo).first()
+    waiting = Quest.objects.filter(user=demo, dependencies__isnull=False, dependents__isnull=False).first()
+    fed = Quest.objects.filter(user=demo, objectives__habit__isnull=False).first()
     today = demo.profile.local_today()
     return [
         "/",
@@ -46,6 +49,12 @@ def _pages(demo) -> list[str]:
         "/goals/new/",
         f"/goals/{goal.pk}/edit/",
         "/quests/",
+        f"/quests/{waiting.pk}/",
+        f"/quests/{fed.pk}/",
+        "/quests/new/",
+        f"/quests/{waiting.pk}/edit/",
+        f"/quests/{waiting.pk}/delete/",
+        "/quests/templates/",
         "/rewards/achievements/",
         "/rewards/pet/",
         "/rewards/leaderboard/",
@@ -100,6 +109,10 @@ def test_every_page_has_no_axe_violations(server, browser: Browser, scheme):
     page.locator("main form button[type=submit]").last.click()
     expect(page.locator("main .errorlist").first).to_be_visible()
     found += _check(page, "/habits/new/ (errors)")
+    page.goto(f"{server.url}/quests/new/")
+    page.get_by_role("button", name="Create quest").last.click()
+    expect(page.locator("main .errorlist").first).to_be_visible()
+    found += _check(page, "/quests/new/ (errors)")
     page.goto(f"{server.url}/profile/tokens/")
     page.get_by_label("Token name").fill("Cron job")
     page.get_by_role("button", name="Create token").click()

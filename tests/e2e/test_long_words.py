@@ -14,6 +14,9 @@ from goals.models import Goal, GoalEntry, GoalHabit
 from habits.models import Habit, Occurrence, Pillar
 from habits.services import save_habit
 from habitstory.notifications.services import notify
+from quests import graph as quest_graph
+from quests import services as quest_services
+from quests.services import ObjectiveSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +52,19 @@ def test_long_words_wrap_at_360_px(server, page: Page, make_user):
     GoalHabit.objects.create(goal=goal, habit=habit)
     GoalEntry.objects.create(goal=goal, amount=Decimal(1), note=word(200), on=today)
     notify(user, "goals", word(120), word(2000), url="/")
+    first = quest_services.create_quest(
+        user, title=word(120), description=word(2000), category=word(40), today=today,
+        objectives=[ObjectiveSpec(word(200)), ObjectiveSpec(word(200), "habit_count", habit=habit, target=3)],
+    )
+    second = quest_services.create_quest(user, title=word(119), today=today, due_date=today)
+    quest_graph.add_dependency(second, first)
 
     page.set_viewport_size({"width": 360, "height": 740})
     log_in(page, server.url, user.email)
     too_wide = {}
     for path in ["/", f"/habits/{habit.pk}/", "/habits/", f"/goals/{goal.pk}/", "/goals/", "/inbox/", "/habits/pillars/",
-                 f"/habits/{habit.pk}/edit/", f"/goals/{goal.pk}/edit/"]:
+                 f"/habits/{habit.pk}/edit/", f"/goals/{goal.pk}/edit/", "/quests/", f"/quests/{first.pk}/",
+                 f"/quests/{second.pk}/", f"/quests/{first.pk}/edit/", f"/quests/{first.pk}/delete/"]:
         page.goto(f"{server.url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 360:

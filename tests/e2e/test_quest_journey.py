@@ -1,0 +1,121 @@
+"""The quest journey in Chromium: create two quests, make B wait for A, see B locked,
+finish A's objective by ticking its habit on Today, and see B unlock live in another tab
+(no reload); an objective ticked in place; the board's moves by keyboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from habits.models import Habit
+from habits.services import save_habit
+from quests.models import Quest
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a-long-pass-phrase-91"
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator('input[name="login"]').fill(email)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture
+def account(make_user):
+    user = make_user("quester@example.com", PASSWORD)
+    user.profile.timezone = "Pacific/Auckland"  # the browser's zone in these tests
+    user.profile.save()
+    today = user.profile.local_today()
+    stretch = save_habit(Habit(user=user, name="Stretch", start_date=today - dt.timedelta(days=3)))
+    return user, stretch
+
+
+def new_quest(page: Page, base: str, title: str, objective: str, *, habit: str | None = None) -> Quest:
+    page.goto(f"{base}/quests/new/")
+    page.get_by_label("Title").fill(title)
+    row = page.locator("fieldset.objective-row").first
+    row.get_by_label("What to do").fill(objective)
+    if habit:
+        row.get_by_label("Kind").select_option("habit_count")
+        row.get_by_label("Habit").select_option(label=habit)
+        row.get_by_label("How many (N)").fill("1")
+    page.get_by_role("button", name="Create quest").last.click()
+    expect(page.locator("h1")).to_have_text(title)
+    return Quest.objects.get(title=title)
+
+
+def test_b_waits_for_a_and_unlocks_live_when_a_habit_tick_finishes_a(server, page: Page, context, account):
+    user, stretch = account
+    log_in(page, server.url, user.email)
+    a = new_quest(page, server.url, "Write draft", "Stretch once", habit="Stretch")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#quest-status")).to_have_text("Status: Active")
+    b = new_quest(page, server.url, "Edit", "Read it aloud")
+
+    # B waits for A: locked, on its page and on the board.
+    page.get_by_label("Quest", exact=True).select_option(label="Write draft")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#quest-state")).to_contain_text("Locked. Waits for: Write draft.")
+    expect(page.locator("#dependencies svg a.quest-node-active")).to_have_attribute("aria-label", "Write draft (active)")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator(".toast-error")).to_contain_text("“Edit” is locked: it waits for “Write draft”.")
+    page.goto(f"{server.url}/quests/")
+    card = page.locator(f"#quest-card-{b.pk}")
+    expect(card).to_have_class("quest-card is-locked is-open")
+    expect(card).to_contain_text("Waits for: Write draft")
+
+    # Another tab keeps B's page open.
+    other = context.new_page()
+    other.goto(f"{server.url}/quests/{b.pk}/")
+    expect(other.locator("body")).to_have_attribute("data-live", "open")
+    other.evaluate("window.notReloaded = true")
+    expect(other.locator("#quest-state")).to_contain_text("Locked.")
+
+    # Ticking the habit on Today finishes A's objective: A completes, B unlocks.
+    page.goto(f"{server.url}/")
+    page.get_by_role("button", name="Stretch: mark done").click()
+    expect(page.locator(f"#habit-row-{stretch.pk}")).to_have_class("habit-row is-done")
+    expect(other.locator("#quest-state")).not_to_contain_text("Locked.", timeout=10_000)
+    expect(other.locator("#dependencies .dependency-list").first).to_contain_text("Done")
+    assert other.evaluate("window.notReloaded") is True
+    a.refresh_from_db()
+    assert a.status == "done"
+
+    # B can start now, from the tab that watched it unlock.
+    other.get_by_role("button", name="Start").click()
+    expect(other.locator("#quest-status")).to_have_text("Status: Active")
+
+
+def test_an_objective_is_ticked_in_place_and_the_board_moves_by_keyboard(server, page: Page, account):
+    user, stretch = account
+    log_in(page, server.url, user.email)
+    first = new_quest(page, server.url, "Pack bags", "Socks")
+    page.get_by_role("button", name="Start").click()
+    page.evaluate("window.notReloaded = true")
+    tick = page.get_by_role("button", name="Socks: mark done")
+    tick.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#quest-state .quest-percent")).to_have_text("100%")
+    expect(page.locator("#quest-status")).to_have_text("Status: Done")
+    expect(page.locator("#quest-state .row-error")).to_have_count(0)
+    expect(page.locator(".toast[data-key^='quest:']")).to_have_text("Quest complete: Pack bags")
+    assert page.evaluate("window.notReloaded") is True
+    first.refresh_from_db()
+    assert first.status == "done"
+
+    new_quest(page, server.url, "One", "Step")
+    new_quest(page, server.url, "Two", "Step")
+    page.goto(f"{server.url}/quests/")
+    page.evaluate("window.notReloaded = true")
+    titles = page.locator(".quest-column-open .quest-title")
+    expect(titles).to_have_text(["One", "Two"])
+    page.get_by_role("button", name="Move Two up").focus()
+    page.keyboard.press("Enter")
+    expect(titles).to_have_text(["Two", "One"])
+    assert page.evaluate("window.notReloaded") is True
