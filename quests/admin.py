@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Category, Objective, Quest, QuestTemplate, TemplateObjective
+from .models import Attachment, Category, Dependency, Objective, Quest, QuestTemplate, TemplateObjective
 
 
 class TemplateObjectiveInline(admin.TabularInline):
@@ -63,3 +63,54 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__email"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown to staff, written only through quests.services (progress, the graph's checks)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(ReadOnlyAdmin):
+    list_display = ["text", "quest", "kind", "habit", "target", "count", "done"]
+    list_filter = ["kind", "done"]
+    search_fields = ["text", "quest__title", "quest__user__email"]
+    list_select_related = ["quest", "habit"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dependency)
+class DependencyAdmin(ReadOnlyAdmin):
+    """Deleting an edge here is allowed (it only unlocks); adding one goes through the
+    cycle check (quests.graph.add_dependency)."""
+
+    list_display = ["quest", "depends_on", "created_at"]
+    search_fields = ["quest__title", "depends_on__title", "quest__user__email"]
+    list_select_related = ["quest", "depends_on"]
+
+
+@admin.register(TemplateObjective)
+class TemplateObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["text", "template", "kind", "habit_name", "target", "weight"]
+    list_filter = ["kind"]
+    search_fields = ["text", "template__title", "template__slug"]
+    list_select_related = ["template"]
+    raw_id_fields = ["template", "habit"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Metadata only: the files are private to their owner (no link to them here)."""
+
+    list_display = ["name", "quest", "user", "kind", "size", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "quest__title", "user__email"]
+    list_select_related = ["quest", "user"]
+    fields = ["name", "quest", "user", "kind", "content_type", "size", "sha256", "created_at"]
