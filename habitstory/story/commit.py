@@ -185,13 +185,18 @@ def quest_changes(transitions: list[tuple[Quest, str]], profile: Profile,
     changes = []
     for quest, what in transitions:
         if what == "completed":
-            at = quest.completed_at or now
-            on = quest.completed_on or profile.local_today(at)
-            late = gamification_rules.quest_is_late(quest.due_date, quest.due_time, on, profile.local_now(at))
+            late = completed_late(quest, profile, now)
             changes.append(gamification.QuestChange(quest.pk, quest.completion_cycle, True, quest.xp_reward, late))
         elif what in ("reopened", "deleted"):
             changes.append(gamification.QuestChange(quest.pk, quest.completion_cycle, False))
     return changes
+
+
+def completed_late(quest: Quest, profile: Profile, now: dt.datetime | None = None) -> bool:
+    """A done quest completed after it was due, in the user's zone (docs/rules.md, "Quests")."""
+    at = quest.completed_at or now or timezone.now()
+    on = quest.completed_on or profile.local_today(at)
+    return gamification_rules.quest_is_late(quest.due_date, quest.due_time, on, profile.local_now(at))
 
 
 def quest_outcome(transitions: list[tuple[Quest, str]]) -> dict[str, list[Quest]]:
@@ -216,7 +221,8 @@ def news_of(outcome: Outcome) -> list[news_.News]:
     items = [news_.level_up(outcome.level_after)] if outcome.levelled_up else []
     items += [news_.goal_completed(goal.pk, goal.completion_cycle, goal.name) for goal in outcome.goals_completed]
     items += [news_.goal_reopened(goal.pk, goal.completion_cycle, goal.name) for goal in outcome.goals_reopened]
-    items += [news_.quest_completed(q.pk, q.completion_cycle, q.title) for q in outcome.quests_completed]
+    items += [news_.quest_completed(q.pk, q.completion_cycle, q.title, late=completed_late(q, outcome.profile))
+              for q in outcome.quests_completed]
     items += [news_.quest_reopened(q.pk, q.completion_cycle, q.title) for q in outcome.quests_reopened]
     items += [news_.quest_unlocked(q.pk, q.title) for q in outcome.quests_unlocked]
     items += [news_.quest_ready(q.pk, q.completion_cycle, q.title) for q in outcome.quests_ready]

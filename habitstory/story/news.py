@@ -72,8 +72,9 @@ def goal_reopened(goal_id: int, cycle: int, name: str) -> News:
                 tone="info", url=reverse("goals:detail", args=[goal_id]), data={"goal_id": goal_id})
 
 
-def quest_completed(quest_id: int, cycle: int, title: str) -> News:
-    return News("quest_completed", f"Quest complete: {title}", f"quest:{quest_id}:{cycle}",
+def quest_completed(quest_id: int, cycle: int, title: str, *, late: bool = False) -> News:
+    message = f"Quest complete: {title}" + (" (late: half XP)" if late else "")
+    return News("quest_completed", message, f"quest:{quest_id}:{cycle}",
                 url=_quest_url(quest_id), data={"quest_id": quest_id})
 
 

@@ -10,7 +10,9 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from gamification.models import Achievement, UserAchievement, XPEvent
 from habits.models import Habit
@@ -134,9 +136,12 @@ def test_deleting_an_open_quest_moves_no_xp(owner, now, no_achievements):
 
 def test_a_quest_completed_after_its_due_day_earns_half_rounded_up(owner, now, no_achievements):
     quest = quest_of(owner, xp=45, due_date=YESTERDAY, today=YESTERDAY)
-    assert commit_quest(quest, "complete").xp == 23
+    outcome = commit_quest(quest, "complete")
+    assert outcome.xp == 23
+    assert outcome.news[0].message == "Quest complete: Write draft (late: half XP)"
     on_time = quest_of(owner, "Due today", xp=45, due_date=TODAY)
-    assert commit_quest(on_time, "complete").xp == 45
+    outcome = commit_quest(on_time, "complete")
+    assert outcome.xp == 45 and outcome.news[0].message == "Quest complete: Due today"
 
 
 def test_a_due_time_is_read_in_the_users_zone(owner, now, no_achievements):
@@ -341,3 +346,37 @@ def test_a_tick_completing_a_quest_counts_for_the_quest_achievements(owner, runn
     only("quest-1")
     counted_quest(owner, running, target=1)
     assert [a.code for a in commit(running, TODAY, "done").unlocked] == ["quest-1"]
+
+
+# --- query budgets ----------------------------------------------------------------------------------
+
+def completion_queries(owner, others: int) -> int:
+    Quest.objects.filter(user=owner).delete()
+    for n in range(others):
+        quest_of(owner, f"Other {n}", objectives=[ObjectiveSpec(f"Step {n}")])
+    quest = quest_of(owner, objectives=[ObjectiveSpec("Only step")])
+    graph.add_dependency(quest_of(owner, "Waits"), quest)
+    with CaptureQueriesContext(connection) as queries:
+        commit_quest(quest, "complete")
+    return len(queries)
+
+
+def test_a_completion_runs_the_same_queries_however_many_quests_there_are(owner, now):
+    completion_queries(owner, 1)  # the first one unlocks an achievement, makes the pet
+    assert completion_queries(owner, 5) == completion_queries(owner, 30) <= 30
+
+
+def tick_queries(owner, running: Habit, quests: int) -> int:
+    Quest.objects.filter(user=owner).delete()
+    other = save_habit(Habit(user=owner, name=f"Other {quests}", start_date=TODAY - dt.timedelta(days=10)))
+    for n in range(quests):  # fed by another habit: this tick leaves them alone
+        quest_of(owner, f"Other {n}", objectives=[ObjectiveSpec("Read", kind="habit_count", habit=other, target=5)])
+    commit(running, TODAY, "undo")
+    with CaptureQueriesContext(connection) as queries:
+        commit(running, TODAY, "done")
+    return len(queries)
+
+
+def test_a_tick_runs_the_same_queries_however_many_quests_there_are(owner, running):
+    tick_queries(owner, running, 1)  # the first tick unlocks achievements, makes the pet
+    assert tick_queries(owner, running, 5) == tick_queries(owner, running, 30)
