@@ -36,9 +36,11 @@ def account(make_user):
     return user, stretch
 
 
-def new_quest(page: Page, base: str, title: str, objective: str, *, habit: str | None = None) -> Quest:
+def new_quest(page: Page, base: str, title: str, objective: str, *more: str, habit: str | None = None) -> Quest:
     page.goto(f"{base}/quests/new/")
     page.get_by_label("Title").fill(title)
+    for n, text in enumerate(more, start=1):
+        page.locator("fieldset.objective-row").nth(n).get_by_label("What to do").fill(text)
     row = page.locator("fieldset.objective-row").first
     row.get_by_label("What to do").fill(objective)
     if habit:
@@ -95,11 +97,15 @@ def test_b_waits_for_a_and_unlocks_live_when_a_habit_tick_finishes_a(server, pag
 def test_an_objective_is_ticked_in_place_and_the_board_moves_by_keyboard(server, page: Page, account):
     user, stretch = account
     log_in(page, server.url, user.email)
-    first = new_quest(page, server.url, "Pack bags", "Socks")
+    first = new_quest(page, server.url, "Pack bags", "Socks", "Charger")
     page.get_by_role("button", name="Start").click()
     page.evaluate("window.notReloaded = true")
-    tick = page.get_by_role("button", name="Socks: mark done")
-    tick.focus()
+    page.get_by_role("button", name="Charger: mark done").focus()
+    page.keyboard.press("Enter")
+    # Ticked in place: the region comes back, the focus stays on the same button.
+    expect(page.locator("#quest-state .quest-percent")).to_have_text("50%")
+    expect(page.get_by_role("button", name="Charger: done. Undo")).to_be_focused()
+    page.get_by_role("button", name="Socks: mark done").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#quest-state .quest-percent")).to_have_text("100%")
     expect(page.locator("#quest-status")).to_have_text("Status: Done")

@@ -564,3 +564,39 @@ def test_it_saves_a_quest_as_a_template(owner_client, owner, make_quest, now):
     template = QuestTemplate.objects.get(user=owner)
     assert response["Location"] == f"/quests/templates/#template-{template.pk}"
     assert list(template.objectives.values_list("text", flat=True)) == ["Outline"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"form-TOTAL_FORMS": None, "form-INITIAL_FORMS": None},  # no management form
+    {"form-TOTAL_FORMS": "100000"},
+    {"form-TOTAL_FORMS": "-4"},
+    {"form-TOTAL_FORMS": "many"},
+    {"form-0-text": "Step", "form-0-weight": "NaN"},
+    {"form-0-text": "Step", "form-0-weight": "1e400"},
+    {"form-0-text": "Step", "form-0-id": "99999999999999999999"},
+    {"form-0-text": "Step", "form-0-kind": "habit_count", "form-0-habit": "x", "form-0-target": "-1"},
+    {"xp_suggested": "lots", "xp_reward": "1e9"},
+    {"due_date": "2026-02-30", "due_time": "25:99"},
+    {"title": "Bad\u202etitle"},
+    {"new_category": "x" * 500},
+    {"more_rows": "1", "form-TOTAL_FORMS": "nope"},
+])
+def test_hostile_input_never_makes_a_500(owner_client, now, overrides):
+    data = form_data(**{"form-0-text": "Step"})
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    response = owner_client.post("/quests/new/", data)
+    assert response.status_code in (200, 302)
+
+
+def test_an_objective_id_from_another_quest_makes_a_new_objective(owner_client, make_quest, now):
+    mine, other = make_quest("Mine"), make_quest("Other", objectives=[ObjectiveSpec("Theirs")])
+    theirs = other.objectives.get()
+    data = form_data(**{"title": "Mine", "form-0-id": str(theirs.pk), "form-0-text": "Taken over?"})
+    assert owner_client.post(f"/quests/{mine.pk}/edit/", data).status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.text == "Theirs" and theirs.quest_id == other.pk
+    assert list(mine.objectives.values_list("text", flat=True)) == ["Taken over?"]
