@@ -104,7 +104,8 @@ def create_quest(user, *, title: str, description: str = "", category=None, prio
 def update_quest(quest: Quest, *, today: dt.date, now: dt.datetime, **fields) -> list[Transition]:
     """Change a quest's fields (EDITABLE; `objectives` replaces them, keeping the ids
     given and their progress; `xp_reward=None` takes the suggestion), validated; then its
-    progress is recomputed and settled (completed or ready when all objectives are done)."""
+    progress is recomputed and, when its objectives were given or moved, settled
+    (completed or ready when all are done)."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"update_quest() cannot change {', '.join(sorted(unknown))}")
@@ -124,7 +125,7 @@ def update_quest(quest: Quest, *, today: dt.date, now: dt.datetime, **fields) ->
         quest.save()
         if specs is not None:
             _write_objectives(quest, list(specs))
-        return _refresh(quest, today=today, now=now)
+        return _refresh(quest, today=today, now=now, always=specs is not None)
 
 
 def delete_quest(quest: Quest) -> list[Transition]:
@@ -251,8 +252,8 @@ def apply_day_change(change: DayChange, *, today: dt.date | None = None,
     for quest in quests:
         objectives = _objectives(quest)
         if quest.status == Status.ACTIVE:
-            progress.measure(quest, objectives, streaks=streaks, now=now)
-            transitions += _settle(quest, objectives, today=today, now=now)
+            if progress.measure(quest, objectives, streaks=streaks, now=now):
+                transitions += _settle(quest, objectives, today=today, now=now)
         else:
             transitions += _recount_done(quest, objectives, streaks, today=today, now=now)
     return transitions
@@ -273,11 +274,15 @@ def _recount_done(quest: Quest, objectives: list[Objective], streaks: dict[int, 
     return []
 
 
-def _refresh(quest: Quest, *, today: dt.date, now: dt.datetime) -> list[Transition]:
+def _refresh(quest: Quest, *, today: dt.date, now: dt.datetime, always: bool = True) -> list[Transition]:
+    """Recount the habit-fed objectives; settle the quest when they moved (or `always`:
+    a start, new objectives). A reopened quest whose objectives are all done stays open
+    to work on until one of them changes."""
     objectives = _objectives(quest)
-    if quest.status == Status.ACTIVE:
-        progress.measure(quest, objectives, now=now)
-    return _settle(quest, objectives, today=today, now=now)
+    changed = progress.measure(quest, objectives, now=now) if quest.status == Status.ACTIVE else []
+    if always or changed:
+        return _settle(quest, objectives, today=today, now=now)
+    return []
 
 
 def _settle(quest: Quest, objectives: list[Objective], *, today: dt.date, now: dt.datetime) -> list[Transition]:
@@ -373,6 +378,8 @@ def _habit(quest: Quest, habit, label: str) -> Habit | None:
     if habit is None:
         return None
     habit_id = habit.pk if isinstance(habit, Habit) else habit
+    if isinstance(habit_id, str) and habit_id.isdigit():
+        habit_id = int(habit_id)
     found = Habit.objects.for_user(quest.user_id).filter(pk=habit_id).first() if isinstance(habit_id, int) else None
     if found is None:
         raise ValidationError({"objectives": f"{label}: choose one of your habits."})

@@ -215,3 +215,16 @@ def test_the_count_is_the_days_done_since_activation(make_quest, make_habit, ste
         tick(habit, day, action)
         done.discard(day) if action != "done" else done.add(day)
         assert fed(quest).count == sum(1 for d in done if d >= days_ago(3))
+
+
+def test_lowering_a_kept_objectives_target_recounts_and_completes(counting):
+    quest, habit = counting(target=3)
+    tick(habit, days_ago(1))
+    tick(habit, TODAY)
+    run, shoes = quest.objectives.order_by("position")
+    transitions = services.update_quest(quest, today=TODAY, now=NOW, objectives=[
+        ObjectiveSpec("Run twice", "habit_count", habit=str(habit.pk), target=2, id=run.pk),
+        ObjectiveSpec("Shoes", id=shoes.pk),
+    ])
+    assert transitions == [(quest, "completed")]
+    assert (fed(quest).pk, fed(quest).count) == (run.pk, 2)

@@ -341,3 +341,14 @@ def test_a_new_category_named_twice_at_once_is_made_once(owner, make_quest):
     assert errors == []
     assert Category.objects.filter(user=owner, name="Garden").count() == 1
     assert Quest.objects.filter(category__name="Garden").count() == 4
+
+
+def test_a_reopened_quest_with_every_step_done_stays_active_until_a_step_changes(make_quest):
+    quest = make_quest(objectives=steps("Outline"), status="active")
+    step = quest.objectives.get()
+    assert services.set_objective(quest, step.pk, True, today=TODAY, now=NOW) == [(quest, "completed")]
+    services.reopen(quest, today=TODAY, now=LATER)
+    assert services.update_quest(quest, today=TODAY, now=LATER, title="Outline it all") == []
+    assert fresh(quest).status == "active"
+    services.set_objective(quest, step.pk, False, today=TODAY, now=LATER)
+    assert services.set_objective(quest, step.pk, True, today=TODAY, now=LATER) == [(quest, "completed")]
