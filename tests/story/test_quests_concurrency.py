@@ -11,9 +11,13 @@ from django.db import connection
 from django.db.models import Sum
 
 from gamification.models import Achievement, XPEvent
+from habits.models import Habit
+from habits.services import save_habit
+from habitstory.story.commit import commit
 from habitstory.story.quests import commit_quest
 from quests import services as quest_services
 from quests.models import Quest
+from quests.services import ObjectiveSpec
 from tests.gamification.test_concurrency import run_together
 
 pytestmark = [
@@ -68,5 +72,22 @@ def test_twenty_simultaneous_complete_reopen_pairs_stay_consistent(owner, quest)
     assert awarded.filter(reason="quest_completed").count() == quest.completion_cycle
     # Awards minus compensations: exactly one standing award if the quest ended done.
     assert ledger(owner, source__startswith=f"quest:{quest.pk}:") == (40 if quest.status == "done" else 0)
+    owner.profile.refresh_from_db()
+    assert owner.profile.xp_total == ledger(owner)
+
+
+def test_a_quest_finished_by_two_habits_at_once_completes_once(owner):
+    Achievement.objects.update(active=False)
+    first = save_habit(Habit(user=owner, name="A", start_date=TODAY - dt.timedelta(days=5)))
+    second = save_habit(Habit(user=owner, name="B", start_date=TODAY - dt.timedelta(days=5)))
+    quest = quest_services.create_quest(owner, title="Both", xp_reward=40, status="active", today=TODAY, objectives=[
+        ObjectiveSpec("A once", kind="habit_count", habit=first, target=1),
+        ObjectiveSpec("B once", kind="habit_count", habit=second, target=1),
+    ])
+    errors = run_together([lambda: commit(first, TODAY, "done", now=NOW), lambda: commit(second, TODAY, "done", now=NOW)])
+    assert errors == []
+    quest.refresh_from_db()
+    assert quest.status == "done" and quest.completion_cycle == 1
+    assert XPEvent.objects.filter(reason="quest_completed").count() == 1
     owner.profile.refresh_from_db()
     assert owner.profile.xp_total == ledger(owner)
