@@ -117,11 +117,15 @@ def test_an_objective_is_ticked_in_place_and_the_board_moves_by_keyboard(server,
 
     new_quest(page, server.url, "One", "Step")
     new_quest(page, server.url, "Two", "Step")
+    new_quest(page, server.url, "Three", "Step")
     page.goto(f"{server.url}/quests/")
     page.evaluate("window.notReloaded = true")
     titles = page.locator(".quest-column-open .quest-title")
-    expect(titles).to_have_text(["One", "Two"])
-    page.get_by_role("button", name="Move Two up").focus()
+    expect(titles).to_have_text(["One", "Two", "Three"])
+    page.get_by_role("button", name="Move Three up").focus()
     page.keyboard.press("Enter")
-    expect(titles).to_have_text(["Two", "One"])
+    expect(titles).to_have_text(["One", "Three", "Two"])
+    expect(page.get_by_role("button", name="Move Three up")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(titles).to_have_text(["Three", "One", "Two"])
     assert page.evaluate("window.notReloaded") is True
