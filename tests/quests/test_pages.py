@@ -600,3 +600,24 @@ def test_an_objective_id_from_another_quest_makes_a_new_objective(owner_client, 
     theirs.refresh_from_db()
     assert theirs.text == "Theirs" and theirs.quest_id == other.pk
     assert list(mine.objectives.values_list("text", flat=True)) == ["Taken over?"]
+
+
+def test_no_quest_page_or_fragment_renders_a_csrf_tag_without_its_token(owner_client, make_quest, make_habit, now):
+    import warnings
+
+    from django.test import override_settings
+
+    habit = make_habit()
+    draft = make_quest(status="active", objectives=[ObjectiveSpec("Outline"), ObjectiveSpec("Run", "habit_count", habit=habit, target=2)])
+    edit = make_quest("Edit")
+    graph.add_dependency(edit, draft)
+    QuestTemplate.objects.create(slug="spring-clean", title="Spring clean", xp_reward=60)
+    outline = draft.objectives.first()
+    with override_settings(DEBUG=True), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"A \{% csrf_token %\} was used")
+        for url in ["/quests/", f"/quests/{draft.pk}/", f"/quests/{edit.pk}/", "/quests/new/",
+                    f"/quests/{draft.pk}/edit/", f"/quests/{draft.pk}/delete/", "/quests/templates/"]:
+            assert owner_client.get(url).status_code == 200, url
+        assert owner_client.post(f"/quests/{draft.pk}/objectives/{outline.pk}/", {"done": "1"}, **HTMX).status_code == 200
+        assert owner_client.post(f"/quests/{edit.pk}/move/", {"direction": "up"}, **HTMX).status_code == 200
+        assert owner_client.post(f"/quests/{edit.pk}/dependencies/", {"depends_on": "x"}).status_code == 200
