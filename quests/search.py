@@ -63,11 +63,17 @@ def search(
     quests = quests.select_related("category").annotate(
         has_files=Exists(Attachment.objects.filter(quest=OuterRef("pk")))
     )
-    q = (q or "").strip()[:Q_MAX]
+    q = clean(q)
     words = _WORD.findall(q)
     if words:
         quests = _matching_pg(quests, q) if connection.vendor == "postgresql" else _matching_words(quests, q)
     return _sorted(quests, sort if sort in SORTS else "relevance", ranked=bool(words))
+
+
+def clean(q: str | None) -> str:
+    """What is searched for: at most Q_MAX characters, without NUL (PostgreSQL refuses it
+    in text) or surrounding spaces."""
+    return (q or "").replace("\x00", "").strip()[:Q_MAX]
 
 
 def _tsquery(q: str) -> tuple[str, list[str]]:

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from goals.models import Goal
 from habits.models import Habit
 from quests.models import Quest
-from quests.search import Q_MAX
+from quests.search import clean
 from quests.search import search as search_quests
 
 LIMIT = 8  # results a group shows; the quests' group links to the quest search for more
@@ -43,7 +43,7 @@ def _named(words: list[str]) -> Q:
 def find(user, q: str, *, limit: int = LIMIT) -> Found:
     """The user's habits (not deleted) and goals whose name has every word of `q`, and
     their quests matching `q`: three queries, none without a word to look for."""
-    q = (q or "").strip()[:Q_MAX]
+    q = clean(q)
     words = _WORD.findall(q)
     if not words:
         return Found(q)

@@ -18,7 +18,7 @@ from .search import find
 @require_safe
 @vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")[:Q_MAX]
+    q = request.GET.get("q", "")
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "story/search.html#groups" if fragment else "story/search.html"
     return render(request, template, {"found": find(request.user, q), "q_max": Q_MAX})

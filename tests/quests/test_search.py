@@ -168,6 +168,17 @@ def test_a_bad_filter_names_the_field_and_keeps_the_words(owner_client, owner):
     assert 'value="run"' in html
 
 
+@pytest.mark.parametrize("params", [
+    {"q": "\x00"}, {"q": "x" * 1000}, {"category": "\x00"}, {"category": "abc"}, {"category": "99999999999999999999"},
+    {"status": "\x00"}, {"sort": "\x00"}, {"files": "maybe"}, {"due_after": "2026-02-30"},
+    {"due_after": "2026-03-02", "due_before": "2026-03-01"},
+])
+def test_nothing_sent_makes_the_page_fail(owner_client, owner, params):
+    response = owner_client.get(reverse("quests:search"), params)
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+
 def test_another_users_category_is_refused(owner_client, stranger):
     theirs = Category.objects.create(user=stranger, name="Secret")
     response = owner_client.get(reverse("quests:search"), {"category": theirs.pk})
@@ -220,6 +231,13 @@ def test_the_nav_search_answers_htmx_with_the_groups(owner_client, owner):
     save_habit(Habit(user=owner, name="Morning run", start_date=TODAY))
     html = owner_client.get(reverse("search"), {"q": "run"}, headers={"HX-Request": "true"}).content.decode()
     assert "Morning run" in html and "<html" not in html
+
+
+def test_odd_input_to_the_nav_search_never_fails(owner_client, owner):
+    quest(owner, "Run a 5k")
+    for odd in ["\x00", "run\x00", "'; drop table", "&|!:*()", "x" * 5000]:
+        assert owner_client.get(reverse("search"), {"q": odd}).status_code == 200
+    assert "Run a 5k" in owner_client.get(reverse("search"), {"q": "run\x00"}).content.decode()
 
 
 def test_every_page_has_the_search_box(owner_client):
