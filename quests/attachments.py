@@ -299,13 +299,6 @@ def delete_attachment(attachment: Attachment) -> None:
     attachment.delete()
 
 
-def delete_files(quest: Quest) -> None:
-    """The quest's attachments and, once the transaction commits, their files. For
-    quests.services.delete_quest; deleting the quest alone does the same (the rows go by
-    cascade, each through `remove_files`)."""
-    Attachment.objects.filter(quest=quest).delete()
-
-
 def _delete_stored(storage, names: list[str]) -> None:
     for name in names:
         if not name:

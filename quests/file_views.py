@@ -33,7 +33,9 @@ def _quest(request: HttpRequest, pk: int) -> Quest:
 
 
 def _attachment(request: HttpRequest, pk: int, attachment_id: int) -> Attachment:
-    return get_object_or_404(Attachment.objects.select_related("quest"), pk=attachment_id, quest_id=pk, user=request.user)
+    # The quest first: a lookup by pk answers nothing for an id past the column's range,
+    # where one through a foreign key would fail.
+    return get_object_or_404(Attachment, pk=attachment_id, quest=_quest(request, pk))
 
 
 # --- serving ----------------------------------------------------------------------------------

@@ -154,3 +154,13 @@ def test_another_users_quest_and_file_ids_are_404s(api, stranger_api, quest, str
 def test_anonymous_is_a_401(anon, quest):
     error(anon.get(base(quest)), 401, "unauthorized")
     error(anon.client.post(base(quest), {"file": SimpleUploadedFile("a.pdf", PDF)}), 401, "unauthorized")
+
+
+def test_a_huge_id_is_a_404_and_a_broken_multipart_body_a_400(api, quest):
+    huge = 10**30
+    for path in (f"/api/v1/quests/{huge}/attachments", f"/api/v1/quests/{huge}/attachments/1",
+                 f"{base(quest)}/{huge}", f"{base(quest)}/{huge}/download"):
+        error(api.get(path), 404, "not_found")
+    no_boundary = api.client.post(base(quest), b"--x--", content_type="multipart/form-data",
+                                  HTTP_AUTHORIZATION=f"Bearer {api.token}")
+    error(no_boundary, 400, "bad_request")

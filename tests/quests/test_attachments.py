@@ -13,7 +13,7 @@ from django.db import connection
 from PIL import Image
 
 from quests import attachments
-from quests.attachments import AttachmentError, add_attachment, clean_name, delete_files
+from quests.attachments import AttachmentError, add_attachment, clean_name
 from quests.models import Attachment, Quest
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -266,12 +266,11 @@ def test_deleting_a_quest_deletes_its_files(quest, stranger_quest, media, django
 
 
 @pytest.mark.django_db
-def test_delete_files_empties_a_quest(quest, media, django_capture_on_commit_callbacks):
+def test_deleting_a_user_deletes_their_files(owner, quest, media, django_capture_on_commit_callbacks):
     add_attachment(quest, upload(PDF, "b.pdf"))
     with django_capture_on_commit_callbacks(execute=True):
-        delete_files(quest)
+        owner.delete()
     assert files_in(media) == set() and not Attachment.objects.exists()
-    assert Quest.objects.filter(pk=quest.pk).exists()
 
 
 @pytest.mark.django_db

@@ -179,3 +179,9 @@ def test_the_region_lists_files_for_the_page(quest, photo, pdf):
     html = render_to_string("quests/_attachments.html", {"quest": quest})
     assert "beach photo.jpg" in html and "plan «v2».pdf" in html
     assert html.count("<img ") == 1 and f'href="{url("attachment", pdf)}" download' in html
+
+
+def test_a_huge_id_is_a_404(owner_client, photo):
+    huge = 10**30
+    assert owner_client.get(reverse("quests:attachment", args=[huge, photo.pk])).status_code == 404
+    assert owner_client.get(reverse("quests:attachment", args=[photo.quest_id, huge])).status_code == 404

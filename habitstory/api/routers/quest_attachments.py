@@ -63,7 +63,9 @@ def _quest(user, pk: int) -> Quest:
 
 
 def _attachment(user, quest_id: int, pk: int) -> Attachment:
-    attachment = Attachment.objects.filter(pk=pk, quest_id=quest_id, user=user).first()
+    # The quest first: a lookup by pk answers nothing for an id past the column's range,
+    # where one through a foreign key would fail.
+    attachment = Attachment.objects.filter(pk=pk, quest=_quest(user, quest_id)).first()
     if attachment is None:
         raise Http404("No such attachment")
     return attachment
