@@ -124,15 +124,19 @@ def _check_pdf(data: bytes) -> None:
         raise _refuse("This file starts like a PDF but is not a complete one.")
 
 
-def _check_text(data: bytes) -> None:
+def _text(data: bytes) -> str | None:
+    """The content as text: valid UTF-8 without a NUL character; None otherwise."""
     if b"\x00" in data:
-        raise _refuse("Only images (PNG, JPEG, WebP, GIF), PDF and plain text files can be attached.")
+        return None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _refuse(
-            "Only images (PNG, JPEG, WebP, GIF), PDF and plain text (UTF-8) files can be attached."
-        ) from None
+        return None
+
+
+def _check_text(text: str | None) -> None:
+    if text is None:
+        raise _refuse("Only images (PNG, JPEG, WebP, GIF), PDF and plain text (UTF-8) files can be attached.")
     if ACTIVE_TEXT.match(text.lstrip("\ufeff \t\r\n")):
         raise _refuse("Scripts and web pages can't be attached; plain text can.")
 
@@ -145,12 +149,13 @@ def _kind_of(data: bytes) -> tuple[str, str]:
     if guess is not None and guess.mime == "application/pdf":
         _check_pdf(data)
         return Attachment.Kind.PDF, "application/pdf"
-    if guess is not None:
+    text = _text(data)
+    if guess is not None and text is None:  # text may start like another format: "BMW service"
         raise _refuse(
             f"This is a {guess.extension.upper()} file: only images (PNG, JPEG, WebP, GIF), PDF and "
             "plain text files can be attached."
         )
-    _check_text(data)
+    _check_text(text)
     return Attachment.Kind.TEXT, "text/plain; charset=utf-8"
 
 

@@ -127,6 +127,12 @@ def test_it_takes_pdf_and_plain_text_as_they_are(quest):
     assert stored(pdf.file) == PDF and text.size == len("Packing list: boots, map, ☕\n".encode())
 
 
+@pytest.mark.django_db
+def test_text_that_starts_like_another_format_is_still_text(quest):
+    attachment = add_attachment(quest, upload(b"BMW service notes\nID3 tags, MZ and OggS too\n", "car.txt"))
+    assert attachment.kind == "text"
+
+
 # --- what is refused ----------------------------------------------------------------------------
 
 
@@ -147,6 +153,8 @@ def test_a_png_that_is_really_a_script_is_refused(quest, media):
     (b"  <svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "icon.txt"),
     (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "program.txt"),  # an executable
     (b"PK\x03\x04" + b"\x00" * 60, "archive.txt"),  # a zip
+    (image_bytes("BMP"), "picture.txt"),  # an image of a format not taken
+    (image_bytes("TIFF"), "scan.png"),
     (b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10, "broken.png"),  # an image's magic, no image
     (b"%PDF-1.7\nno end", "cut.pdf"),  # a PDF cut short
     ("caf\xe9".encode("latin-1"), "latin1.txt"),  # not UTF-8
