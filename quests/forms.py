@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 
 from habits.models import Habit
 
@@ -60,11 +61,33 @@ class QuestForm(forms.Form):
         self.fields["category"].queryset = Category.objects.filter(user=user)
         self.fields["category"].error_messages["invalid_choice"] = "Choose one of your categories."
         self.fields["title"].error_messages["required"] = "Give the quest a title."
+        # With htmx, the XP field follows effort and priority as they change (xp-suggestion):
+        # effort as it is typed (not on leaving it, which would answer while the XP is typed).
+        live = {
+            "hx-get": reverse("quests:xp-suggestion"), "hx-target": "#xp-reward", "hx-swap": "outerHTML",
+            "hx-include": "[name=effort_minutes], [name=priority], [name=xp_reward], [name=xp_suggested]",
+        }
+        self.fields["effort_minutes"].widget.attrs.update(live, **{"hx-trigger": "input changed delay:300ms"})
+        self.fields["priority"].widget.attrs.update(live, **{"hx-trigger": "change"})
         if not self.is_bound:
             effort = self.initial.get("effort_minutes")
             suggested = suggest(effort, self.initial.get("priority", Priority.MEDIUM))
             self.initial.setdefault("xp_reward", suggested)
             self.initial["xp_suggested"] = suggested
+
+    def following(self, data) -> tuple[int, int]:
+        """For a change of effort or priority (htmx): the XP to show and the suggestion it
+        is offered as; an XP the user typed stays, a suggested one follows."""
+        self.is_valid()
+        data_ = getattr(self, "cleaned_data", {})
+        try:
+            suggested = self.suggest(data_.get("effort_minutes"), data_.get("priority") or Priority.MEDIUM)
+        except forms.ValidationError:
+            suggested = None
+        typed, offered = data.get("xp_reward", ""), data.get("xp_suggested", "")
+        if suggested is None or (typed and typed != offered):
+            return typed, offered
+        return suggested, suggested
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"].strip()

@@ -7,6 +7,7 @@ app_name = "quests"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
+    path("xp-suggestion/", views.xp_suggestion, name="xp-suggestion"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:template_pk>/start/", views.from_template, name="from-template"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -141,6 +141,16 @@ def _put_errors(form: QuestForm, exc: ValidationError) -> None:
 
 
 @login_required
+@require_safe
+def xp_suggestion(request: HttpRequest) -> HttpResponse:
+    """htmx, from the quest form: its XP field again, following a new effort or priority."""
+    xp, offered = QuestForm(request.GET, user=request.user, suggest=services.suggest_xp).following(request.GET)
+    form = QuestForm(user=request.user, suggest=services.suggest_xp, initial={"xp_reward": xp})
+    form.initial["xp_suggested"] = offered
+    return render(request, "quests/form.html#xp-field", {"form": form})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, None)

@@ -129,3 +129,25 @@ def test_an_objective_is_ticked_in_place_and_the_board_moves_by_keyboard(server,
     page.keyboard.press("Enter")
     expect(titles).to_have_text(["Three", "One", "Two"])
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_xp_field_follows_effort_and_priority_until_typed_in(server, page: Page, account):
+    from quests.services import suggest_xp
+
+    user, stretch = account
+    log_in(page, server.url, user.email)
+    page.goto(f"{server.url}/quests/new/")
+    xp = page.get_by_label("XP reward")
+    expect(xp).to_have_value(str(suggest_xp(None, 2)))
+    page.get_by_label("Effort (minutes)").fill("100")
+    expect(xp).to_have_value(str(suggest_xp(100, 2)))
+    page.get_by_label("Priority").select_option(label="Urgent")
+    expect(xp).to_have_value(str(suggest_xp(100, 4)))
+    xp.fill("77")
+    with page.expect_response(lambda r: "xp-suggestion" in r.url):
+        page.get_by_label("Effort (minutes)").fill("20")
+    expect(xp).to_have_value("77")
+    page.get_by_label("Title").fill("Tidy the shed")
+    page.get_by_role("button", name="Create quest").last.click()
+    expect(page.locator("h1")).to_have_text("Tidy the shed")
+    assert Quest.objects.get(title="Tidy the shed").xp_reward == 77

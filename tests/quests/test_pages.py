@@ -621,3 +621,19 @@ def test_no_quest_page_or_fragment_renders_a_csrf_tag_without_its_token(owner_cl
         assert owner_client.post(f"/quests/{draft.pk}/objectives/{outline.pk}/", {"done": "1"}, **HTMX).status_code == 200
         assert owner_client.post(f"/quests/{edit.pk}/move/", {"direction": "up"}, **HTMX).status_code == 200
         assert owner_client.post(f"/quests/{edit.pk}/dependencies/", {"depends_on": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "shown", "offered"), [
+    ({"effort_minutes": "100", "priority": "4", "xp_reward": "13", "xp_suggested": "13"}, "SUGGESTED", "SUGGESTED"),
+    ({"effort_minutes": "100", "priority": "4", "xp_reward": "", "xp_suggested": "13"}, "SUGGESTED", "SUGGESTED"),
+    ({"effort_minutes": "100", "priority": "4", "xp_reward": "77", "xp_suggested": "13"}, "77", "13"),
+    ({"effort_minutes": "-5", "priority": "x", "xp_reward": "13", "xp_suggested": "13"}, "SUGGESTED_DEFAULT", "SUGGESTED_DEFAULT"),
+])
+def test_the_xp_field_follows_effort_and_priority_unless_typed_in(owner_client, now, query, shown, offered):
+    values = {"SUGGESTED": str(services.suggest_xp(100, 4)), "SUGGESTED_DEFAULT": str(services.suggest_xp(None, 2))}
+    response = owner_client.get("/quests/xp-suggestion/", query, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.startswith('<div id="xp-reward"')
+    assert f'name="xp_reward" value="{values.get(shown, shown)}"' in html
+    assert f'name="xp_suggested" value="{values.get(offered, offered)}"' in html
+    assert "errorlist" not in html
