@@ -21,7 +21,7 @@ from .parser import StrictJSONParser
 from .routers import analytics, habits, pillars, suggestions
 
 DESCRIPTION = """
-Your habits, logs, statistics and pillars, as JSON.
+Your habits, logs, statistics and pillars, goals, rewards, quests and notifications, as JSON.
 
 **Authentication.** Create a personal access token on your profile's API tokens page
 (`/profile/tokens/`, or with `manage.py create_token EMAIL`) and send it as
@@ -52,6 +52,16 @@ year from today, a deadline on or after the start.
 is opaque and signed: one that was altered, or made for another list, is a 400 naming
 `cursor`. A page starts right after the row that ended the one before, so rows added or
 removed meanwhile are neither skipped nor repeated.
+
+**Quests.** Status changes are actions: `POST /quests/{id}/start`, `/complete`, `/reopen`,
+`/abandon`, and `/progress` ticks a manual objective; each answers with the quest and what
+the change did (`xp`, and the quests it `completed`, `reopened`, `unlocked` or made
+`ready`). Quest errors have their own codes: `quest_locked` (409: it waits for quests not
+done, named in `details.waiting_for` and `details.waiting_for_ids`), `dependency_cycle`
+(400: the edge would close a loop, given in `details.cycle` and `details.cycle_ids`, first
+quest repeated last), `dependency_exists`, `quest_finished`, `quest_abandoned` and
+`quest_has_dependents` (409), `objective_not_manual` (400); attachments add
+`unsupported_file` (400) and `payload_too_large` (413).
 
 **Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
 DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
@@ -125,4 +135,5 @@ api.add_router("", pillars.router)
 api.add_router("", "habitstory.api.routers.rewards.router")
 api.add_router("", "habitstory.api.routers.goals.router")
 api.add_router("", "habitstory.api.routers.notifications.router")
+api.add_router("", "habitstory.api.routers.quests.router")
 api.add_router("", "habitstory.api.routers.quest_attachments.router")

@@ -7,8 +7,8 @@ A bounded number of examples per operation (EXAMPLES, or SCHEMATHESIS_EXAMPLES i
 environment for a longer run), derandomised so a run in CI is the same as here.
 
 Two runs: one as schemathesis draws the ids (so an operation on an object is mostly a 404),
-and one where the valid requests name the user's own habit, goal and pillar, so every
-handler runs to the end.
+and one where the valid requests name the user's own habit, goal, pillar, quest (and a
+second quest, and a template), so every handler runs to the end.
 
 A few rules cannot be stated by JSON Schema, and the schema says them in words instead (see
 habitstory/api/schemas.py): a start date from 1 January 2000 to a year from today, a
@@ -33,6 +33,8 @@ from hypothesis import HealthCheck, settings
 from goals.models import Goal
 from habits.models import Habit, Pillar
 from habits.services import save_habit
+from quests.models import QuestTemplate
+from quests.services import create_quest
 from habitstory.api import auth
 from habitstory.api import services as token_services
 from habitstory.api.api import api
@@ -126,7 +128,7 @@ def test_the_api_keeps_to_its_schema(case, token):
 # --- the same, on the user's own objects ---------------------------------------------------
 
 deep = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1")).include(
-    path_regex=r"\{(habit|goal|pillar)_id\}"
+    path_regex=r"\{(habit|goal|pillar|quest)_id\}|from-template"
 ).exclude(path_regex="snooze$")  # only a prompted day can be snoozed: tests/api/test_snooze.py
 deep.app = application
 OWN: dict[str, int] = {}  # the fixture's objects, for the hook
@@ -139,7 +141,7 @@ def map_own_case(context, case):
     if case.meta is None or not case.meta.generation.mode.is_positive or not OWN:
         return case
     case = map_case(context, case)
-    for name in ("habit_id", "goal_id", "pillar_id"):
+    for name in ("habit_id", "goal_id", "pillar_id", "quest_id", "other_id", "slug"):
         if name in case.path_parameters:
             case.path_parameters[name] = OWN[name]
     if "day" in case.path_parameters:
@@ -154,6 +156,8 @@ def map_own_case(context, case):
     if body is not None and case.path == "/api/v1/goals/{goal_id}" and isinstance(body.get("deadline"), str):
         start = body.get("start_date") or START.isoformat()
         body["deadline"] = max(body["deadline"], start)
+    if body is not None and case.path == "/api/v1/quests/{quest_id}" and body.get("due_time") is not None:
+        body.setdefault("due_date", START.isoformat())  # the quest has none: a time needs one
     return case
 
 
@@ -163,7 +167,10 @@ def own_token(token, django_user_model) -> str:
     habit = save_habit(Habit(user=user, name="Water", kind="at_least", target_value=8, start_date=START))
     goal = Goal.objects.create(user=user, name="Drink", target_value=100, start_date=START)
     pillar = Pillar.objects.create(user=user, name="Health")
-    OWN.update(habit_id=habit.pk, goal_id=goal.pk, pillar_id=pillar.pk)
+    quest, other = (create_quest(user, title=title, today=START) for title in ("Write draft", "Edit"))
+    template = QuestTemplate.objects.create(slug="spring-clean", title="Spring clean", xp_reward=50)
+    OWN.update(habit_id=habit.pk, goal_id=goal.pk, pillar_id=pillar.pk, quest_id=quest.pk, other_id=other.pk,
+               slug=template.slug)
     return token
 
 
