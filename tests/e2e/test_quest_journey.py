@@ -139,6 +139,14 @@ def test_the_xp_field_follows_effort_and_priority_until_typed_in(server, page: P
     page.goto(f"{server.url}/quests/new/")
     xp = page.get_by_label("XP reward")
     expect(xp).to_have_value(str(suggest_xp(None, 2)))
+    # A step to tick needs no habit: its habit fields show only for the habit kinds.
+    row = page.locator("fieldset.objective-row").first
+    expect(row.get_by_label("Habit")).to_be_hidden()
+    row.get_by_label("Kind").select_option("habit_streak")
+    expect(row.get_by_label("Habit")).to_be_visible()
+    expect(row.get_by_label("How many (N)")).to_be_visible()
+    row.get_by_label("Kind").select_option("manual")
+    expect(row.get_by_label("How many (N)")).to_be_hidden()
     page.get_by_label("Effort (minutes)").fill("100")
     expect(xp).to_have_value(str(suggest_xp(100, 2)))
     page.get_by_label("Priority").select_option(label="Urgent")
