@@ -90,6 +90,10 @@ class QuestPage:
     def locked(self) -> bool:
         return bool(self.waiting_for) and not self.quest.is_finished
 
+    @property
+    def habit_fed(self) -> bool:
+        return any(objective.kind != "manual" for objective in self.objectives)
+
 
 def quest_page(quest: Quest) -> QuestPage:
     objectives = list(quest.objectives.select_related("habit"))
