@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.core import signing
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, FloatField, Func, Model, Q, QuerySet, Value
 from ninja import Field, Query
 
 from .envelope import ERROR_STATUSES, ErrorEnvelope, Meta, Out, invalid, meta
@@ -40,6 +40,9 @@ class Key:
     field: str
     descending: bool = False
     nulls: str | None = None
+    # An SQL type the cursor's value is cast to before comparing, for a column of another
+    # type than Python's: PostgreSQL's ts_rank is a `real`, which a double never equals.
+    cast: str | None = None
 
     @property
     def expression(self):
@@ -49,14 +52,19 @@ class Key:
         options = {"nulls_first": True} if self.nulls == "first" else {"nulls_last": True}
         return column.desc(**options) if self.descending else column.asc(**options)
 
+    def sql_value(self, value: Any) -> Any:
+        if self.cast is None:
+            return value
+        return Func(Value(value), template=f"CAST(%(expressions)s AS {self.cast})", output_field=FloatField())
+
     def equal(self, value: Any) -> Q:
-        return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: value})
+        return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: self.sql_value(value)})
 
     def beyond(self, value: Any) -> Q | None:
         """The rows that sort after `value` in this column (None: no row does)."""
         if value is None:
             return Q(**{f"{self.field}__isnull": False}) if self.nulls == "first" else None
-        later = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
+        later = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": self.sql_value(value)})
         return later | Q(**{f"{self.field}__isnull": True}) if self.nulls == "last" else later
 
 

@@ -184,6 +184,14 @@ def test_it_filters(api, owner, frozen):
     assert titles(api.get(f"{URL}?sort=due")) == ["Pay rent", "Draft talk", "Someday"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stemming is PostgreSQL's full-text search")
+def test_q_finds_by_stemmed_words_on_postgresql(api, owner, frozen):
+    make_quest(owner, "Run the marathon")
+    make_quest(owner, "Swim", description="Pools nearby")
+    assert titles(api.get(f"{URL}?q=running")) == ["Run the marathon"]
+    assert titles(api.get(f"{URL}?q=pool")) == ["Swim"]
+
+
 @pytest.mark.parametrize("query,field", [
     ("status=finished", "status"), ("due_before=2026-3-1", "due_before"), ("due_after=tomorrow", "due_after"),
     ("sort=random", "sort"), ("q=" + "x" * 201, "q"), ("q=%00", "q"), ("category=%07", "category"),
@@ -205,7 +213,9 @@ def test_each_sort_pages_in_searchs_order(api, owner, frozen, time_machine, sort
         expected = [quest.title for quest in search.search(owner, q, sort=sort)]
         found, cursor = [], None
         while True:
-            body = api.get(f"{URL}?sort={sort}&limit=2&q={q}" + (f"&cursor={cursor}" if cursor else "")).json()
+            response = api.get(f"{URL}?sort={sort}&limit=2&q={q}" + (f"&cursor={cursor}" if cursor else ""))
+            assert response.status_code == 200, response.content
+            body = response.json()
             found += [quest["title"] for quest in body["data"]]
             cursor = body["meta"]["next"]
             if cursor is None:

@@ -55,7 +55,7 @@ NEXT_UP_MAX = 50
 # holds them to search's).
 NEWEST = (Key("created_at", descending=True), Key("id", descending=True))
 ORDERS = {
-    "relevance": Order("quests:relevance", Key("rank", descending=True), *NEWEST),
+    "relevance": Order("quests:relevance", Key("rank", descending=True, cast="real"), *NEWEST),
     "newest": Order("quests:newest", *NEWEST),
     "due": Order("quests:due", Key("due_date", nulls="last"), Key("due_time", nulls="first"),
                  Key("id", descending=True)),
