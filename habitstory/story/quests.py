@@ -20,12 +20,12 @@ from gamification.pets import Activity
 from habits import today_list
 from quests import services as quest_services
 from quests.models import Quest
+from quests.services import Transition
 
 from .commit import Outcome, finish, lock_user, quest_changes, quest_outcome, tell
 from .facts import CommitFacts
 
 ACTIONS = ("start", "complete", "reopen", "abandon")
-Transition = tuple[Quest, str]
 Change = Callable[[Quest, dt.date, dt.datetime], tuple[object, list[Transition]]]
 
 
