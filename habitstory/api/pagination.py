@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.core import signing
-from django.db.models import F, FloatField, Func, Model, Q, QuerySet, Value
+from django.db.models import F, FloatField, Func, Model, OrderBy, Q, QuerySet, Value
 from ninja import Field, Query
 
 from .envelope import ERROR_STATUSES, ErrorEnvelope, Meta, Out, invalid, meta
@@ -79,6 +79,25 @@ class Order:
     def __init__(self, name: str, *keys: Key):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "keys", keys)
+
+    @classmethod
+    def of(cls, queryset: QuerySet, name: str, *, casts: dict[str, str] | None = None) -> Order:
+        """The order `queryset` is sorted in, as its maker wrote it: field names ("-id") on
+        columns that are never empty, or F() expressions with asc()/desc() and where empty
+        values go. `casts`: a column's `Key.cast`."""
+        casts = casts or {}
+        keys = []
+        for item in queryset.query.order_by:
+            if isinstance(item, str):
+                field = item.removeprefix("-")
+                keys.append(Key(field, descending=item.startswith("-"), cast=casts.get(field)))
+            elif isinstance(item, OrderBy) and isinstance(item.expression, F):
+                field = item.expression.name
+                nulls = "first" if item.nulls_first else "last" if item.nulls_last else None
+                keys.append(Key(field, descending=item.descending, nulls=nulls, cast=casts.get(field)))
+            else:
+                raise ValueError(f"Cannot page on {item!r}")
+        return cls(name, *keys)
 
     @property
     def salt(self) -> str:

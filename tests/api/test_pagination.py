@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from goals.models import Goal
@@ -196,3 +197,11 @@ def test_every_split_of_a_nullable_order_gives_the_rest(owner, descending, nulls
 
 def test_the_goals_order_is_the_one_the_list_used(owner):
     assert [key.field for key in GOAL_ORDER.keys] == ["completed_at", "deadline", "id"]
+
+
+def test_an_order_is_read_from_a_sorted_queryset(owner):
+    sorted_goals = Goal.objects.order_by(F("deadline").asc(nulls_last=True), "-id")
+    order = Order.of(sorted_goals, "test", casts={"id": "bigint"})
+    assert order.keys == (Key("deadline", nulls="last"), Key("id", descending=True, cast="bigint"))
+    with pytest.raises(ValueError):
+        Order.of(Goal.objects.order_by(F("deadline") + 1), "test")

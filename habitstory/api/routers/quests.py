@@ -51,17 +51,6 @@ from ..quest_schemas import (
 router = Router(tags=["quests"])
 
 NEXT_UP_MAX = 50
-# The orders quests.search.search sorts by, as keys to page on (tests/api/test_quests_api.py
-# holds them to search's).
-NEWEST = (Key("created_at", descending=True), Key("id", descending=True))
-ORDERS = {
-    "relevance": Order("quests:relevance", Key("rank", descending=True, cast="real"), *NEWEST),
-    "newest": Order("quests:newest", *NEWEST),
-    "due": Order("quests:due", Key("due_date", nulls="last"), Key("due_time", nulls="first"),
-                 Key("id", descending=True)),
-    "priority": Order("quests:priority", Key("priority", descending=True), Key("due_date", nulls="last"),
-                      Key("id", descending=True)),
-}
 TEMPLATE_ORDER = Order("quest-templates", Key("title"), Key("id"))
 # quests.services' refusals: the status they answer with.
 CONFLICTS = {"quest_finished", "quest_abandoned", "dependency_exists"}
@@ -195,10 +184,10 @@ def list_quests(
     user = user_of(request)
     found = search.search(user, q or "", status=status, category=category, due_before=due_before,
                           due_after=due_after, has_attachments=has_attachments, sort=sort or "relevance")
-    ranked = found.query.annotations.get("rank") is not None
-    order = ORDERS[sort or "relevance"]
-    if order is ORDERS["relevance"] and not ranked:
-        order = ORDERS["newest"]
+    # Paged in the order search() sorts by (the sort's name salts the cursor: one sort's
+    # cursor does not page another); PostgreSQL's rank is a `real`.
+    ranked = "rank" in found.query.annotations
+    order = Order.of(found, f"quests:{sort or 'relevance'}:{'ranked' if ranked else 'plain'}", casts={"rank": "real"})
     page = paginate(found, order, cursor, limit)
     return ok_page(_many(user, page.items), page)
 
