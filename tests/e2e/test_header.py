@@ -18,13 +18,14 @@ MEASURE = """() => {
   return {
     scroll: document.documentElement.scrollWidth,
     overlap: brand.right > slots.left + 1,
+    logo: document.querySelector('.brand img').getBoundingClientRect().width,
     lines: links.map((a) => a.querySelector('.nav-label').getClientRects().length),
     labelsShown: links.map((a) => a.querySelector('.nav-label').getBoundingClientRect().width > 1),
   };
 }"""
 
 
-@pytest.mark.parametrize("width", [1280, 1100, 1024, 800, 768, 700, 641, 360])
+@pytest.mark.parametrize("width", [1280, 1100, 1024, 800, 768, 700, 641, 520, 412, 360, 320])
 def test_the_header_fits_every_width(server, page: Page, make_user, width):
     make_user("header@example.com", PASSWORD)
     page.set_viewport_size({"width": width, "height": 800})
@@ -36,6 +37,7 @@ def test_the_header_fits_every_width(server, page: Page, make_user, width):
     got = page.evaluate(MEASURE)
     assert got["scroll"] == width
     assert not got["overlap"]
+    assert got["logo"] == 32  # never squeezed
     assert set(got["lines"]) == {1}  # one line each: no label broken inside a word ("Tod / ay")
     assert all(got["labelsShown"]) == (width >= 1100 or width < 768)
     for name in ("Today", "Habits", "Goals", "Quests", "Profile"):
