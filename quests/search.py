@@ -57,12 +57,11 @@ def search(
         quests = quests.filter(due_date__lte=due_before)
     if due_after is not None:
         quests = quests.filter(due_date__gte=due_after)
-    if has_attachments is not None:
-        has = Exists(Attachment.objects.filter(quest=OuterRef("pk")))
-        quests = quests.filter(has if has_attachments else ~has)
     quests = quests.select_related("category").annotate(
         has_files=Exists(Attachment.objects.filter(quest=OuterRef("pk")))
     )
+    if has_attachments is not None:
+        quests = quests.filter(has_files=has_attachments)
     q = clean(q)
     words = _WORD.findall(q)
     if words:
@@ -114,7 +113,7 @@ def _sorted(quests: QuerySet[Quest], sort: str, *, ranked: bool) -> QuerySet[Que
     if sort == "relevance" and ranked:
         return quests.order_by(F("rank").desc(), "-created_at", "-id")
     if sort == "due":
-        return quests.order_by(F("due_date").asc(nulls_last=True), F("due_time").asc(nulls_first=True), "-id")
+        return quests.order_by(F("due_date").asc(nulls_last=True), F("due_time").asc(nulls_last=True), "-id")
     if sort == "priority":
         return quests.order_by("-priority", F("due_date").asc(nulls_last=True), "-id")
     return quests.order_by("-created_at", "-id")

@@ -132,10 +132,12 @@ def test_sorting(owner):
     quest(owner, "Low later", priority=1, due_date=TODAY + dt.timedelta(days=5))
     quest(owner, "Urgent none", priority=4)
     quest(owner, "High soon", priority=3, due_date=TODAY)
-    assert titles(search(owner, "", sort="due")) == ["High soon", "Low later", "Urgent none"]
-    assert titles(search(owner, "", sort="priority")) == ["Urgent none", "High soon", "Low later"]
-    assert titles(search(owner, "", sort="newest")) == ["High soon", "Urgent none", "Low later"]
-    assert titles(search(owner, "", sort="nonsense")) == ["High soon", "Urgent none", "Low later"]
+    quest(owner, "Timed soon", priority=1, due_date=TODAY, due_time=dt.time(9))
+    assert titles(search(owner, "", sort="due")) == ["Timed soon", "High soon", "Low later", "Urgent none"]
+    assert titles(search(owner, "", sort="priority")) == ["Urgent none", "High soon", "Timed soon", "Low later"]
+    newest = ["Timed soon", "High soon", "Urgent none", "Low later"]
+    assert titles(search(owner, "", sort="newest")) == newest
+    assert titles(search(owner, "", sort="nonsense")) == newest
 
 
 # --- the quest search page -------------------------------------------------------------------
