@@ -16,9 +16,10 @@ deadline on or after the start date, `schedule.start` the same as `start_date` w
 are sent, a range of days at most 2 years (logs) or 1 year (XP events) with `from` on or
 before `to`; and, for an existing object, what is stored: a day logged no later than today
 and not before the habit's start, a measurable habit with a target, only a prompted day
-snoozed; a prompt window that ends after it starts, quiet hours that do not end when they
-start; a list's cursor one the server gave. The generated *valid* requests are kept inside those rules (`map_case`); the
-invalid ones are sent as generated.
+snoozed, a quest's due time with a due date, an attachment's content of a type taken; a
+prompt window that ends after it starts, quiet hours that do not end when they start; a
+list's cursor one the server gave. The generated *valid* requests are kept inside those
+rules (`map_case`); the invalid ones are sent as generated.
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ def map_own_case(context, case):
         body["deadline"] = max(body["deadline"], start)
     if body is not None and case.path == "/api/v1/quests/{quest_id}" and body.get("due_time") is not None:
         body.setdefault("due_date", START.isoformat())  # the quest has none: a time needs one
+    if body is not None and case.path.endswith("/attachments") and "file" in body:
+        body["file"] = b"Notes for the quest.\n"  # a file's type is read from its content: text
     return case
 
 
