@@ -5,6 +5,7 @@ finish A's objective by ticking its habit on Today, and see B unlock live in ano
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -34,6 +35,13 @@ def account(make_user):
     today = user.profile.local_today()
     stretch = save_habit(Habit(user=user, name="Stretch", start_date=today - dt.timedelta(days=3)))
     return user, stretch
+
+
+def settled(page: Page, selector: str) -> None:
+    """htmx wires a swapped-in region once it settles (20 ms): a key pressed before that
+    would submit its form without htmx."""
+    expect(page.locator(selector)).not_to_have_class(re.compile("htmx-settling"))
+    page.wait_for_timeout(50)
 
 
 def new_quest(page: Page, base: str, title: str, objective: str, *more: str, habit: str | None = None) -> Quest:
@@ -105,6 +113,7 @@ def test_an_objective_is_ticked_in_place_and_the_board_moves_by_keyboard(server,
     # Ticked in place: the region comes back, the focus stays on the same button.
     expect(page.locator("#quest-state .quest-percent")).to_have_text("50%")
     expect(page.get_by_role("button", name="Charger: done. Undo")).to_be_focused()
+    settled(page, "#quest-state")
     page.get_by_role("button", name="Socks: mark done").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#quest-state .quest-percent")).to_have_text("100%")
@@ -126,6 +135,7 @@ def test_an_objective_is_ticked_in_place_and_the_board_moves_by_keyboard(server,
     page.keyboard.press("Enter")
     expect(titles).to_have_text(["One", "Three", "Two"])
     expect(page.get_by_role("button", name="Move Three up")).to_be_focused()
+    settled(page, "#board")
     page.keyboard.press("Enter")
     expect(titles).to_have_text(["Three", "One", "Two"])
     assert page.evaluate("window.notReloaded") is True
