@@ -637,3 +637,16 @@ def test_the_xp_field_follows_effort_and_priority_unless_typed_in(owner_client, 
     assert f'name="xp_reward" value="{values.get(shown, shown)}"' in html
     assert f'name="xp_suggested" value="{values.get(offered, offered)}"' in html
     assert "errorlist" not in html
+
+
+def test_the_board_and_a_quest_page_redraw_on_every_quest_event(owner_client, make_quest, now):
+    """Another tab's completion, unlock or reopen reaches this page's live regions."""
+    from habitstory.story.news import LIVE_EVENTS
+
+    quest = make_quest("Write draft")
+    quest_events = {event for event in LIVE_EVENTS if event.startswith("quest_")}
+    assert {"quest_completed", "quest_unlocked", "quest_reopened"} <= quest_events
+    for url in ("/quests/", f"/quests/{quest.pk}/"):
+        html = owner_client.get(url).content.decode()
+        listened = set(" ".join(re.findall(r'data-live-on="([^"]*)"', html)).split())
+        assert quest_events <= listened, url
