@@ -12,6 +12,7 @@ from . import graph, progress
 from .models import Quest
 
 FINISHED_SHOWN = 20  # the latest done (and abandoned) quests on the board; the rest are counted
+WORKING_SHOWN = 50  # the first open and active quests; "Show all" opens one column whole
 
 S = Quest.Status
 
@@ -45,11 +46,17 @@ class Column:
         return self.total - len(self.cards)
 
 
-def columns(user) -> tuple[list[Column], Column]:
-    """Open, Active and Done (the latest FINISHED_SHOWN), and Abandoned (folded away)."""
+def columns(user, *, whole: str | None = None) -> tuple[list[Column], Column]:
+    """Open and Active (the first WORKING_SHOWN of each, or all of the `whole` one), Done
+    (the latest FINISHED_SHOWN), and Abandoned (folded away)."""
     totals = dict(Quest.objects.filter(user=user).values_list("status").annotate(n=Count("id")).order_by())
     quests = Quest.objects.filter(user=user).select_related("category")
-    working = list(quests.filter(status__in=(S.OPEN, S.ACTIVE)).order_by("position", "id"))
+
+    def first(status: str) -> list[Quest]:
+        ordered = quests.filter(status=status).order_by("position", "id")
+        return list(ordered if status == whole else ordered[:WORKING_SHOWN])
+
+    working = first(S.OPEN) + first(S.ACTIVE)
     done = list(quests.filter(status=S.DONE).order_by("-completed_at", "-id")[:FINISHED_SHOWN])
     abandoned = list(quests.filter(status=S.ABANDONED).order_by("-updated_at", "-id")[:FINISHED_SHOWN])
     percents = progress.percent_map([q.pk for q in working])
@@ -60,9 +67,10 @@ def columns(user) -> tuple[list[Column], Column]:
             Card(quest, 100 if quest.status == S.DONE else percents.get(quest.pk, 0), waiting.get(quest.pk, []))
             for quest in members
         ]
-        if cards:
-            cards[0].first, cards[-1].last = True, True
-        return Column(status, S(status).label, cards, totals.get(status, 0))
+        total = totals.get(status, 0)
+        if cards:  # the last shown is the column's last only when none is left out
+            cards[0].first, cards[-1].last = True, len(cards) == total
+        return Column(status, S(status).label, cards, total)
 
     board = [
         column(S.OPEN, [q for q in working if q.status == S.OPEN]),

@@ -68,10 +68,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _board_context(request: HttpRequest) -> dict:
-    columns, abandoned = board.columns(request.user)
+    whole = request.POST.get("column") or request.GET.get("column")
+    whole = whole if whole in (Quest.Status.OPEN, Quest.Status.ACTIVE) else None
+    columns, abandoned = board.columns(request.user, whole=whole)
     today = request.user.profile.local_today()
     ranked = next_up(request.user, today=today, now=timezone.now(), limit=NEXT_UP_SHOWN)
-    return {"columns": columns, "abandoned": abandoned, "next_up": ranked, "today": today}
+    return {"columns": columns, "abandoned": abandoned, "next_up": ranked, "today": today, "whole": whole}
 
 
 @login_required
@@ -82,7 +84,9 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     board.move(quest, "up" if request.POST.get("direction") == "up" else "down")
     if request.htmx:
         return render(request, "quests/index.html#board", _board_context(request))
-    return redirect(reverse("quests:index") + f"#quest-card-{quest.pk}")
+    whole = request.POST.get("column")
+    shown = f"?column={whole}" if whole in (Quest.Status.OPEN, Quest.Status.ACTIVE) else ""
+    return redirect(reverse("quests:index") + f"{shown}#quest-card-{quest.pk}")
 
 
 # --- create, edit, delete ----------------------------------------------------------------------

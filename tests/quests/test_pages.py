@@ -650,3 +650,25 @@ def test_the_board_and_a_quest_page_redraw_on_every_quest_event(owner_client, ma
         html = owner_client.get(url).content.decode()
         listened = set(" ".join(re.findall(r'data-live-on="([^"]*)"', html)).split())
         assert quest_events <= listened, url
+
+
+def test_a_long_column_shows_its_first_quests_and_opens_whole(owner_client, make_quest, now):
+    from quests.board import WORKING_SHOWN
+
+    quests = [make_quest(f"Errand {n}") for n in range(WORKING_SHOWN + 3)]
+    html = owner_client.get("/quests/").content.decode()
+    assert html.count('<li class="quest-card') == WORKING_SHOWN  # (the rest counted, one link away)
+    assert f'href="?column=open#column-open">Show all {WORKING_SHOWN + 3} open quests</a>' in html
+    # The last card shown is not the column's last: it can still move down.
+    last = quests[WORKING_SHOWN - 1]
+    assert re.search(rf'id="move-down-{last.pk}" aria-label="[^"]*">', html)
+    whole = owner_client.get("/quests/?column=open").content.decode()
+    assert whole.count('<li class="quest-card') == WORKING_SHOWN + 3
+    assert 'name="column" value="open"' in whole
+    # A move keeps the whole column open, with htmx and without.
+    response = owner_client.post(f"/quests/{last.pk}/move/", {"direction": "down", "column": "open"})
+    assert response["Location"] == f"/quests/?column=open#quest-card-{last.pk}"
+    answer = owner_client.post(f"/quests/{last.pk}/move/", {"direction": "up", "column": "open"}, HTTP_HX_REQUEST="true")
+    assert answer.content.decode().count('<li class="quest-card') == WORKING_SHOWN + 3
+    # Anything else in ?column= is the usual board.
+    assert owner_client.get("/quests/?column=done").content.decode().count('<li class="quest-card') == WORKING_SHOWN
