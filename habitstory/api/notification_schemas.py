@@ -124,10 +124,10 @@ def _hhmm(value: dt.time) -> str:
 
 
 def preferences_data(profile) -> dict:
-    prefs = profile.notification_preferences
     quiet = profile.quiet_hours_start, profile.quiet_hours_end
+    chosen = {kind: profile.channels_for(kind) for kind in NOTIFICATION_KINDS}  # a new kind: its defaults
     return {
-        "channels": {kind: [c for c in NOTIFICATION_CHANNELS if c in prefs.get(kind, [])] for kind in NOTIFICATION_KINDS},
+        "channels": {kind: [c for c in NOTIFICATION_CHANNELS if c in chosen[kind]] for kind in NOTIFICATION_KINDS},
         "prompt_window": {"start": _hhmm(profile.prompt_window_start), "end": _hhmm(profile.prompt_window_end)},
         "quiet_hours": {"start": _hhmm(quiet[0]), "end": _hhmm(quiet[1])} if None not in quiet else None,
     }

@@ -143,6 +143,18 @@ def test_it_reads_the_defaults(api, owner):
     assert data["quiet_hours"] is None
 
 
+def test_a_kind_added_since_the_preferences_were_saved_reads_as_its_defaults(api, owner):
+    """Preferences stored before the quest kinds existed: the reminders go out by the
+    defaults (Profile.channels_for), and the API says so rather than showing them off."""
+    stored = {kind: channels for kind, channels in default_notification_preferences().items()
+              if not kind.startswith("quest_")}
+    stored["prompts"] = ["email"]
+    Profile.objects.filter(user=owner).update(notification_preferences=stored)
+    channels = api.get(PREFS).json()["data"]["channels"]
+    assert channels["quest_due"] == channels["quest_overdue"] == ["in_app", "push"]
+    assert channels["prompts"] == ["email"]
+
+
 def test_it_changes_them_as_the_profile_page_stores_them(api, owner):
     owner.profile.xp_total = 40
     owner.profile.save()
