@@ -262,6 +262,17 @@ def install(api: NinjaAPI) -> None:
             )
         return error_response(exc.status_code, message=exc.message)
 
+    _install_body_errors(api)
+
+    @api.exception_handler(Exception)
+    def on_bug(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+        return error_response(500)
+
+
+def _install_body_errors(api: NinjaAPI) -> None:
+    """A body too large, or one that cannot be read at all (headers, multipart)."""
+
     @api.exception_handler(RequestDataTooBig)
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return error_response(413)
@@ -277,8 +288,3 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(BadRequest)
     def on_bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
         return error_response(400, "bad_request", "The request could not be understood.")
-
-    @api.exception_handler(Exception)
-    def on_bug(request: HttpRequest, exc: Exception) -> HttpResponse:
-        logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
-        return error_response(500)
