@@ -67,6 +67,7 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "show_on_leaderboards",
+            "quest_auto_complete",
         ]
         labels = {
             "day_start_hour": "Day starts at (hour)",
@@ -75,12 +76,14 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_start": "Quiet hours from",
             "quiet_hours_end": "Quiet hours until",
             "show_on_leaderboards": "Show me on leaderboards",
+            "quest_auto_complete": "Complete a quest when its last objective is done",
         }
         help_texts = {
             "display_name": "Shown in greetings and, if you opt in later, on leaderboards.",
             "day_start_hour": "0 = midnight. With 2, a tick at 01:30 still counts for yesterday.",
             "prompt_window_start": "Prompts and nudges only arrive inside this window.",
             "quiet_hours_start": "Nothing is pushed or e-mailed during quiet hours.",
+            "quest_auto_complete": "Off: the quest asks “Complete?” first, so you can add a last step.",
             "show_on_leaderboards": "Others see your display name (or “Player #” and a number) and this week's XP.",
         }
         widgets = {

@@ -54,6 +54,18 @@ def test_it_saves_settings_and_preferences(owner_client, owner):
     assert owner.profile.channels_for("digest") == ["email"]
 
 
+def test_it_sets_whether_a_quest_completes_by_itself(owner_client, owner):
+    assert owner.profile.quest_auto_complete  # the default
+    html = owner_client.get(URL).content.decode()
+    assert 'name="quest_auto_complete"' in html and "Complete a quest when its last objective is done" in html
+    owner_client.post(URL, valid())  # a checkbox left unticked
+    owner.profile.refresh_from_db()
+    assert not owner.profile.quest_auto_complete
+    owner_client.post(URL, valid(quest_auto_complete="on"))
+    owner.profile.refresh_from_db()
+    assert owner.profile.quest_auto_complete
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
