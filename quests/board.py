@@ -50,7 +50,7 @@ def columns(user, *, whole: str | None = None) -> tuple[list[Column], Column]:
     """Open and Active (the first WORKING_SHOWN of each, or all of the `whole` one), Done
     (the latest FINISHED_SHOWN), and Abandoned (folded away)."""
     totals = dict(Quest.objects.filter(user=user).values_list("status").annotate(n=Count("id")).order_by())
-    quests = Quest.objects.filter(user=user).select_related("category")
+    quests = Quest.objects.filter(user=user).select_related("category").defer("description", "objectives_text")
 
     def first(status: str) -> list[Quest]:
         ordered = quests.filter(status=status).order_by("position", "id")

@@ -35,31 +35,58 @@ class Score:
 
 def score(quest: Quest, *, today: dt.date, unlocks: int, now: dt.datetime) -> Score:
     """Σ WEIGHTS[name] × factor, each factor from 0 to 1; the reasons name the factors that count."""
-    factors = {
+    factors = _factors(quest, today=today, unlocks=unlocks, now=now)
+    return Score(_total(factors), _reasons(quest, today=today, unlocks=unlocks, now=now), factors)
+
+
+def next_up(user, *, today: dt.date, now: dt.datetime, limit: int = 10) -> list[tuple[Quest, Score]]:
+    """The user's unlocked open and active quests, highest score first (then the earlier
+    due date, then the older quest): four queries. Every quest is valued from the few
+    columns the score reads; only the first `limit` are read whole, with their reasons."""
+    locked = graph.waiting_map(user)
+    unlocks = graph.unlock_counts(user)
+    rows = Quest.objects.filter(user=user, status__in=(Quest.Status.OPEN, Quest.Status.ACTIVE)).values_list(
+        "pk", *_SCORED
+    )
+    valued = []
+    for pk, *values in rows:
+        if pk not in locked:
+            facts = _Scored(pk, *values)
+            valued.append((facts, _total(_factors(facts, today=today, unlocks=unlocks.get(pk, 0), now=now))))
+    valued.sort(key=lambda pair: (-pair[1], pair[0].due_date or dt.date.max, pair[0].pk))
+    top = [facts.pk for facts, _ in valued[:limit]]
+    quests = Quest.objects.select_related("category").defer("description", "objectives_text").in_bulk(top)
+    return [(quests[pk], score(quests[pk], today=today, unlocks=unlocks.get(pk, 0), now=now)) for pk in top]
+
+
+_SCORED = ("due_date", "priority", "xp_reward", "effort_minutes", "updated_at", "created_at")
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """The columns a score reads, for valuing many quests without building them."""
+
+    pk: int
+    due_date: dt.date | None
+    priority: int
+    xp_reward: int
+    effort_minutes: int | None
+    updated_at: dt.datetime | None
+    created_at: dt.datetime | None
+
+
+def _factors(quest: Quest | _Scored, *, today: dt.date, unlocks: int, now: dt.datetime) -> dict[str, float]:
+    return {
         "due": due_factor(quest.due_date, today),
         "priority": (quest.priority - Priority.LOW) / (Priority.URGENT - Priority.LOW),
         "xp_per_minute": _saturating(quest.xp_reward / quest.effort_minutes, 1) if quest.effort_minutes else 0.0,
         "unlocks": _saturating(unlocks, 2),
         "staleness": min(_idle_days(quest, now), STALE_DAYS) / STALE_DAYS,
     }
-    value = round(sum(WEIGHTS[name] * factor for name, factor in factors.items()), 4)
-    return Score(value, _reasons(quest, today=today, unlocks=unlocks, now=now), factors)
 
 
-def next_up(user, *, today: dt.date, now: dt.datetime, limit: int = 10) -> list[tuple[Quest, Score]]:
-    """The user's unlocked open and active quests, highest score first (then the earlier
-    due date, then the older quest): three queries."""
-    locked = graph.waiting_map(user)
-    unlocks = graph.unlock_counts(user)
-    quests = Quest.objects.filter(user=user, status__in=(Quest.Status.OPEN, Quest.Status.ACTIVE)).select_related(
-        "category"
-    )
-    ranked = [
-        (quest, score(quest, today=today, unlocks=unlocks.get(quest.pk, 0), now=now))
-        for quest in quests if quest.pk not in locked
-    ]
-    ranked.sort(key=lambda pair: (-pair[1].value, pair[0].due_date or dt.date.max, pair[0].pk))
-    return ranked[:limit]
+def _total(factors: dict[str, float]) -> float:
+    return round(sum(WEIGHTS[name] * factor for name, factor in factors.items()), 4)
 
 
 def due_factor(due_date: dt.date | None, today: dt.date) -> float:
@@ -102,7 +129,7 @@ def _reasons(quest: Quest, *, today: dt.date, unlocks: int, now: dt.datetime) ->
     return reasons
 
 
-def _idle_days(quest: Quest, now: dt.datetime) -> int:
+def _idle_days(quest: Quest | _Scored, now: dt.datetime) -> int:
     since = quest.updated_at or quest.created_at or now
     return max(0, (now - since).days)
 

@@ -111,10 +111,10 @@ def test_next_up_ranks_unlocked_open_and_active_quests(make_quest, owner, now):
 
 
 @pytest.mark.parametrize("size", [5, 50])
-def test_next_up_takes_three_queries(make_quest, owner, now, size):
+def test_next_up_takes_four_queries(make_quest, owner, now, size):
     for n in range(size):
         make_quest(f"Q{n}", category="Work")
     with CaptureQueriesContext(connection) as queries:
         ranked = next_up.next_up(owner, today=TODAY, now=NOW, limit=size)
         [q.category.name for q, _ in ranked]
-    assert len(queries) == 3 and len(ranked) == size
+    assert len(queries) == 4 and len(ranked) == size
