@@ -83,3 +83,13 @@ def _emphasis(text: str) -> str:
     text = html.escape(text)
     text = _BOLD.sub(r"<strong>\1</strong>", text)
     return _ITALIC.sub(r"<em>\1</em>", text)
+
+
+def plain(text: str) -> str:
+    """The description as one line of plain text, for previews (the templates page): the
+    formatting marks dropped, its lines and list items joined with " · "."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    items = [line[2:].strip() if line.startswith("- ") else line for line in lines if line]
+    joined = " · ".join(item for item in items if item)
+    joined = re.sub(r"`([^`\n]+)`", r"\1", joined)
+    return _ITALIC.sub(r"\1", _BOLD.sub(r"\1", joined))

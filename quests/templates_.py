@@ -26,6 +26,14 @@ def templates_for(user) -> QuerySet[QuestTemplate]:
     )
 
 
+def delete_template(user, template_id: int) -> QuestTemplate:
+    """Delete one of the user's own templates (staff's and another user's: DoesNotExist).
+    Quests made from it stay, and forget where they came from."""
+    template = QuestTemplate.objects.get(pk=template_id, user=user)
+    template.delete()
+    return template
+
+
 def find_template(user, slug: str) -> QuestTemplate:
     """The template the user may use by this slug, their own first, then staff's active
     one (QuestTemplate.DoesNotExist otherwise)."""

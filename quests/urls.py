@@ -10,6 +10,7 @@ urlpatterns = [
     path("xp-suggestion/", views.xp_suggestion, name="xp-suggestion"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:template_pk>/start/", views.from_template, name="from-template"),
+    path("templates/<int:template_pk>/delete/", views.delete_template, name="delete-template"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/delete/", views.delete, name="delete"),

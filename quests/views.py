@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -291,7 +291,9 @@ def _templates_for(request: HttpRequest):
 @login_required
 @require_safe
 def template_list(request: HttpRequest) -> HttpResponse:
-    found = templates_.templates_for(request.user)
+    found = list(templates_.templates_for(request.user))
+    for template in found:
+        template.summary = formatting.plain(template.description)
     mine = [template for template in found if template.user_id is not None]
     staff = [template for template in found if template.user_id is None]
     groups = [("Your templates", mine, "mine-title"), ("Ready-made", staff, "staff-title")]
@@ -309,6 +311,18 @@ def from_template(request: HttpRequest, template_pk: int) -> HttpResponse:
         return redirect("quests:templates")
     messages.success(request, f"“{quest.title}” is on your board, from the template.")
     return redirect("quests:detail", pk=quest.pk)
+
+
+@login_required
+@require_POST
+def delete_template(request: HttpRequest, template_pk: int) -> HttpResponse:
+    """One of your own templates (staff's and another user's are a 404)."""
+    try:
+        template = templates_.delete_template(request.user, template_pk)
+    except QuestTemplate.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, f"Deleted the template “{template.title}”. Quests made from it stay.")
+    return redirect("quests:templates")
 
 
 @login_required

@@ -48,6 +48,7 @@ PATHS = {
     "/api/v1/quests/{quest_id}/dependencies": {"get", "post"},
     "/api/v1/quests/{quest_id}/dependencies/{other_id}": {"delete"},
     "/api/v1/quest-templates": {"get", "post"},
+    "/api/v1/quest-templates/{template_id}": {"delete"},
     "/api/v1/quests/from-template/{slug}": {"post"},
     "/api/v1/quests/{quest_id}/attachments": {"get", "post"},
     "/api/v1/quests/{quest_id}/attachments/{attachment_id}": {"get", "delete"},

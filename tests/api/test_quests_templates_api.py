@@ -14,6 +14,14 @@ from .conftest import TODAY, make_habit
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _without_ready_made_templates(db):
+    """The ready-made templates (quests/migrations/0003) left out: these tests make their own."""
+    from quests.models import QuestTemplate
+
+    QuestTemplate.objects.filter(user__isnull=True).delete()
+
 URL = "/api/v1/quest-templates"
 
 
@@ -104,3 +112,19 @@ def test_another_users_quest_is_not_saved(api, stranger, frozen):
     assert response.status_code == 404 and response.json()["error"]["details"] == {
         "quest": ["Choose one of your quests."]}
     assert not QuestTemplate.objects.exists()
+
+
+def test_you_delete_your_own_template_and_its_quests_stay(api, owner, stranger, staff_template, frozen):
+    mine = template(owner, "mine", "My plan")
+    quest = quest_services.create_quest(owner, title="From my plan", template=mine, today=TODAY)
+    theirs = template(stranger, "theirs", "Their plan")
+    for other in (staff_template, theirs):  # ready-made and another user's: 404, kept
+        response = api.delete(f"{URL}/{other.pk}")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert api.delete(f"{URL}/99999999").status_code == 404
+    response = api.delete(f"{URL}/{mine.pk}")
+    assert response.status_code == 200 and response.json()["data"] is None
+    assert set(QuestTemplate.objects.values_list("slug", flat=True)) == {"spring-clean", "theirs"}
+    quest.refresh_from_db()
+    assert quest.template is None
+    assert api.delete(f"{URL}/{mine.pk}").status_code == 404

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from django.utils.safestring import SafeString
 
+from quests import formatting
 from quests.formatting import render
 
 
@@ -89,3 +90,13 @@ class Elements(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.found.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("", ""),
+    ("Twelve runs from today.\n\n- pick a race\n- **register** early", "Twelve runs from today. · pick a race · register early"),
+    ("Use `make run` and *relax*", "Use make run and relax"),
+    ("<b>not markup</b>", "<b>not markup</b>"),  # plain text: the template escapes it
+])
+def test_plain_is_one_line_without_the_marks(text, shown):
+    assert formatting.plain(text) == shown

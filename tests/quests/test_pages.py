@@ -19,6 +19,14 @@ from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _without_ready_made_templates(db):
+    """The ready-made templates (quests/migrations/0003) left out: these tests make their own."""
+    from quests.models import QuestTemplate
+
+    QuestTemplate.objects.filter(user__isnull=True).delete()
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -443,3 +451,18 @@ def test_a_long_column_shows_its_first_quests_and_opens_whole(owner_client, make
     assert answer.content.decode().count('<li class="quest-card') == WORKING_SHOWN + 3
     # Anything else in ?column= is the usual board.
     assert owner_client.get("/quests/?column=done").content.decode().count('<li class="quest-card') == WORKING_SHOWN
+
+
+def test_you_delete_your_own_template_from_the_templates_page(owner_client, owner, stranger, staff_template, now):
+    mine = QuestTemplate.objects.create(user=owner, slug="mine", title="My plan", xp_reward=20)
+    theirs = QuestTemplate.objects.create(user=stranger, slug="theirs", title="Their plan", xp_reward=20)
+    html = owner_client.get("/quests/templates/").content.decode()
+    assert f'action="/quests/templates/{mine.pk}/delete/"' in html
+    assert f'action="/quests/templates/{staff_template.pk}/delete/"' not in html  # ready-made: no button
+    for other in (staff_template, theirs):
+        assert owner_client.post(f"/quests/templates/{other.pk}/delete/").status_code == 404
+    assert owner_client.get(f"/quests/templates/{mine.pk}/delete/").status_code == 405
+    response = owner_client.post(f"/quests/templates/{mine.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/quests/templates/"
+    assert "Deleted the template “My plan”. Quests made from it stay." in messages_of(response)
+    assert set(QuestTemplate.objects.values_list("slug", flat=True)) == {"spring-clean", "theirs"}

@@ -417,6 +417,17 @@ def save_template(request: HttpRequest, payload: SaveTemplateIn):
     return Status(201, ok(template_data(template)))
 
 
+@router.delete("/quest-templates/{int:template_id}", response=responses(None), summary="Delete your template")
+def delete_template(request: HttpRequest, template_id: int):
+    """One of your own templates; quests made from it stay. A ready-made template, or
+    another user's, is a 404. Answers 200 with `data: null`."""
+    try:
+        templates_.delete_template(user_of(request), template_id)
+    except QuestTemplate.DoesNotExist:
+        raise Http404 from None
+    return ok(None)
+
+
 @router.post("/quests/from-template/{slug}", response=responses(QuestOut, 201),
              summary="Start a quest from a template")
 def create_from_template(request: HttpRequest, slug: Slug):
