@@ -1,7 +1,7 @@
 """The weekly digest (docs/jobs.md): what the `notifications.send_digests` task runs
 hourly, and `manage.py send_digests`. `build_digest(user, week_start)` gathers a user's
-figures for one of their local weeks in five queries, whatever the number of habits or
-days (habits' days, gamification's ledger and level, goals' summaries); `send_digests()`
+figures for one of their local weeks in six queries, whatever the number of habits or
+days (habits' days, gamification's ledger and level, goals' summaries, quests done); `send_digests()`
 sends each user the digest of the week that just ended, once, through notify() (kind
 "digest"), as an HTML + text e-mail and, if they chose it, an in-app summary. The rules
 and why: docs/jobs.md, "Weekly digest"."""
@@ -34,6 +34,7 @@ from habitstory.core.jobs import NEVER_SWALLOWED, pages
 from habitstory.core.numbers import round_half_up
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import notify
+from quests.models import Quest
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ WEEK = dt.timedelta(days=7)
 ALL_DAY_SEND_TIME = dt.time(8, 0)  # when the prompt window is all day
 BEST_STREAKS = 3
 MAX_GOALS = 5
+MAX_QUESTS = 5  # quests done in the week, listed by name
 EMAIL_TEMPLATE = "notifications/email/digest"
 NO_PILLAR_COLOR = "#5d5a73"
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # the e-mail puts it in a style attribute
@@ -103,6 +105,8 @@ class Digest:
     more_goals: int  # open goals not listed
     completed_goals: list[GoalSummary]  # completed during the week
     at_risk: list[Habit] = field(default_factory=list)
+    completed_quests: list[str] = field(default_factory=list)  # titles, done during the week
+    more_quests: int = 0  # done during the week, not listed
 
     @property
     def week_label(self) -> str:
@@ -136,6 +140,9 @@ class Digest:
             lines.append(f"Best streaks: {streaks}.")
         if self.completed_goals:
             lines.append("Goals completed: " + ", ".join(g.goal.name for g in self.completed_goals) + ".")
+        if self.completed_quests:
+            more = f" and {self.more_quests} more" if self.more_quests else ""
+            lines.append("Quests done: " + ", ".join(self.completed_quests) + more + ".")
         if self.at_risk:
             lines.append("At risk: " + ", ".join(h.name for h in self.at_risk) + ".")
         return "\n".join(lines)
@@ -148,7 +155,7 @@ def local_start(profile: Profile, day: dt.date) -> dt.datetime:
 
 
 def build_digest(user, week_start: dt.date, *, now: dt.datetime | None = None) -> Digest:
-    """The user's figures for the local week beginning `week_start` (five queries)."""
+    """The user's figures for the local week beginning `week_start` (six queries)."""
     profile = user.profile
     week_end = week_start + 6 * DAY
     today = profile.local_today(now)
@@ -164,6 +171,10 @@ def build_digest(user, week_start: dt.date, *, now: dt.datetime | None = None) -
     level, into, need = rules.level_for(profile.xp_total)
 
     open_goals, completed = _goals(user, profile, week_start, today)
+    quests = list(
+        Quest.objects.filter(user=user, status=Quest.Status.DONE, completed_on__range=(week_start, week_end))
+        .order_by("completed_at", "id").values_list("title", flat=True)[:MAX_QUESTS + 1]
+    )
     return Digest(
         name=profile.name,
         week_start=week_start,
@@ -180,7 +191,15 @@ def build_digest(user, week_start: dt.date, *, now: dt.datetime | None = None) -
         more_goals=max(0, len(open_goals) - MAX_GOALS),
         completed_goals=[goal_summary(g, today) for g in completed],
         at_risk=list(today_list.at_risk_habits(user).order_by("name")),
+        completed_quests=quests[:MAX_QUESTS],
+        more_quests=_more_quests(user, week_start, week_end) if len(quests) > MAX_QUESTS else 0,
     )
+
+
+def _more_quests(user, week_start: dt.date, week_end: dt.date) -> int:
+    """Quests done in the week beyond the MAX_QUESTS listed (a seventh query, only then)."""
+    done = Quest.objects.filter(user=user, status=Quest.Status.DONE, completed_on__range=(week_start, week_end))
+    return done.count() - MAX_QUESTS
 
 
 def _week_shares(habits: list[Habit], week_start: dt.date, user_week_start: int) -> dict[int, Share]:

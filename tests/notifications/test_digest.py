@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from gamification import rules
@@ -239,6 +240,10 @@ def test_it_reads_a_bounded_number_of_queries(make_profile_user, clock):
         for n in range(7):
             log_occurrence(habit, day(n), "done")
         Goal.objects.create(user=large, name=f"Goal {i}", target_value=10, start_date=WEEK)
+    from quests.models import Quest  # quests done in the week: one query however many
+
+    for n in range(4):
+        Quest.objects.create(user=large, title=f"Q{n}", xp_reward=20, status="done", completed_on=day(n))
     assert queries(large) == queries(small) <= 6
 
 
@@ -459,3 +464,27 @@ def test_the_command_refuses_bad_arguments(make_profile_user, args, error):
     make_profile_user()
     with pytest.raises(CommandError, match=error):
         call_command("send_digests", *args)
+
+
+def test_it_lists_the_quests_done_in_the_week(make_profile_user, clock):
+    from quests.models import Quest
+
+    user = make_profile_user()
+    make_habit(user)
+
+    def done(title: str, on: dt.date, status: str = "done") -> None:
+        at = dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC)
+        Quest.objects.create(user=user, title=title, xp_reward=20, status=status, completed_on=on, completed_at=at)
+
+    done("Before the week", WEEK - dt.timedelta(days=1))
+    for n in range(6):
+        done(f"Quest {n}", day(n))
+    done("Reopened since", day(1), status="active")
+    done("Next week", WEEK + dt.timedelta(days=7))
+    d = build_digest(user, WEEK)
+    assert d.completed_quests == [f"Quest {n}" for n in range(5)] and d.more_quests == 1
+    assert "Quests done: Quest 0, Quest 1, Quest 2, Quest 3, Quest 4 and 1 more." in d.summary_text()
+    text = render_to_string("notifications/email/digest.txt", {"digest": d})
+    assert "Quests done\n- Quest 0\n" in text and "  and 1 more" in text
+    html = render_to_string("notifications/email/digest.html", {"digest": d})
+    assert "<li>Quest 4</li><li>and 1 more</li>" in html
