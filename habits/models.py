@@ -91,6 +91,45 @@ class HabitQuerySet(models.QuerySet):
         return self.filter(user=user).alive()
 
 
+class HabitTemplate(models.Model):
+    """The habit template library (staff's, in admin; seeded by a data migration): what a
+    new habit starts from ("start from a template"), and what the archetypes' starter plans
+    are made of. A habit made from one keeps it in Habit.template."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=80, validators=[validate_label])
+    pillar_name = models.CharField(
+        max_length=40, validators=[validate_label],
+        help_text="Grouped by it; the user's pillar of that name is used (made when missing).",
+    )
+    why = models.CharField(max_length=160, validators=[validate_label], help_text="One line: why it helps.")
+    schedule = models.CharField(max_length=16, choices=[
+        ("daily", "Every day"), ("weekdays", "On certain weekdays"), ("per_week", "N times per week"),
+        ("every_n_days", "Every N days"),
+    ], default="daily")
+    weekdays = models.JSONField(default=list, blank=True)
+    times_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    every_n_days = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    kind = models.CharField(max_length=10, choices=[
+        ("yes_no", "Yes or no"), ("at_least", "At least a quantity"), ("at_most", "At most a quantity"),
+    ], default="yes_no")
+    target_value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(max_length=20, blank=True, validators=[validate_label])
+    difficulty = models.CharField(max_length=6, choices=[("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")],
+                                  default="medium")
+    timer_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pillar_name", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Habit(models.Model):
     class Schedule(models.TextChoices):
         DAILY = "daily", "Every day"
@@ -133,6 +172,10 @@ class Habit(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1, EVERY_MESSAGE)]
     )
     start_date = models.DateField()
+    # The library template it was made from (a starter plan never makes a second from one).
+    template = models.ForeignKey(
+        HabitTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="habits"
+    )
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.YES_NO)
     target_value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
