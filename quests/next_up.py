@@ -55,7 +55,7 @@ def next_up(user, *, today: dt.date, now: dt.datetime, limit: int = 10) -> list[
             valued.append((facts, _total(_factors(facts, today=today, unlocks=unlocks.get(pk, 0), now=now))))
     valued.sort(key=lambda pair: (-pair[1], pair[0].due_date or dt.date.max, pair[0].pk))
     top = [facts.pk for facts, _ in valued[:limit]]
-    quests = Quest.objects.select_related("category").defer("description", "objectives_text").in_bulk(top)
+    quests = Quest.objects.select_related("category").in_bulk(top)
     return [(quests[pk], score(quests[pk], today=today, unlocks=unlocks.get(pk, 0), now=now)) for pk in top]
 
 

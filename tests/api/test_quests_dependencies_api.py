@@ -158,5 +158,5 @@ def test_next_up_takes_a_fixed_number_of_queries(api, owner, frozen, django_asse
     for n in range(12):
         make_quest(owner, f"Quest {n}")
     api.get(f"{URL}/next-up")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert len(api.get(f"{URL}/next-up").json()["data"]) == 10
