@@ -1,0 +1,173 @@
+"""Houses: a user's membership (set by their first assignment, changed by them at most
+once a week) and the weekly house cup (docs/archetypes.md, "Houses")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, DateField, DateTimeField, F, Func, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from gamification.models import XPEvent
+
+from .models import House, Membership
+
+CHANGE_EVERY = dt.timedelta(days=7)
+
+
+class HouseChangeTooSoon(Exception):
+    """The user joined or changed house less than a week ago."""
+
+    def __init__(self, next_allowed: dt.datetime) -> None:
+        self.next_allowed = next_allowed
+        super().__init__(f"You can change house again from {next_allowed:%Y-%m-%d %H:%M} UTC.")
+
+
+class NoHouse(Exception):
+    """The user has no house yet (the quiz gives them one)."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    house: House
+    xp: int
+    members: int
+    rank: int
+
+
+def join(user, house: House, *, now: dt.datetime) -> Membership:
+    """Make `house` the user's house if they have none (their first assignment); a user
+    already in a house keeps it. Safe to call twice or concurrently."""
+    try:
+        with transaction.atomic():
+            membership, _ = Membership.objects.get_or_create(user=user, defaults={"house": house, "joined_at": now})
+    except IntegrityError:  # a concurrent first join won
+        membership = Membership.objects.get(user=user)
+    return membership
+
+
+def next_change_allowed(membership: Membership) -> dt.datetime:
+    return (membership.changed_at or membership.joined_at) + CHANGE_EVERY
+
+
+def change_house(user, house: House, *, now: dt.datetime | None = None) -> Membership:
+    """Move the user to `house`: at most once in 7 days (counted from their last change,
+    or their joining). Choosing the house they are in changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(user=user).first()
+        if membership is None:
+            raise NoHouse("Take the quiz to join a house first.")
+        if membership.house_id == house.pk:
+            return membership
+        allowed = next_change_allowed(membership)
+        if now < allowed:
+            raise HouseChangeTooSoon(allowed)
+        membership.house = house
+        membership.changed_at = now
+        membership.save(update_fields=["house", "changed_at"])
+    return membership
+
+
+def membership_of(user) -> Membership | None:
+    return Membership.objects.select_related("house").filter(user=user).first()
+
+
+def house_of(user) -> House | None:
+    membership = membership_of(user)
+    return membership.house if membership else None
+
+
+def members_count(house: House) -> int:
+    return Membership.objects.filter(house=house).count()
+
+
+def member_ids(house: House):
+    """The house's members' user ids, as a subquery (for the leaderboard's house scope)."""
+    return Membership.objects.filter(house=house).values("user_id")
+
+
+class LocalWeekStart(Func):
+    """The first day of the owner's current week at `now` (plus `days`), from their
+    profile's time zone, day-start hour and week start: Profile.local_today and
+    habitstory.core.days.week_bounds, in SQL, per row. Wall-clock arithmetic as Python's
+    (the day-start hour is subtracted from the local time, not from UTC)."""
+
+    output_field = DateField()
+
+    def __init__(self, now: dt.datetime, prefix: str = "", *, days: int = 0) -> None:
+        super().__init__(
+            Value(now, output_field=DateTimeField()),
+            F(f"{prefix}timezone"),
+            F(f"{prefix}day_start_hour"),
+            F(f"{prefix}week_start"),
+        )
+        self.days = days
+
+    def _parts(self, compiler, connection):
+        sqls, params = [], []
+        for expression in self.get_source_expressions():
+            sql, part = compiler.compile(expression)
+            sqls.append(sql)
+            params.append(tuple(part))
+        return sqls, params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (now, zone, hour, start), (p_now, p_zone, p_hour, p_start) = self._parts(compiler, connection)
+        local = f"(({now} AT TIME ZONE {zone}) - {hour} * interval '1 hour')"
+        sql = f"(({local})::date - ((extract(isodow FROM {local})::int - 1 - {start} + 7) %% 7) + {int(self.days)})"
+        local_params = p_now + p_zone + p_hour
+        return sql, (*local_params, *local_params, *p_start)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (now, zone, hour, start), (p_now, p_zone, p_hour, p_start) = self._parts(compiler, connection)
+        local = f"datetime(django_datetime_trunc('second', {now}, {zone}, 'UTC'), '-' || {hour} || ' hours')"
+        back = f"((CAST(strftime('%%w', {local}) AS INTEGER) + 13 - {start}) %% 7)"
+        sql = f"date({local}, printf('%%+d days', {int(self.days)} - {back}))"
+        local_params = p_now + p_zone + p_hour
+        return sql, (*local_params, *local_params, *p_start)
+
+
+def cup(*, now: dt.datetime | None = None) -> list[Standing]:
+    """This week's house cup: each house's members' net XP in each member's own current
+    week (their time zone, day start and week start; XPEvent.on is their local day),
+    highest first; equal totals share a rank and are listed by name. One query."""
+    now = now or timezone.now()
+    utc_day = now.astimezone(dt.UTC).date()
+    week = (
+        XPEvent.objects.filter(
+            user__house_membership__house=OuterRef("pk"),
+            # Every local "today" on Earth is within a day of UTC's: a range the index can use.
+            on__range=(utc_day - dt.timedelta(days=8), utc_day + dt.timedelta(days=8)),
+        )
+        .filter(
+            on__gte=LocalWeekStart(now, "user__profile__"),
+            on__lte=LocalWeekStart(now, "user__profile__", days=6),
+        )
+        .order_by()
+        .values("user__house_membership__house")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    members = (
+        Membership.objects.filter(house=OuterRef("pk")).order_by().values("house").annotate(n=Count("pk")).values("n")
+    )
+    houses = House.objects.annotate(
+        week_xp=Coalesce(Subquery(week, output_field=IntegerField()), 0),
+        member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+    )
+    rows = sorted(houses, key=lambda house: (-max(house.week_xp, 0), house.name.casefold(), house.pk))
+    standings, rank = [], 0
+    for position, house in enumerate(rows, start=1):
+        xp = max(house.week_xp, 0)
+        if not standings or xp != standings[-1].xp:
+            rank = position
+        standings.append(Standing(house=house, xp=xp, members=house.member_count, rank=rank))
+    return standings
+
+
+def standing_of(house: House, standings: list[Standing]) -> Standing | None:
+    return next((standing for standing in standings if standing.house.pk == house.pk), None)
