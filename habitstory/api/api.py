@@ -21,7 +21,7 @@ from .parser import StrictJSONParser
 from .routers import analytics, habits, pillars, suggestions
 
 DESCRIPTION = """
-Your habits, logs, statistics and pillars, goals, rewards, quests and notifications, as JSON.
+Your habits, logs, statistics and pillars, goals, rewards, quests, notifications, archetype and house, as JSON.
 
 **Authentication.** Create a personal access token on your profile's API tokens page
 (`/profile/tokens/`, or with `manage.py create_token EMAIL`) and send it as
@@ -62,6 +62,16 @@ done, named in `details.waiting_for` and `details.waiting_for_ids`), `dependency
 quest repeated last), `dependency_exists`, `quest_finished`, `quest_abandoned` and
 `quest_has_dependents` (409), `objective_not_manual` (400); attachments add
 `unsupported_file` (400) and `payload_too_large` (413).
+
+**Archetypes.** `GET /quiz` gives the active questions with their choices' ids and the quiz
+version; send every answer to `POST /archetypes/assign` as `{"answers": {"<question_id>":
+"<choice_id>", …}}` (ids as strings or whole numbers) for your archetype, house, trait scores
+(0–100), `confidence` (0–1) and the rule that matched (or "nearest profile"). A missing
+answer, an unknown question or choice, or a choice of another question is a 400 naming
+`answers.<question_id>`. `GET /users/me/archetype` is your active assignment (404
+`no_assignment` before the quiz); `GET /archetypes` the archetypes with their profiles and
+starter plans; `GET /houses` the houses in this week's cup. The quiz and the archetypes may be
+up to an hour old, unless staff changed them.
 
 **Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
 DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
@@ -137,3 +147,4 @@ api.add_router("", "habitstory.api.routers.goals.router")
 api.add_router("", "habitstory.api.routers.notifications.router")
 api.add_router("", "habitstory.api.routers.quests.router")
 api.add_router("", "habitstory.api.routers.quest_attachments.router")
+api.add_router("", "habitstory.api.routers.archetypes.router")

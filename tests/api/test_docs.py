@@ -54,6 +54,12 @@ PATHS = {
     "/api/v1/quests/{quest_id}/attachments/{attachment_id}": {"get", "delete"},
     "/api/v1/quests/{quest_id}/attachments/{attachment_id}/download": {"get"},
     "/api/v1/quests/{quest_id}/attachments/{attachment_id}/thumbnail": {"get"},
+    "/api/v1/quiz": {"get"},
+    "/api/v1/archetypes": {"get"},
+    "/api/v1/archetypes/{archetype_id}": {"get"},
+    "/api/v1/archetypes/assign": {"post"},
+    "/api/v1/users/me/archetype": {"get"},
+    "/api/v1/houses": {"get"},
 }
 
 
