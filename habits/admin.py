@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
-from .models import Habit, Occurrence, Pillar
+from .library import check_template
+from .models import Habit, HabitTemplate, Occurrence, Pillar
 from .recompute import recompute_stats
 from .today_cache import touch
 
@@ -75,3 +78,44 @@ class OccurrenceAdmin(TouchTodayMixin, admin.ModelAdmin):
         habits = list(queryset.values_list("habit_id", flat=True).distinct())
         super().delete_queryset(request, queryset)
         recompute_stats(Habit.objects.filter(pk__in=habits))
+
+
+class HabitTemplateForm(forms.ModelForm):
+    """A template obeys a habit's rules (habits.library.check_template): the schedule has
+    the days, times or interval it needs, a measurable kind a target above 0."""
+
+    class Meta:
+        model = HabitTemplate
+        fields = "__all__"
+        help_texts = {
+            "slug": "Stable: the archetypes' starter plans name templates by it.",
+            "weekdays": "For “On certain weekdays”: a list such as [0, 2, 4] (0 = Monday, 6 = Sunday).",
+            "times_per_week": "For “N times per week”: 1 to 7.",
+            "every_n_days": "For “Every N days”.",
+            "target_value": "For a measurable kind (at least / at most): more than 0.",
+            "active": "Untick to retire it: it leaves the library; habits made from it stay.",
+        }
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            check_template(self.instance)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+@admin.register(HabitTemplate)
+class HabitTemplateAdmin(admin.ModelAdmin):
+    form = HabitTemplateForm
+    list_display = ["name", "pillar_name", "schedule", "kind", "difficulty", "position", "active", "slug"]
+    list_display_links = ["name"]
+    list_editable = ["position", "active"]
+    list_filter = ["pillar_name", "active", "schedule", "kind", "difficulty"]
+    search_fields = ["name", "why", "pillar_name", "slug"]
+    ordering = ["pillar_name", "position", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "pillar_name", "why", "position", "active"]}),
+        ("Schedule", {"fields": ["schedule", "weekdays", "times_per_week", "every_n_days"]}),
+        ("What counts as done", {"fields": ["kind", "target_value", "unit", "difficulty", "timer_minutes"]}),
+    ]

@@ -6,7 +6,8 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Habit, Occurrence, Pillar
+from .library import fields_of
+from .models import Habit, HabitTemplate, Occurrence, Pillar
 
 WEEKDAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
@@ -92,9 +93,10 @@ class HabitForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, user, today: dt.date, **kwargs):
+    def __init__(self, *args, user, today: dt.date, template: HabitTemplate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.user = user
+        self.template = template
         self.fields["pillar"].queryset = Pillar.objects.filter(user=user).order_by("position", "id")
         self.fields["pillar"].empty_label = "Unsorted"
         self.fields["pillar"].required = False
@@ -102,6 +104,23 @@ class HabitForm(forms.ModelForm):
             self.initial["start_date"] = today
         self.fields["times_per_week"].required = False
         self.fields["every_n_days"].required = False
+        if template is not None:
+            self._start_from(template, user)
+
+    def _start_from(self, template: HabitTemplate, user) -> None:
+        """Pre-filled from a library template, in the user's pillar of its pillar name, or
+        with the offer to make that pillar when they have none of that name."""
+        self.fields["template"] = forms.CharField(widget=forms.HiddenInput, initial=template.slug)
+        if not self.is_bound:
+            self.initial.update(fields_of(template))
+        mine = Pillar.objects.filter(user=user, name__iexact=template.pillar_name).first()
+        if mine is not None:
+            self.initial["pillar"] = self.initial.get("pillar") or mine.pk
+        else:
+            self.fields["new_pillar"] = forms.BooleanField(
+                required=False, initial=True, label=f"Put it in a new pillar, “{template.pillar_name}”",
+                help_text="Untick to choose one of your pillars above.",
+            )
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

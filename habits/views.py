@@ -28,7 +28,7 @@ from habitstory.story import commit as story
 from habitstory.story import news
 from habitstory.story import render as fragments
 
-from . import exports, imports, services, today_cache, today_list
+from . import exports, imports, library, services, today_cache, today_list
 from .charts import history_of
 from .current import stats_now
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
@@ -142,16 +142,35 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
+    """The new-habit form, blank or pre-filled from a library template (?template=<slug>),
+    under the library's search (?q=…; htmx asks for the results region alone)."""
+    if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
+        return render(request, "habits/form.html#template-results", _library(request))
     today_ = request.user.profile.local_today()
     habit = Habit(user=request.user)
     if request.method == "GET" and request.GET.get("pillar", "").isdigit():
         habit.pillar = Pillar.objects.filter(user=request.user, pk=request.GET["pillar"]).first()
-    form = HabitForm(request.POST or None, instance=habit, user=request.user, today=today_)
-    if request.method == "POST" and form.is_valid():
-        services.save_habit(form.save(commit=False))
+    slug = (request.POST if request.method == "POST" else request.GET).get("template", "")
+    template = library.active_template(slug) if slug else None
+    if slug and template is None:
+        messages.error(request, "That template is not in the library: start from a blank habit or pick another.")
+    form = HabitForm(request.POST or None, instance=habit, user=request.user, today=today_, template=template)
+    if request.method == "POST" and (template or not slug) and form.is_valid():
+        if template is None:
+            services.save_habit(form.save(commit=False))
+        else:
+            library.save_from_template(form.save(commit=False), template,
+                                       new_pillar=form.cleaned_data.get("new_pillar", False))
         messages.success(request, f"“{habit.name}” is on your list.")
         return redirect("core:today")
-    return render(request, "habits/form.html", {"form": form, "habit": None})
+    context = {"form": form, "habit": None, "chosen": template, **_library(request)}
+    return render(request, "habits/form.html", context)
+
+
+def _library(request: HttpRequest) -> dict:
+    """The new-habit page's template library, searched by ?q= (one query)."""
+    query = library.clean_query(request.GET.get("q", ""))
+    return {"shelves": library.shelves(library.templates(query)), "q": query, "q_max": library.Q_MAX}
 
 
 @login_required
