@@ -17,7 +17,7 @@ from django.utils import timezone
 from habitstory.accounts.models import Profile
 
 from . import confidence as confidence_
-from . import content, rules, scoring
+from . import content, houses, rules, scoring
 from .models import Archetype, Assignment, Membership, QuizProgress
 
 DIGITS = re.compile(r"^[0-9]{1,18}$")
@@ -162,15 +162,9 @@ def _store(user, archetype: Archetype, *, now: dt.datetime | None, **fields: Any
         Assignment.objects.filter(pk=assignment.pk).update(created_at=now)
         assignment.created_at = now
         if not Membership.objects.filter(user=user).exists():
-            _join_house(user, archetype.house_id, now=now)
+            houses.join(user, archetype.house, now=now)
         QuizProgress.objects.filter(user=user).delete()
     return assignment
-
-
-def _join_house(user, house_id: int, *, now: dt.datetime) -> Membership:
-    """The user's first house (archetypes.houses owns changing it later)."""
-    membership, _ = Membership.objects.get_or_create(user=user, defaults={"house_id": house_id, "joined_at": now})
-    return membership
 
 
 def _as_id(value: Any) -> int | None:
