@@ -7,10 +7,23 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DateField, DateTimeField, F, Func, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from gamification import leaderboard
 from gamification.models import XPEvent
 
 from .models import House, Membership
@@ -36,6 +49,7 @@ class Standing:
     xp: int
     members: int
     rank: int
+    yours: bool = False  # the viewer's house (cup(viewer=...))
 
 
 def join(user, house: House, *, now: dt.datetime) -> Membership:
@@ -90,6 +104,12 @@ def member_ids(house: House):
     return Membership.objects.filter(house=house).values("user_id")
 
 
+def house_board(user, house: House, *, limit: int = 50) -> dict:
+    """The weekly leaderboard of `house`'s members (opted-in ones listed; the viewer's own
+    place always), as gamification.leaderboard.weekly gives it."""
+    return leaderboard.weekly(user, limit, scope=leaderboard.Group(house.name, member_ids(house)))
+
+
 class LocalWeekStart(Func):
     """The first day of the owner's current week at `now` (plus `days`), from their
     profile's time zone, day-start hour and week start: Profile.local_today and
@@ -131,10 +151,11 @@ class LocalWeekStart(Func):
         return sql, (*local_params, *local_params, *p_start)
 
 
-def cup(*, now: dt.datetime | None = None) -> list[Standing]:
+def cup(*, now: dt.datetime | None = None, viewer=None) -> list[Standing]:
     """This week's house cup: each house's members' net XP in each member's own current
     week (their time zone, day start and week start; XPEvent.on is their local day),
-    highest first; equal totals share a rank and are listed by name. One query."""
+    highest first; equal totals share a rank and are listed by name (a negative net
+    total counts 0). With `viewer`, their house's standing is marked `yours`. One query."""
     now = now or timezone.now()
     utc_day = now.astimezone(dt.UTC).date()
     week = (
@@ -158,6 +179,7 @@ def cup(*, now: dt.datetime | None = None) -> list[Standing]:
     houses = House.objects.annotate(
         week_xp=Coalesce(Subquery(week, output_field=IntegerField()), 0),
         member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+        yours=Exists(Membership.objects.filter(house=OuterRef("pk"), user_id=getattr(viewer, "pk", None))),
     )
     rows = sorted(houses, key=lambda house: (-max(house.week_xp, 0), house.name.casefold(), house.pk))
     standings, rank = [], 0
@@ -165,7 +187,7 @@ def cup(*, now: dt.datetime | None = None) -> list[Standing]:
         xp = max(house.week_xp, 0)
         if not standings or xp != standings[-1].xp:
             rank = position
-        standings.append(Standing(house=house, xp=xp, members=house.member_count, rank=rank))
+        standings.append(Standing(house=house, xp=xp, members=house.member_count, rank=rank, yours=house.yours))
     return standings
 
 

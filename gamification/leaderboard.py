@@ -13,6 +13,7 @@ their rank is one more than the number of listed players with more XP.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -22,6 +23,19 @@ from habitstory.core.days import week_bounds
 from .models import XPEvent
 
 EVERYONE = "everyone"
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """A board of some players only (a house's, say): `members` are their user ids, a
+    collection or a queryset of one column (`values("user_id")`), given by the caller so
+    that gamification knows nothing of what groups them; `name` is the board's title."""
+
+    name: str
+    members: object
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def weekly(user, limit: int = 50, *, scope: object = EVERYONE, today: dt.date | None = None) -> dict:
@@ -92,14 +106,10 @@ def _own_place(user, week: QuerySet, scope: object) -> tuple[int, int]:
 
 
 def _in_scope(events: QuerySet, scope: object) -> QuerySet:
-    """Narrow a board's ledger rows to its scope: the seam for house boards.
-
-    Only EVERYONE exists today. House boards (archetypes.House, with the Assignment
-    issue) add a branch here, e.g. `scope` a House →
-    `events.filter(user__assignments__active=True, user__assignments__house=scope)`,
-    and `weekly(user, scope=house)` gives that house's board with the same ranks and
-    own place.
-    """
+    """Narrow a board's ledger rows to its scope: everyone, or a Group's members (the
+    same ranks and own place, among them only)."""
+    if isinstance(scope, Group):
+        return events.filter(user_id__in=scope.members)
     if scope == EVERYONE:
         return events
     raise ValueError(f"Unknown leaderboard scope: {scope!r}")

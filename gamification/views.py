@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from archetypes import houses
+from habitstory.core.days import week_bounds
 from habitstory.story.facts import progress_facts
 
 from . import achievements as achievement_rules
@@ -86,4 +88,15 @@ def pet(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "gamification/leaderboard.html", {"board": boards.weekly(request.user)})
+    """Everyone's board, or (?scope=house) the viewer's house's; the house cup beside it."""
+    scope = "house" if request.GET.get("scope") == "house" else boards.EVERYONE
+    house = houses.house_of(request.user) if scope == "house" else None
+    if scope == "house":
+        board = houses.house_board(request.user, house) if house else None
+    else:
+        board = boards.weekly(request.user)
+    profile = request.user.profile
+    start, end = week_bounds(profile.local_today(), profile.week_start)
+    return render(request, "gamification/leaderboard.html", {
+        "board": board, "scope": scope, "house": house, "cup": houses.cup(viewer=request.user), "week_start": start, "week_end": end,
+    })
