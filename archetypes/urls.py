@@ -1,5 +1,14 @@
-"""URLs of the archetypes app, mounted by habitstory/urls.py; its pages land with its issue."""
+"""URLs of the archetypes app, mounted by habitstory/urls.py at /archetypes/."""
+
+from django.urls import path
+
+from . import house_views
 
 app_name = "archetypes"
 
-urlpatterns: list = []
+urlpatterns = [
+    # The houses, the house cup and changing house (archetypes/house_views.py).
+    path("houses/", house_views.house_list, name="houses"),
+    path("houses/change/", house_views.change_house, name="change_house"),
+    path("houses/<slug:slug>/", house_views.house_detail, name="house"),
+]
