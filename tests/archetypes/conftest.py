@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import threading
 
 import pytest
+from django.db import close_old_connections, connection
 
 from archetypes import content
 from archetypes.models import Archetype, Choice, ChoiceWeight, House, Question, Rule, Trait
@@ -48,3 +50,29 @@ def make_question(text: str, weights: list[dict[Trait, float]], position: int = 
 
 def choice_at(question: Question, position: int) -> int:
     return question.choices.order_by("position", "id")[position].pk
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency needs PostgreSQL")
+
+
+def run_together(calls) -> list[BaseException]:
+    """Start every call at once (a barrier), each in its own thread and connection."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def worker(call):
+        try:
+            barrier.wait()
+            call()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
