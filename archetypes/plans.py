@@ -14,8 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from habits.models import Habit, HabitTemplate, Pillar
-from habits.services import save_habit
+from habits import library
+from habits.models import Habit
 from habitstory.accounts.models import Profile
 from quests import templates_
 from quests.models import Quest
@@ -75,7 +75,7 @@ def accept(user, archetype: Archetype, *, habit_ids: Iterable[Any], quest_ids: I
             if item.template_id in had_habits:
                 accepted.already.append(item.template.name)
                 continue
-            accepted.habits.append(_habit_from_template(user, item.template, today=today))
+            accepted.habits.append(library.habit_from_template(user, item.template, today=today))
             had_habits.add(item.template_id)
         for item in quest_items:
             if item.template_id in had_quests:
@@ -108,17 +108,3 @@ def _as_id(value: Any) -> int | None:
         return int(value.strip())
     return None
 
-
-_FIELDS = ("name", "schedule", "weekdays", "times_per_week", "every_n_days", "kind", "target_value", "unit",
-           "difficulty", "timer_minutes")
-
-
-def _habit_from_template(user, template: HabitTemplate, *, today: dt.date) -> Habit:
-    """Until habits.library.habit_from_template lands: the user's habit from a template, in
-    their pillar of its pillar name (made when missing)."""
-    pillar = Pillar.objects.filter(user=user, name__iexact=template.pillar_name).first()
-    if pillar is None:
-        pillar = Pillar.objects.create(user=user, name=template.pillar_name)
-    habit = Habit(user=user, start_date=today, template=template, pillar=pillar,
-                  **{name: getattr(template, name) for name in _FIELDS})
-    return save_habit(habit)
