@@ -6,6 +6,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
+from django.urls import reverse
 
 from habitstory.story.onboarding import welcome
 
@@ -13,6 +14,10 @@ from .forms import parse_timezone
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_signup_redirect_url(self, request):
+        """A new user is offered the quiz first (skippable: "Skip for now" leads to Today)."""
+        return reverse("archetypes:quiz")
+
     def save_user(self, request, user, form, commit=True):
         if not commit:
             return super().save_user(request, user, form, commit=False)

@@ -23,7 +23,7 @@ def signup(client, email="new@example.com", timezone="Pacific/Auckland", passwor
 def test_it_creates_the_profile_with_the_browsers_time_zone(client):
     response = signup(client)
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:today")
+    assert response["Location"] == reverse("archetypes:quiz")  # the quiz first (skippable)
     user = User.objects.get(email="new@example.com")
     assert str(user.profile.timezone) == "Pacific/Auckland"
     assert user.profile.day_start_hour == 0
