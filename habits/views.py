@@ -170,7 +170,8 @@ def create(request: HttpRequest) -> HttpResponse:
 def _library(request: HttpRequest) -> dict:
     """The new-habit page's template library, searched by ?q= (one query)."""
     query = library.clean_query(request.GET.get("q", ""))
-    return {"shelves": library.shelves(library.templates(query)), "q": query, "q_max": library.Q_MAX}
+    found = library.templates(query)
+    return {"shelves": library.shelves(found), "found_count": len(found), "q": query, "q_max": library.Q_MAX}
 
 
 @login_required

@@ -5,9 +5,11 @@ admin enforces."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
 from habits import library, services
@@ -72,6 +74,20 @@ def test_every_seeded_template_is_valid_and_makes_a_valid_habit(owner):
         assert library.summary(template)
     assert Habit.objects.filter(user=owner).count() == len(seeded())
     assert Pillar.objects.filter(user=owner).count() == 6  # three defaults and three made
+
+
+def test_the_seeding_is_idempotent_leaves_staff_edits_alone_and_is_reversible():
+    seed = importlib.import_module("habits.migrations.0009_habit_library")
+    HabitTemplate.objects.filter(slug="drink-water").update(why="Staff's words.")
+    HabitTemplate.objects.filter(slug="run").delete()
+    make_template(slug="staff-own")
+    seed.add(django_apps, None)
+    seed.add(django_apps, None)
+    assert HabitTemplate.objects.get(slug="drink-water").why == "Staff's words."
+    assert HabitTemplate.objects.filter(slug="run").count() == 1
+    assert HabitTemplate.objects.count() == len(list(seed.rows())) + 1
+    seed.remove(django_apps, None)
+    assert list(HabitTemplate.objects.values_list("slug", flat=True)) == ["staff-own"]
 
 
 def test_quest_templates_habit_names_have_a_template_of_that_name():

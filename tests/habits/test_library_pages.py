@@ -55,6 +55,7 @@ def test_htmx_asks_for_the_results_alone(owner_client):
     assert response.status_code == 200
     assert "<html" not in page and 'name="name"' not in page
     assert "?template=read-20-pages" in page and ">Mind</h2>" in page
+    assert "1 template matching “read”, in 1 pillar." in page
 
 
 def test_no_match_says_so(owner_client):
