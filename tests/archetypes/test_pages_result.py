@@ -53,7 +53,7 @@ def test_the_result_shows_the_archetype_the_house_and_the_confidence_in_words(ow
     assert 'src="/static/archetypes/art/sage.svg"' in html and "Every question is a door." in html
     assert "You learn for the joy of it" in html
     assert 'src="/static/archetypes/crests/grove.svg"' in html and "House Grove" in html
-    assert "“Grow by asking.”" in html
+    assert "“Grow by asking.”" in html and 'href="/archetypes/houses/grove/"' in html
     assert f"Confidence {round(sage.confidence * 100)}%" in html
 
 
@@ -185,12 +185,12 @@ def test_the_history_lists_assignments_newest_first_with_how_each_was_chosen(own
     services.reassign(owner, Archetype.objects.get(slug="bard"), staff_user=staff)
     services.assign(owner, canonical_answers("healer"))  # no rule: the nearest profile
     html = owner_client.get("/archetypes/history/").content.decode()
-    rows = re.findall(r"<tr(?: class=\"is-current\")?>\s*<td><time.*?</tr>", html, re.S)
+    rows = re.findall(r'<li class="history-item.*?</li>', html, re.S)
     assert len(rows) == 3
-    assert "Healer" in rows[0] and "Nearest profile" in rows[0] and 'class="is-current"' in html
-    assert "Bard" in rows[1] and "Chosen by staff" in rows[1]
-    assert "Sage" in rows[2] and "Rule “Student of everything”" in rows[2] and "House Grove" not in rows[2]
-    assert "Grove" in rows[2] and "(a clear Sage)" in rows[2]
+    assert "Healer" in rows[0] and "Nearest profile" in rows[0] and "is-current" in rows[0] and ">Now<" in rows[0]
+    assert "Bard" in rows[1] and "Chosen by staff" in rows[1] and "is-current" not in rows[1]
+    assert "<strong>Sage</strong>" in rows[2] and "Rule “Student of everything”" in rows[2]
+    assert "House Grove" in rows[2] and "(a clear Sage)" in rows[2] and "crests/grove.svg" in rows[2]
 
 
 def test_the_history_before_the_quiz_invites_to_take_it(owner_client):
