@@ -4,14 +4,14 @@ once a week) and the weekly house cup (docs/archetypes.md, "Houses")."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
     DateField,
     DateTimeField,
-    Exists,
     F,
     Func,
     IntegerField,
@@ -83,6 +83,7 @@ def change_house(user, house: House, *, now: dt.datetime | None = None) -> Membe
         membership.house = house
         membership.changed_at = now
         membership.save(update_fields=["house", "changed_at"])
+        transaction.on_commit(lambda: cache.delete(CUP_KEY))
     return membership
 
 
@@ -151,44 +152,67 @@ class LocalWeekStart(Func):
         return sql, (*local_params, *local_params, *p_start)
 
 
+CUP_KEY = "houses:cup:v1"
+CUP_SECONDS = 60
+
+
 def cup(*, now: dt.datetime | None = None, viewer=None) -> list[Standing]:
     """This week's house cup: each house's members' net XP in each member's own current
     week (their time zone, day start and week start; XPEvent.on is their local day),
     highest first; equal totals share a rank and are listed by name (a negative net
-    total counts 0). With `viewer`, their house's standing is marked `yours`. One query."""
-    now = now or timezone.now()
-    utc_day = now.astimezone(dt.UTC).date()
-    week = (
-        XPEvent.objects.filter(
-            user__house_membership__house=OuterRef("pk"),
-            # Every local "today" on Earth is within a day of UTC's: a range the index can use.
-            on__range=(utc_day - dt.timedelta(days=8), utc_day + dt.timedelta(days=8)),
-        )
-        .filter(
-            on__gte=LocalWeekStart(now, "user__profile__"),
-            on__lte=LocalWeekStart(now, "user__profile__", days=6),
-        )
+    total counts 0). With `viewer`, their house's standing is marked `yours`.
+
+    Without `now` it is read from the cache (computed at most once a minute, cleared by a
+    change of house); with `now` it is computed (two queries: the houses, the totals)."""
+    if now is None:
+        standings = cache.get(CUP_KEY)
+        if standings is None:
+            standings = _standings(timezone.now())
+            cache.set(CUP_KEY, standings, CUP_SECONDS)
+    else:
+        standings = _standings(now)
+    if viewer is None:
+        return standings
+    mine = Membership.objects.filter(user=viewer).values_list("house_id", flat=True).first()
+    return [replace(standing, yours=standing.house.pk == mine) for standing in standings]
+
+
+def _standings(now: dt.datetime) -> list[Standing]:
+    totals = {row["house_id"]: row for row in _totals(now)}
+    houses = sorted(
+        House.objects.all(),
+        key=lambda house: (-max(totals.get(house.pk, {}).get("xp") or 0, 0), house.name.casefold(), house.pk),
+    )
+    standings, rank = [], 0
+    for position, house in enumerate(houses, start=1):
+        row = totals.get(house.pk, {})
+        xp = max(row.get("xp") or 0, 0)
+        if not standings or xp != standings[-1].xp:
+            rank = position
+        standings.append(Standing(house=house, xp=xp, members=row.get("members", 0), rank=rank))
+    return standings
+
+
+def _totals(now: dt.datetime):
+    """Per house: members, and their XP each in their own week. One pass over the
+    memberships: each member's week from their profile, their events by (user, on)."""
+    own_week = (
+        XPEvent.objects.filter(user_id=OuterRef("user_id"), on__gte=OuterRef("first"), on__lte=OuterRef("last"))
         .order_by()
-        .values("user__house_membership__house")
+        .values("user_id")
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    members = (
-        Membership.objects.filter(house=OuterRef("pk")).order_by().values("house").annotate(n=Count("pk")).values("n")
+    return (
+        Membership.objects.annotate(
+            first=LocalWeekStart(now, "user__profile__"),
+            last=LocalWeekStart(now, "user__profile__", days=6),
+        )
+        .annotate(week_xp=Subquery(own_week, output_field=IntegerField()))
+        .order_by()
+        .values("house_id")
+        .annotate(members=Count("pk"), xp=Sum("week_xp"))
     )
-    houses = House.objects.annotate(
-        week_xp=Coalesce(Subquery(week, output_field=IntegerField()), 0),
-        member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
-        yours=Exists(Membership.objects.filter(house=OuterRef("pk"), user_id=getattr(viewer, "pk", None))),
-    )
-    rows = sorted(houses, key=lambda house: (-max(house.week_xp, 0), house.name.casefold(), house.pk))
-    standings, rank = [], 0
-    for position, house in enumerate(rows, start=1):
-        xp = max(house.week_xp, 0)
-        if not standings or xp != standings[-1].xp:
-            rank = position
-        standings.append(Standing(house=house, xp=xp, members=house.member_count, rank=rank, yours=house.yours))
-    return standings
 
 
 def standing_of(house: House, standings: list[Standing]) -> Standing | None:

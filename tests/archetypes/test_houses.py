@@ -152,10 +152,27 @@ def test_cup_ranks_houses_ties_share_a_rank_and_go_by_name(make_user, two_houses
     ]
 
 
-def test_cup_is_one_query(make_user, two_houses, django_assert_num_queries):
+def test_cup_is_two_queries_then_cached_until_a_change_of_house(
+    make_user, two_houses, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     ember, tide = two_houses
+    now = dt.datetime(2026, 12, 9, 12, tzinfo=UTC)
+    users = []
     for index in range(6):
-        user = person(make_user, f"u{index}@example.com", [ember, tide][index % 2])
-        xp(user, 5, dt.date(2026, 12, 8))
-    with django_assert_num_queries(1):
-        houses.cup(now=dt.datetime(2026, 12, 9, tzinfo=UTC))
+        users.append(person(make_user, f"u{index}@example.com", [ember, tide][index % 2]))
+        xp(users[-1], 5, dt.date(2026, 12, 8))
+    with django_assert_num_queries(2):  # the houses, the totals
+        houses.cup(now=now)
+    with time_machine.travel(now, tick=False):
+        assert houses.standing_of(ember, houses.cup()).members == 3
+        with django_assert_num_queries(0):
+            houses.cup()
+        with django_assert_num_queries(1):  # the viewer's house
+            assert [s.house for s in houses.cup(viewer=users[1]) if s.yours] == [tide]
+        xp(users[0], 100, dt.date(2026, 12, 8))
+        assert houses.standing_of(ember, houses.cup()).xp == 15  # up to a minute old
+        with django_capture_on_commit_callbacks(execute=True):
+            houses.change_house(users[0], tide, now=now)
+    with time_machine.travel(now, tick=False):
+        assert houses.standing_of(tide, houses.cup()).members == 4
+        assert houses.standing_of(tide, houses.cup()).xp == 15 + 105  # their week's XP moved with them
