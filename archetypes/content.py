@@ -10,7 +10,9 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 
 from . import scoring
-from .models import Archetype, Choice, ChoiceWeight, Condition, ProfileScore, Question, Rule, StarterHabit, StarterQuest, Trait
+from .models import (
+    Archetype, Choice, ChoiceWeight, Condition, ProfileScore, Question, Rule, StarterHabit, StarterQuest, Trait,
+)
 
 TIMEOUT = 60 * 60
 QUIZ_KEY, ARCHETYPES_KEY, RULES_KEY = "archetypes:v1:quiz", "archetypes:v1:archetypes", "archetypes:v1:rules"

@@ -68,9 +68,11 @@ def accept(user, archetype: Archetype, *, habit_ids: Iterable[Any], quest_ids: I
     with transaction.atomic():
         Profile.objects.select_for_update().get(user=user)  # two accepts at once: one after the other
         had_habits = set(Habit.objects.for_user(user).filter(
-            template_id__in=[item.template_id for item in habit_items]).values_list("template_id", flat=True))
+            template_id__in=[item.template_id for item in habit_items]
+        ).values_list("template_id", flat=True))
         had_quests = set(Quest.objects.filter(
-            user=user, template_id__in=[item.template_id for item in quest_items]).values_list("template_id", flat=True))
+            user=user, template_id__in=[item.template_id for item in quest_items]
+        ).values_list("template_id", flat=True))
         for item in habit_items:  # habits first: a quest's habit-fed objective finds them by name
             if item.template_id in had_habits:
                 accepted.already.append(item.template.name)

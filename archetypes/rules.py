@@ -77,7 +77,8 @@ def nearest(scores: Mapping[str, float], archetypes: Iterable[Archetype]) -> Arc
 
 
 def validate_condition(*, trait_slug: str | None, operator: str | None, value: Decimal | float | None,
-                       value_to: Decimal | float | None, known_traits: Iterable[str] | None = None) -> dict[str, list[str]]:
+                       value_to: Decimal | float | None,
+                       known_traits: Iterable[str] | None = None) -> dict[str, list[str]]:
     """A condition's mistakes by field name (empty when it is fine): an unknown trait or
     operator, a missing value, 'between' without an upper end or with one below the
     lower, an upper end given for another operator. Used by the admin's condition form."""

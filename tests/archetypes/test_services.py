@@ -166,3 +166,9 @@ def test_assigns_at_once_leave_exactly_one_active(owner):
     assert Assignment.objects.filter(user=owner).count() == 10
     assert Assignment.objects.filter(user=owner, active=True).count() == 1
     assert Membership.objects.filter(user=owner).count() == 1
+
+
+def test_a_retake_with_the_content_cached_runs_a_handful_of_queries(owner, django_assert_max_num_queries):
+    services.assign(owner, canonical_answers("sage"))
+    with django_assert_max_num_queries(10):
+        services.assign(owner, canonical_answers("bard"))
