@@ -107,8 +107,7 @@ def test_a_house_page_costs_the_same_queries_however_many_members(
     for index in range(members):
         member(make_user, f"m{index}@example.com", [ember, tide][index % 2], xp=index + 1)
     owner_client.get(url(ember))  # the cup is computed (houses.cup's own test counts it), then cached
-    # Session, user; the house; the viewer's membership; the viewer's house (the cup's
-    # "yours"); the form's houses.
+    # Session, user; the house; the viewer's membership; the form's houses.
     with django_assert_num_queries(5):
         owner_client.get(url(ember))
     with django_assert_num_queries(3):  # session, user; the viewer's house
