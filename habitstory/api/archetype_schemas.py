@@ -43,7 +43,7 @@ ANSWERS_SCHEMA = {
     },
     "description": (
         "Question id → choice id, from GET /quiz: every active question answered once, with one of its own "
-        f"choices. Ids as whole numbers or as strings of digits (1 to {ID_MAX}); at most {ANSWERS_MAX}. "
+        f"choices. Ids as whole numbers or as strings of digits (from 1, up to 18 digits); at most {ANSWERS_MAX}. "
         "A missing answer, an unknown question or choice, or a choice of another question is a 400 naming "
         "`answers.<question_id>`."
     ),
@@ -148,8 +148,9 @@ class AssignmentOut(Out):
     confidence: float = Field(ge=0, le=1, description="0–1: how clearly the answers point at this archetype.")
     confidence_text: str = Field(description="The confidence in words: “a clear Sage”, “part Sage, part Ranger”.")
     traits: dict[str, Score] = Field(description="Trait slug → your score, 0–100.")
-    source: Source = Field(description="rule (a rule matched), nearest (no rule did: the nearest profile) or "  # type: ignore[valid-type]
-                                       "staff (assigned by hand).")
+    source: Source = Field(  # type: ignore[valid-type]
+        description="rule (a rule matched), nearest (no rule did: the nearest profile) or staff (assigned by hand)."
+    )
     matched_rule: str = Field(description=f"The rule's name, or “{NEAREST}”; empty when staff assigned it.")
     quiz_version: str = Field(description="The quiz version it was scored on (GET /quiz).")
     created_at: dt.datetime
@@ -301,8 +302,8 @@ def assignment_data(assignment: Assignment, confidence_text: str) -> dict:
     }
 
 
-def house_data(standing, *, yours: bool) -> dict:
-    """A house's standing in this week's cup (archetypes.houses.Standing)."""
+def house_data(standing) -> dict:
+    """A house's standing in this week's cup (archetypes.houses.Standing, for the viewer)."""
     house = standing.house
     return {**house_ref(house), "description": house.description, "members": standing.members,
-            "cup": {"rank": standing.rank, "xp": standing.xp}, "yours": yours}
+            "cup": {"rank": standing.rank, "xp": standing.xp}, "yours": standing.yours}

@@ -8,35 +8,25 @@ quiz with answers that reproduce each archetype's profile."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from archetypes import content, services
-from archetypes.models import (
-    Archetype,
-    Assignment,
-    Choice,
-    ChoiceWeight,
-    Condition,
-    House,
-    Membership,
-    ProfileScore,
-    Question,
-    Rule,
-    StarterHabit,
-    StarterQuest,
-    Trait,
-)
+from archetypes.models import Archetype, Assignment, Membership, ProfileScore, Question
 from gamification.models import XPEvent
 from habits.models import HabitTemplate
-from quests.models import QuestTemplate
 
-from .conftest import NOW, TODAY
+from .archetype_content import Small
+from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
+
+SEED = importlib.import_module("archetypes.migrations.0002_content")
 
 ASSIGN = "/api/v1/archetypes/assign"
 ME = "/api/v1/users/me/archetype"
@@ -54,63 +44,6 @@ def details(response, status: int = 400) -> dict:
 
 def content_queries(captured) -> list[str]:
     return [query["sql"] for query in captured.captured_queries if "archetypes_" in query["sql"]]
-
-
-class Small:
-    """The test's quiz: `grit` and `spark`; two questions whose first choice adds 10 grit and
-    second 10 spark (a third, inactive); the Sage (grit 100, spark 0, Ember) given by the
-    rule "Gritty" (grit ≥ 75) and the Bard (grit 0, spark 100, Tide) only as the nearest."""
-
-    def __init__(self):
-        Assignment.objects.all().delete()
-        Membership.objects.all().delete()
-        Rule.objects.all().delete()
-        Archetype.objects.all().delete()
-        House.objects.all().delete()
-        Question.objects.all().delete()
-        Trait.objects.all().delete()
-        self.grit = Trait.objects.create(slug="grit", name="Grit", description="Keeps going", position=0)
-        self.spark = Trait.objects.create(slug="spark", name="Spark", position=1)
-        self.questions, self.grit_choice, self.spark_choice = [], {}, {}
-        for position in range(3):
-            question = Question.objects.create(text=f"Question {position}", position=position, active=position < 2)
-            self.questions.append(question)
-            a = Choice.objects.create(question=question, text="Push on", position=0)
-            b = Choice.objects.create(question=question, text="Try something new", position=1)
-            ChoiceWeight.objects.create(choice=a, trait=self.grit, weight=10)
-            ChoiceWeight.objects.create(choice=b, trait=self.spark, weight=10)
-            self.grit_choice[question.pk], self.spark_choice[question.pk] = a, b
-        self.inactive = self.questions.pop()
-        self.ember = House.objects.create(slug="ember", name="Ember", motto="Burn bright", color="#cc3300",
-                                          crest="archetypes/crests/ember.svg", description="The hearth.", position=0)
-        self.tide = House.objects.create(slug="tide", name="Tide", motto="Ebb and flow", color="#0066cc",
-                                         crest="archetypes/crests/tide.svg", position=1)
-        self.sage = self._archetype("sage", "Sage", self.ember, grit=100, spark=0, position=0)
-        self.bard = self._archetype("bard", "Bard", self.tide, grit=0, spark=100, position=1)
-        self.rule = Rule.objects.create(name="Gritty", archetype=self.sage, position=0)
-        Condition.objects.create(rule=self.rule, trait=self.grit, operator="gte", value=75)
-        self.habit_template = HabitTemplate.objects.create(
-            slug="test-read", name="Read 10 pages", pillar_name="Mind", why="A page a day.", schedule="weekdays",
-            weekdays=[0, 2, 4], kind="at_least", target_value=10, unit="pages", difficulty="easy",
-        )
-        self.quest_template = QuestTemplate.objects.create(slug="test-library", title="Join the library",
-                                                           xp_reward=30, effort_minutes=20)
-        StarterHabit.objects.create(archetype=self.sage, template=self.habit_template, position=0)
-        StarterQuest.objects.create(archetype=self.sage, template=self.quest_template, position=0, checked=False)
-        content.clear()
-
-    def _archetype(self, slug, name, house, *, position, **targets) -> Archetype:
-        archetype = Archetype.objects.create(
-            slug=slug, name=name, tagline=f"The {name.lower()}", description=f"All about the {name}.",
-            illustration=f"archetypes/art/{slug}.svg", house=house, position=position,
-        )
-        for trait in (self.grit, self.spark):
-            ProfileScore.objects.create(archetype=archetype, trait=trait, target=targets[trait.slug])
-        return archetype
-
-    def answers(self, pick: str = "grit", *, as_text: bool = False) -> dict:
-        choices = self.grit_choice if pick == "grit" else self.spark_choice
-        return {str(q.pk): (str(choices[q.pk].pk) if as_text else choices[q.pk].pk) for q in self.questions}
 
 
 @pytest.fixture
@@ -459,7 +392,52 @@ def test_assigning_runs_a_bounded_number_of_queries(api, small):
     content.rules()
     with CaptureQueriesContext(connection) as captured:
         assert api.post(ASSIGN, {"answers": small.answers()}).status_code == 201
-    assert len(captured) <= 15, [query["sql"] for query in captured.captured_queries]
+    assert len(captured) <= 16, "\n".join(query["sql"][:100] for query in captured.captured_queries)
     content_tables = ("question", "choice", "trait", "archetype\"", "profilescore", "rule", "condition", "starter")
     assert [sql for sql in content_queries(captured)
             if any(f'"archetypes_{table}' in sql for table in content_tables)] == []
+
+
+# --- the seeded content ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(db):
+    """The content a fresh install has (put back if an earlier test emptied the tables)."""
+    SEED.add(apps, None)
+    content.clear()
+
+
+def canonical_answers(slug: str) -> dict[str, int | str]:
+    """The seeded archetype's canonical answer set (a choice's position per question, in
+    the migration), as a client would send it: ids as numbers and as strings, mixed."""
+    positions = next(row[5] for row in SEED.ARCHETYPES if row[0] == slug)
+    questions = content.quiz().questions
+    assert len(questions) == len(positions)
+    chosen = [list(question.choices.all())[position].pk for question, position in zip(questions, positions)]
+    return {str(question.pk): (choice if n % 2 else str(choice))
+            for n, (question, choice) in enumerate(zip(questions, chosen))}
+
+
+def test_the_seeded_quiz(api, seeded):
+    data = api.get("/api/v1/quiz").json()["data"]
+    assert [trait["slug"] for trait in data["traits"]] == [row[1] for row in SEED.TRAITS]
+    assert [question["text"] for question in data["questions"]] == [row[0] for row in SEED.QUESTIONS]
+    assert all(3 <= len(question["choices"]) <= 5 for question in data["questions"])
+    houses = api.get("/api/v1/houses").json()["data"]
+    assert sorted(house["crest_url"] for house in houses) == sorted(
+        f"/static/archetypes/crests/{slug}.svg" for slug in ("ember", "tide", "grove", "summit"))
+
+
+@pytest.mark.parametrize("slug", [row[0] for row in SEED.ARCHETYPES])
+def test_answers_reproducing_a_profile_assign_it_confidently(api, owner, seeded, slug):
+    response = api.post(ASSIGN, {"answers": canonical_answers(slug)})
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    archetype = api.get(f"/api/v1/archetypes/{data['archetype']['id']}").json()["data"]
+    assert data["archetype"]["slug"] == archetype["slug"] == slug
+    assert data["traits"] == archetype["profile"]
+    assert data["confidence"] >= 0.9
+    assert data["confidence_text"] == f"a clear {archetype['name']}"
+    assert data["house"] == archetype["house"]
+    assert data["matched_rule"] == (Assignment.objects.get(user=owner, active=True).rule_name or "nearest profile")

@@ -8,7 +8,8 @@ environment for a longer run), derandomised so a run in CI is the same as here.
 
 Two runs: one as schemathesis draws the ids (so an operation on an object is mostly a 404),
 and one where the valid requests name the user's own habit, goal, pillar, quest (and a
-second quest, and a template), so every handler runs to the end.
+second quest, a template, an archetype), so every handler runs to the end. Both runs have a
+small quiz (tests/api/archetype_content.py), and a valid assign request answers it whole.
 
 A few rules cannot be stated by JSON Schema, and the schema says them in words instead (see
 habitstory/api/schemas.py): a start date from 1 January 2000 to a year from today, a
@@ -26,11 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zlib
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from archetypes.models import Archetype
 from goals.models import Goal
 from habits.models import Habit, Pillar
 from habits.services import save_habit
@@ -40,6 +43,9 @@ from habitstory.api import auth
 from habitstory.api import services as token_services
 from habitstory.api.api import api
 from habitstory.asgi import application
+
+from .archetype_content import CHOICES as QUIZ_CHOICES
+from .archetype_content import Small
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
 EARLIEST = dt.date(2000, 1, 1)
@@ -89,6 +95,13 @@ def _steer_windows(body: dict) -> None:
             quiet["end"] = "01:00" if dt.time.fromisoformat(quiet["start"]) == dt.time(0) else "00:00"
 
 
+def _complete_answers(drawn) -> dict:
+    """Answers to every question of the fixture's quiz, the choices picked by what was drawn."""
+    seed = zlib.crc32(repr(drawn).encode())
+    return {str(question): choices[(seed + index) % len(choices)]
+            for index, (question, choices) in enumerate(QUIZ_CHOICES.items())}
+
+
 @schema.hook
 def map_case(context, case):
     """Keep valid requests inside the rules the schema states in words (see above); a
@@ -99,6 +112,8 @@ def map_case(context, case):
     if isinstance(case.body, dict):
         _steer_dates(case.body, today)
         _steer_windows(case.body)
+        if case.path == "/api/v1/archetypes/assign":  # a valid body answers the quiz as it is
+            case.body["answers"] = _complete_answers(case.body.get("answers"))
     if isinstance(case.query, dict):
         _steer_range(case.query, 1 if case.path.endswith("xp-events") else 2)
         case.query.pop("cursor", None)
@@ -111,6 +126,7 @@ def token(transactional_db, django_user_model, monkeypatch) -> str:
     monkeypatch.setattr(auth.PerUserThrottle, "allow_request", lambda self, request: True)
     monkeypatch.setattr(auth, "FAILED_AUTH_LIMIT", 10**9)
     user = django_user_model.objects.create_user("fuzz@example.com", "fuzz-password-123")
+    Small()  # a quiz (with the ids of QUIZ_CHOICES) and archetypes, whatever an earlier test left
     return token_services.issue_token(user, "schemathesis")[1]
 
 
@@ -129,7 +145,7 @@ def test_the_api_keeps_to_its_schema(case, token):
 # --- the same, on the user's own objects ---------------------------------------------------
 
 deep = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1")).include(
-    path_regex=r"\{(habit|goal|pillar|quest)_id\}|from-template"
+    path_regex=r"\{(habit|goal|pillar|quest|archetype)_id\}|from-template"
 ).exclude(path_regex="snooze$")  # only a prompted day can be snoozed: tests/api/test_snooze.py
 deep.app = application
 OWN: dict[str, int] = {}  # the fixture's objects, for the hook
@@ -142,7 +158,7 @@ def map_own_case(context, case):
     if case.meta is None or not case.meta.generation.mode.is_positive or not OWN:
         return case
     case = map_case(context, case)
-    for name in ("habit_id", "goal_id", "pillar_id", "quest_id", "other_id", "slug"):
+    for name in ("habit_id", "goal_id", "pillar_id", "quest_id", "other_id", "slug", "archetype_id"):
         if name in case.path_parameters:
             case.path_parameters[name] = OWN[name]
     if "day" in case.path_parameters:
@@ -173,7 +189,7 @@ def own_token(token, django_user_model) -> str:
     quest, other = (create_quest(user, title=title, today=START) for title in ("Write draft", "Edit"))
     template = QuestTemplate.objects.create(slug="spring-clean", title="Spring clean", xp_reward=50)
     OWN.update(habit_id=habit.pk, goal_id=goal.pk, pillar_id=pillar.pk, quest_id=quest.pk, other_id=other.pk,
-               slug=template.slug)
+               slug=template.slug, archetype_id=Archetype.objects.first().pk)
     return token
 
 

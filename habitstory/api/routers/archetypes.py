@@ -93,7 +93,4 @@ def read_my_archetype(request: HttpRequest):
 def list_houses(request: HttpRequest):
     """Every house with its crest, motto and members, ranked by this week's house cup: the
     XP its members earned this week, each member's week in their own time zone."""
-    mine = houses.house_of(user_of(request))
-    standings = houses.cup(now=timezone.now())
-    return ok([house_data(standing, yours=mine is not None and standing.house.pk == mine.pk)
-               for standing in standings])
+    return ok([house_data(standing) for standing in houses.cup(now=timezone.now(), viewer=user_of(request))])
