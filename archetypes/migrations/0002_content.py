@@ -129,55 +129,55 @@ ARCHETYPES = [
     ("sage", "Sage", "grove", "Every question is a door.",
      "You learn for the joy of it and keep what you learn. Quiet hours with a book or a "
      "problem are your best hours, and a steady routine gives them room.",
-     [3, 0, 0, 0, 1, 0, 3, 2, 1, 1, 0, 2, 0, 1],
+     [0, 0, 2, 4, 1, 2, 3, 0, 1, 0, 2, 2, 0, 1],
      ["read-20-pages", "journal", "learn-a-language", "meditate"], ["finish-a-book", "calm-week"]),
     ("ranger", "Ranger", "grove", "Happiest a long way from the road.",
      "You explore with your feet as much as your head: trails, new places, the weather on "
      "your face. Movement is how you think.",
-     [3, 0, 0, 3, 0, 1, 3, 1, 0, 1, 3, 2, 3, 2],
+     [1, 0, 0, 3, 0, 2, 3, 1, 1, 1, 3, 2, 1, 1],
      ["time-outdoors", "run", "stretch", "walk-10k-steps"], ["first-5k", "plan-a-trip"]),
     ("guardian", "Guardian", "summit", "The one everyone counts on.",
      "You keep things running for the people around you: plans made, promises kept, "
      "everyone fed. Your routines are how you look after others.",
-     [0, 1, 0, 0, 2, 0, 1, 0, 0, 0, 2, 0, 2, 3],
+     [0, 1, 1, 2, 2, 0, 0, 0, 3, 3, 0, 0, 0, 3],
      ["plan-tomorrow", "call-a-friend", "family-meal", "make-the-bed"], ["tax-return", "spring-clean"]),
     ("stoic", "Stoic", "summit", "Discipline is freedom.",
      "You train body and mind alike and do not wait to feel like it. Early mornings, hard "
      "sessions, early nights: the plan is the point.",
-     [0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 2],
+     [0, 3, 0, 0, 0, 2, 0, 1, 0, 0, 0, 1, 1, 2],
      ["strength-training", "sleep-by-11", "meditate", "make-the-bed"], ["first-5k", "calm-week"]),
     ("bard", "Bard", "tide", "Every evening deserves a song.",
      "You bring people together and make something of the moment: a tune, a story, a "
      "party. Your ideas come alive in company.",
-     [3, 1, 3, 1, 2, 2, 1, 2, 0, 2, 2, 0, 2, 4],
+     [2, 3, 3, 1, 2, 3, 1, 2, 2, 2, 1, 3, 2, 4],
      ["practise-an-instrument", "see-a-friend", "message-someone"], ["learn-a-song", "plan-a-trip"]),
     ("healer", "Healer", "tide", "Kindness, every day, on purpose.",
      "You notice how people are and do something about it. A call, a meal, a kind act: "
      "small things that keep your circle whole.",
-     [3, 0, 1, 2, 2, 1, 3, 2, 0, 1, 2, 0, 2, 3],
+     [2, 0, 1, 4, 1, 2, 3, 0, 1, 1, 2, 2, 2, 1],
      ["kind-act", "call-a-friend", "gratitude", "volunteer"], ["calm-week"]),
     ("artisan", "Artisan", "ember", "Made by hand, one day at a time.",
      "You make things and you make them well: practice, patience, a workbench or a blank "
      "page every day. Craft is discipline you can see.",
-     [3, 0, 0, 0, 3, 0, 2, 2, 1, 2, 0, 3, 3, 4],
+     [0, 1, 3, 0, 3, 0, 0, 0, 3, 2, 0, 3, 0, 4],
      ["sketch", "write-500-words", "side-project", "deep-work-block"], ["learn-a-song"]),
     ("trailblazer", "Trailblazer", "ember", "No map? Good.",
      "You follow the spark wherever it leads, on foot or in a sketchbook. Plans bore you; "
      "new things, new places and new ideas do not.",
-     [3, 1, 0, 3, 0, 2, 2, 1, 0, 2, 1, 3, 3, 2],
+     [1, 2, 0, 1, 0, 3, 2, 1, 3, 2, 1, 3, 1, 4],
      ["yoga", "photo-a-day", "make-something", "time-outdoors"], ["plan-a-trip", "first-5k"]),
 ]
 
 # Tried in this order; the first whose conditions all hold wins. The Healer has no rule:
 # the nearest profile finds it. (archetype, name, [(trait letter, operator, value, value_to)])
 RULES = [
-    ("stoic", "Steady and strong", [("D", "gte", 60, None), ("V", "gte", 50, None)]),
-    ("guardian", "Steady and warm", [("D", "gte", 55, None), ("S", "gte", 50, None)]),
-    ("sage", "Student of everything", [("C", "gte", 65, None), ("S", "lte", 30, None)]),
-    ("artisan", "A maker with a plan", [("K", "gte", 55, None), ("D", "gte", 35, None)]),
-    ("bard", "Heart of the party", [("S", "gte", 45, None), ("K", "gte", 40, None)]),
-    ("trailblazer", "Wild and free", [("V", "gte", 50, None), ("K", "gte", 35, None)]),
-    ("ranger", "Out on the trail", [("V", "between", 60, 100), ("C", "gte", 40, None)]),
+    ("stoic", "Steady and strong", [("D", "gte", 55, None), ("V", "gte", 50, None)]),
+    ("guardian", "Steady and warm", [("D", "gte", 55, None), ("S", "gte", 45, None)]),
+    ("sage", "Student of everything", [("C", "gte", 65, None), ("S", "lte", 30, None), ("V", "lte", 30, None)]),
+    ("artisan", "A maker with a plan", [("K", "gte", 40, None), ("D", "gte", 40, None)]),
+    ("bard", "Heart of the party", [("S", "gte", 40, None), ("K", "gte", 40, None)]),
+    ("trailblazer", "Wild and free", [("V", "gte", 45, None), ("K", "gte", 40, None)]),
+    ("ranger", "Out on the trail", [("V", "between", 50, 100), ("C", "gte", 50, None)]),
 ]
 
 SLUG = {letter: slug for letter, slug, _name, _description in TRAITS}

@@ -69,6 +69,16 @@ def test_profiles_are_far_enough_apart_for_a_clear_result():
     assert min(rules.distance(a, b) for a, b in itertools.combinations(profiles, 2)) >= needed
 
 
+def test_halfway_between_any_two_profiles_no_archetype_is_clear():
+    """No third profile sits nearer to two profiles' midpoint than they do, so scores
+    halfway between any two give every archetype at most 0.55."""
+    archetypes = content.archetypes()
+    profiles = {archetype.pk: rules.profile_of(archetype) for archetype in archetypes}
+    for first, second in itertools.combinations(profiles.values(), 2):
+        halfway = {slug: (first[slug] + second[slug]) / 2 for slug in first}
+        assert max(confidence.confidence(halfway, profiles, pk) for pk in profiles) <= 0.55
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_each_archetypes_canonical_answers_assign_it_clearly(slug, owner):
     assignment = services.assign(owner, canonical_answers(slug))
