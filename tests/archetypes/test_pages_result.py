@@ -223,7 +223,7 @@ def test_the_header_shows_the_crest_in_the_profile_link(owner_client, sage):
     html = owner_client.get("/").content.decode()
     link = re.search(r'<a href="/profile/" class="nav-link nav-profile".*?</a>', html, re.S).group(0)
     assert 'src="/static/archetypes/crests/grove.svg"' in link
-    assert '<span class="nav-label">Profile</span><span class="visually-hidden">: Sage, House Grove</span>' in link
+    assert '<span class="nav-label">Profile</span><span class="visually-hidden"> (Sage, House Grove)</span>' in link
 
 
 def test_the_header_costs_no_query_once_cached(owner_client, owner, sage):
@@ -238,7 +238,7 @@ def test_the_header_follows_a_retake(owner_client, owner, sage):
     for number, question in enumerate(content.quiz().questions, start=1):
         owner_client.post(f"/archetypes/quiz/{number}/", {"choice": canonical_answers("bard")[question.pk]})
     html = owner_client.get("/").content.decode()
-    assert ": Bard, House Grove</span>" in html  # the house stays the one joined first
+    assert " (Bard, House Grove)</span>" in html  # the house stays the one joined first
 
 
 # --- queries ---------------------------------------------------------------------------------------------

@@ -98,3 +98,21 @@ def asgi_server(django_db_setup, django_db_blocker):
 def server(asgi_server, transactional_db):
     """The running app, with a database the test and the server both see."""
     return asgi_server
+
+
+@pytest.fixture
+def seeded_content(server):
+    """The content the data migrations seed (the habit library, the ready-made quest
+    templates, the quiz, houses and archetypes), again: a transactional test's flush
+    empties every table, so only the first such test would find it otherwise."""
+    import importlib
+
+    from django.apps import apps
+
+    from archetypes import content
+
+    for migration in ("habits.migrations.0009_habit_library", "quests.migrations.0003_ready_made_templates",
+                      "archetypes.migrations.0002_content"):
+        importlib.import_module(migration).add(apps, None)
+    content.clear()
+    return server
