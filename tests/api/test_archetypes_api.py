@@ -365,6 +365,22 @@ def test_houses_before_the_quiz(api, small, frozen):
     ]
 
 
+def test_the_houses_run_the_same_queries_however_many_members(api, make_user, small, frozen):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/houses").status_code == 200
+        return len(captured)
+
+    services.assign(make_user("first@example.com"), small.answers("grit"))
+    count()  # the token's first use is recorded
+    few = count()
+    for n in range(10):
+        member = make_user(f"member{n}@example.com")
+        services.assign(member, small.answers("grit" if n % 2 else "spark"))
+        _xp(member, 5, TODAY, f"m:{n}")
+    assert count() == few
+
+
 # --- every endpoint -------------------------------------------------------------------------
 
 ENDPOINTS = [("GET", "/api/v1/quiz"), ("GET", "/api/v1/archetypes"), ("GET", "/api/v1/archetypes/1"),
