@@ -12,6 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
+from archetypes import content as archetype_content
+from archetypes import services as archetype_services
 from goals.models import Goal
 from habits.models import Habit
 from habits.services import delete_habit, save_habit
@@ -61,6 +63,10 @@ def _pages(demo) -> list[str]:
         "/profile/",
         "/profile/tokens/",
         "/inbox/",
+        "/archetypes/quiz/1/",
+        "/archetypes/quiz/14/",
+        "/archetypes/result/",
+        "/archetypes/history/",
     ]
 
 
@@ -85,9 +91,13 @@ def _check(page: Page, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_has_no_axe_violations(server, browser: Browser, scheme):
+def test_every_page_has_no_axe_violations(seeded_content, server, browser: Browser, scheme):
     seed_demo()
     demo = User.objects.get(email=settings.DEMO_EMAIL)
+    # An archetype (its result page and history), and a quiz half answered (a choice shown).
+    quiz = archetype_content.quiz().questions
+    archetype_services.assign(demo, {question.pk: question.choices.all()[0].pk for question in quiz})
+    archetype_services.save_answer(demo, quiz[0].pk, quiz[0].choices.all()[1].pk)
     # A token listed on the tokens page, with its revoke button; a habit in the bin.
     api_services.issue_token(demo, "Shortcuts on my phone")
     delete_habit(save_habit(Habit(user=demo, name="Old habit", start_date=demo.profile.local_today())))
@@ -113,6 +123,15 @@ def test_every_page_has_no_axe_violations(server, browser: Browser, scheme):
     page.get_by_role("button", name="Create quest").last.click()
     expect(page.locator("main .errorlist").first).to_be_visible()
     found += _check(page, "/quests/new/ (errors)")
+    page.goto(f"{server.url}/archetypes/quiz/2/")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#quiz-error")).to_be_visible()
+    found += _check(page, "/archetypes/quiz/2/ (errors)")
+    page.goto(f"{server.url}/archetypes/result/")
+    page.locator(".plan-item input:checked").evaluate_all("boxes => boxes.forEach(box => { box.checked = false; })")
+    page.get_by_role("button", name="Start with these").click()
+    expect(page.locator("#plan .form-errors")).to_be_visible()
+    found += _check(page, "/archetypes/result/ (errors)")
     page.goto(f"{server.url}/profile/tokens/")
     page.get_by_label("Token name").fill("Cron job")
     page.get_by_role("button", name="Create token").click()
