@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 360, 300
-CENTRE_X, CENTRE_Y = 180, 150
+WIDTH, HEIGHT = 400, 300
+CENTRE_X, CENTRE_Y = 200, 150
 RADIUS = 100
 LABEL_RADIUS = 114
 RINGS = (25, 50, 75, 100)

@@ -59,7 +59,7 @@ def test_the_result_shows_the_archetype_the_house_and_the_confidence_in_words(ow
 
 def test_the_radar_chart_draws_the_users_traits_over_the_archetypes_profile(owner_client, sage):
     html = owner_client.get("/archetypes/result/").content.decode()
-    assert '<svg viewBox="0 0 360 300" role="img" aria-labelledby="radar-title radar-desc">' in html
+    assert '<svg viewBox="0 0 400 300" role="img" aria-labelledby="radar-title radar-desc">' in html
     assert '<title id="radar-title">Your traits next to the Sage’s profile</title>' in html
     desc = re.search(r'<desc id="radar-desc">(.*?)</desc>', html).group(1)
     assert desc.startswith("Scores from 0 to 100. Yours: Discipline ")
