@@ -36,7 +36,8 @@ def test_scores_are_distances_from_the_centre_and_a_missing_trait_is_50():
     theirs = [round(distance_from_centre(p)) for p in points(chart.theirs)]
     assert yours == [25, 0, 50, 50, 50]
     assert theirs == [80, 50, 50, 50, 50]
-    assert [(row.name, row.yours, row.theirs) for row in chart.rows][:2] == [("Discipline", 25, 80), ("Curiosity", 0, 50)]
+    rows = [(row.name, row.yours, row.theirs) for row in chart.rows]
+    assert rows[:2] == [("Discipline", 25, 80), ("Curiosity", 0, 50)]
 
 
 def test_the_rings_mark_25_50_75_and_100():

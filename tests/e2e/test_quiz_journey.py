@@ -72,7 +72,8 @@ def accept_and_check(page: Page, base: str, email: str, name: str, house: str) -
     # The profile and the header now show the archetype and the house's crest.
     page.goto(f"{base}/profile/")
     expect(page.locator(".archetype-card-name")).to_have_text(name)
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=f"Profile ({name}, House {house})")).to_be_visible()
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name=f"Profile ({name}, House {house})")).to_be_visible()
     fits(page)
 
 
@@ -161,4 +162,29 @@ def test_without_javascript_every_step_is_a_plain_form(seeded_content, server, b
             page.wait_for_url(f"{server.url}/archetypes/quiz/{number + 1}/")
     page.wait_for_url(f"{server.url}/archetypes/result/")
     accept_and_check(page, server.url, email, "Ranger", "Grove")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1100, 768, 412, 360, 320])
+def test_the_header_with_a_crest_fits_every_width(seeded_content, server, browser: Browser, make_user, width):
+    from archetypes import content, services
+
+    user = make_user("crest@example.com", PASSWORD)
+    questions = content.quiz().questions
+    services.assign(user, {q.pk: list(q.choices.all())[n].pk for q, n in zip(questions, canonical("bard"))})
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.locator('input[name="login"]').fill(user.email)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_url(f"{server.url}/")
+    got = page.evaluate("""() => ({
+      scroll: document.documentElement.scrollWidth,
+      crest: document.querySelector('.main-nav .nav-crest').getBoundingClientRect().width,
+      lines: [...document.querySelectorAll('.main-nav .nav-label')].map((label) => label.getClientRects().length),
+    })""")
+    assert got == {"scroll": width, "crest": 22, "lines": [1, 1, 1, 1, 1]}
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile (Bard, House Tide)")
+    expect(link).to_be_visible()
     context.close()
