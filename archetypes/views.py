@@ -40,16 +40,16 @@ def _step_page(request: HttpRequest, number: int, form: StepForm | None = None, 
     question = questions[number - 1]
     if answers is None:
         answers = pages.answers_so_far(request.user)
+    swapped = bool(request.htmx) and not request.htmx.history_restore_request  # else the whole page
     choices = pages.choices_of(question)
     if form is None:
         form = StepForm(question=question, choices=choices, initial_choice=answers.get(question.pk))
     context = {
         "form": form, "question": question, "number": number, "total": len(questions),
-        "focus": pages.focus_on(form, choices) if request.htmx or form.errors else "",
+        "focus": pages.focus_on(form, choices) if swapped or form.errors else "",
         "percent": round(100 * (number - 1) / len(questions)),
-        "answered": sum(1 for q in questions if q.pk in answers),
     }
-    template = "archetypes/quiz.html#quiz" if request.htmx else "archetypes/quiz.html"
+    template = "archetypes/quiz.html#quiz" if swapped else "archetypes/quiz.html"
     return render(request, template, context)
 
 

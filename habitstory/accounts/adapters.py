@@ -1,5 +1,6 @@
 """allauth adapters (an interface: allauth calls them): the profile is completed, and the
-new user welcomed (habitstory.story.onboarding), in the same transaction as the user."""
+new user welcomed (habitstory.story.onboarding), in the same transaction as the user; a
+new user is then offered the archetype quiz."""
 
 from __future__ import annotations
 

@@ -139,6 +139,13 @@ def test_with_htmx_the_next_step_comes_back_alone_and_its_address_is_pushed(owne
     assert re.search(r'value="\d+" id="id_choice_0" autofocus', html)
 
 
+def test_the_browsers_back_button_gets_the_whole_page(owner_client):
+    """htmx keeps no history cache: going back asks for the pushed address again."""
+    response = owner_client.get(step_url(2), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    html = response.content.decode()
+    assert html.startswith("<!doctype html>") and "Question 2 of 14" in html and "autofocus" not in html
+
+
 def test_with_htmx_back_focuses_the_answer_given_before(owner_client, owner):
     first = questions()[0]
     chosen = list(first.choices.all())[1].pk

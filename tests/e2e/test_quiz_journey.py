@@ -126,6 +126,11 @@ def test_the_quiz_resumes_where_it_was_left(seeded_content, server, browser: Bro
         page.get_by_role("button", name="Next").click()
         expect(page.locator("legend")).to_contain_text(f"Question {number + 1} of 14")
         settled(page)
+    page.go_back()  # the browser's Back: the step before, as a whole page
+    page.wait_for_url(f"{server.url}/archetypes/quiz/3/")
+    expect(page.locator("legend")).to_contain_text("Question 3 of 14")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.locator(".quiz-choice input").first).to_be_checked()
     page.goto(f"{server.url}/")  # leaves...
     page.goto(f"{server.url}/profile/")
     page.get_by_role("link", name="Take the quiz").click()  # ...and comes back
