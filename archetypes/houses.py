@@ -26,6 +26,7 @@ from django.utils import timezone
 from gamification import leaderboard
 from gamification.models import XPEvent
 
+from . import badge
 from .models import House, Membership
 
 CHANGE_EVERY = dt.timedelta(days=7)
@@ -84,6 +85,7 @@ def change_house(user, house: House, *, now: dt.datetime | None = None) -> Membe
         membership.changed_at = now
         membership.save(update_fields=["house", "changed_at"])
         transaction.on_commit(lambda: cache.delete(CUP_KEY))
+        transaction.on_commit(lambda: badge.forget(user.pk))  # the header's crest
     return membership
 
 

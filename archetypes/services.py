@@ -17,7 +17,7 @@ from django.utils import timezone
 from habitstory.accounts.models import Profile
 
 from . import confidence as confidence_
-from . import content, houses, rules, scoring
+from . import badge, content, houses, rules, scoring
 from .models import Archetype, Assignment, Membership, QuizProgress
 
 DIGITS = re.compile(r"^[0-9]{1,18}$")
@@ -164,6 +164,7 @@ def _store(user, archetype: Archetype, *, now: dt.datetime | None, **fields: Any
         if not Membership.objects.filter(user=user).exists():
             houses.join(user, archetype.house, now=now)
         QuizProgress.objects.filter(user=user).delete()
+        transaction.on_commit(lambda: badge.forget(user.pk))  # the header's archetype and house
     return assignment
 
 

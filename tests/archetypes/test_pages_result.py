@@ -4,6 +4,7 @@ the archetype on the profile page and in the header."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -273,3 +274,20 @@ def test_the_history_runs_the_same_queries_however_long(owner_client, owner):
     with CaptureQueriesContext(connection) as many:
         owner_client.get("/archetypes/history/")
     assert len(many) == len(few)
+
+
+def test_the_header_follows_a_change_of_house_and_a_staff_reassignment(
+    owner_client, owner, sage, staff, django_capture_on_commit_callbacks,
+):
+    from archetypes import houses
+    from archetypes.models import House, Membership
+
+    Membership.objects.filter(user=owner).update(joined_at=sage.created_at - dt.timedelta(days=8))
+    assert " (Sage, House Grove)</span>" in owner_client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        houses.change_house(owner, House.objects.get(slug="tide"))
+    assert " (Sage, House Tide)</span>" in owner_client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reassign(owner, Archetype.objects.get(slug="artisan"), staff_user=staff)
+    html = owner_client.get("/").content.decode()
+    assert " (Artisan, House Tide)</span>" in html and "crests/tide.svg" in html
