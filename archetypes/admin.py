@@ -228,3 +228,45 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The parts edited inline above, also listed on their own (searchable across the content);
+# they clear the cached content like the rest. A condition keeps its validation (ConditionForm).
+
+@admin.register(ChoiceWeight)
+class ChoiceWeightAdmin(ContentAdmin):
+    list_display = ["choice", "trait", "weight"]
+    list_filter = ["trait"]
+    list_select_related = ["choice", "trait"]
+    search_fields = ["choice__text", "choice__question__text"]
+
+
+@admin.register(ProfileScore)
+class ProfileScoreAdmin(ContentAdmin):
+    list_display = ["archetype", "trait", "target"]
+    list_filter = ["archetype", "trait"]
+    list_select_related = ["archetype", "trait"]
+
+
+@admin.register(Condition)
+class ConditionAdmin(ContentAdmin):
+    form = ConditionForm
+    fields = ["rule", "trait", "operator", "value", "value_to"]
+    list_display = ["rule", "trait", "operator", "value", "value_to"]
+    list_filter = ["trait", "operator"]
+    list_select_related = ["rule", "trait"]
+    search_fields = ["rule__name"]
+
+
+@admin.register(StarterHabit)
+class StarterHabitAdmin(ContentAdmin):
+    list_display = ["archetype", "template", "position", "checked"]
+    list_filter = ["archetype"]
+    list_select_related = ["archetype", "template"]
+
+
+@admin.register(StarterQuest)
+class StarterQuestAdmin(ContentAdmin):
+    list_display = ["archetype", "template", "position", "checked"]
+    list_filter = ["archetype"]
+    list_select_related = ["archetype", "template"]

@@ -20,6 +20,7 @@ def staff_client(client, staff):
 
 @pytest.mark.parametrize("model", [
     "trait", "question", "choice", "house", "archetype", "rule", "assignment", "quizprogress", "membership",
+    "choiceweight", "profilescore", "condition", "starterhabit", "starterquest",
 ])
 def test_every_page_opens_for_staff(staff_client, owner, model):
     services.assign(owner, canonical_answers("sage"))
@@ -140,3 +141,20 @@ def test_the_action_without_an_archetype_changes_nothing(staff_client, owner):
     }, follow=True)
     assert "Choose the archetype" in response.content.decode()
     assert services.current(owner) == first
+
+
+def test_a_condition_on_its_own_page_is_checked_like_one_in_a_rule(staff_client):
+    """The standalone condition page (besides the rule's inline) names the rule and keeps
+    the validation: a 'between' without its upper end is refused."""
+    from archetypes.models import Condition
+
+    rule = Rule.objects.first()
+    trait = Trait.objects.first()
+    assert staff_client.get(reverse("admin:archetypes_condition_add")).status_code == 200
+    before = Condition.objects.count()
+    data = {"rule": rule.pk, "trait": trait.pk, "operator": "between", "value": "20", "value_to": ""}
+    response = staff_client.post(reverse("admin:archetypes_condition_add"), data)
+    assert response.status_code == 200 and Condition.objects.count() == before
+    data["value_to"] = "60"
+    assert staff_client.post(reverse("admin:archetypes_condition_add"), data).status_code == 302
+    assert Condition.objects.count() == before + 1
