@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "archetypes",
     "verification",
     "gamification",
+    "habitstory.insights",
 ]
 
 MIDDLEWARE = [

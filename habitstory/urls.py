@@ -22,6 +22,7 @@ urlpatterns = [
     path("quests/", include("quests.urls")),
     path("archetypes/", include("archetypes.urls")),
     path("verification/", include("verification.urls")),
+    path("insights/", include("habitstory.insights.urls")),
     path("rewards/", include("gamification.urls")),
     path("inbox/", include("habitstory.notifications.urls")),
     path("search/", story_views.search, name="search"),

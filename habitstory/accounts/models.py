@@ -109,6 +109,14 @@ class Profile(models.Model):
     quest_auto_complete = models.BooleanField(
         default=True, help_text="Complete a quest when its last objective is done (otherwise ask first)."
     )
+    pooled_learning = models.BooleanField(
+        default=False,
+        help_text=(
+            "Until you have 60 days of check-ins, forecasts come from a model trained on the "
+            "check-ins of everyone who turned this on (no names, no notes). Off: your data "
+            "trains only your own models."
+        ),
+    )
     # Denormalised from the XP ledger by the commit step (gamification.services); rebuilt
     # by `manage.py rebuild_xp`.
     xp_total = models.IntegerField(default=0)

@@ -1,0 +1,94 @@
+"""A user's days as plain arrays: what features, statements, training and the synthetic
+generator all work on. `load()` reads it from the database (check-ins, life events,
+occurrences and schedules); `habitstory.insights.synth` makes it without one.
+
+Day i of a History is `start + i days`, a local date of the user. Missing values are NaN
+(never zero). Nothing here is a feature yet: `habitstory.insights.features` turns a
+History into rows, using for day i only what it may see (no look-ahead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+# The inputs a check-in may carry, in this order everywhere (features, what-if, statements).
+INPUTS: tuple[str, ...] = ("sleep_hours", "exercise_minutes", "social_minutes", "work_hours", "stress")
+# Labels: mood as its score 0..4 (models.MOODS order), energy 0..10.
+LABELS: tuple[str, ...] = ("mood", "energy")
+# Life event types, in models.LifeEvent.Type order.
+EVENT_TYPES: tuple[str, ...] = (
+    "illness", "travel", "exam", "deadline", "celebration", "loss", "move", "new_job", "other",
+)
+
+
+@dataclass
+class HabitDays:
+    """One habit over the History's days. `expected[i]`: the schedule expected it that day
+    (after its start, not paused; every day for "N per week"). `done[i]`: done that day.
+    `skipped[i]`: explicitly skipped. `strength[i]`: Loop's strength score (0..1) after day
+    i (NaN before the habit started); the completion baseline reads strength[i - 1]."""
+
+    habit_id: int
+    name: str
+    expected: np.ndarray  # bool
+    done: np.ndarray  # bool
+    skipped: np.ndarray  # bool
+    strength: np.ndarray  # float, NaN where unknown
+    per_week: int | None = None  # for "N per week" habits, N
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    start: dt.date
+    end: dt.date  # inclusive; a one-day event has end == start
+
+
+@dataclass
+class History:
+    user_id: int
+    joined: dt.date  # local date of sign-up
+    start: dt.date  # day 0
+    inputs: dict[str, np.ndarray]  # INPUTS -> float array, NaN = not logged
+    mood: np.ndarray  # float 0..4, NaN = not logged
+    energy: np.ndarray  # float 0..10, NaN = not logged
+    habits: list[HabitDays] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return len(self.mood)
+
+    def date(self, i: int) -> dt.date:
+        return self.start + dt.timedelta(days=i)
+
+    def index(self, day: dt.date) -> int:
+        return (day - self.start).days
+
+    def labelled(self, kind: str) -> np.ndarray:
+        """Day indexes where `kind` ("mood" or "energy") was logged."""
+        return np.flatnonzero(~np.isnan(self.mood if kind == "mood" else self.energy))
+
+    def with_inputs(self, i: int, changes: dict[str, float | None]) -> History:
+        """A copy with day i's inputs changed (what-if). Labels and other days untouched."""
+        inputs = {k: v.copy() for k, v in self.inputs.items()}
+        for name, value in changes.items():
+            if name not in INPUTS:
+                raise KeyError(name)
+            inputs[name][i] = np.nan if value is None else float(value)
+        return replace(self, inputs=inputs)
+
+    def through(self, i: int) -> History:
+        """A copy that ends with day i (inclusive): what was known by then."""
+        return replace(
+            self,
+            inputs={k: v[: i + 1].copy() for k, v in self.inputs.items()},
+            mood=self.mood[: i + 1].copy(),
+            energy=self.energy[: i + 1].copy(),
+            habits=[replace(h, expected=h.expected[: i + 1], done=h.done[: i + 1], skipped=h.skipped[: i + 1],
+                            strength=h.strength[: i + 1]) for h in self.habits],
+            events=[e for e in self.events if e.start <= self.date(i)],
+        )
