@@ -38,6 +38,9 @@ class HabitDays:
     skipped: np.ndarray  # bool
     strength: np.ndarray  # float, NaN where unknown
     per_week: int | None = None  # for "N per week" habits, N
+    # closed[i]: day i's outcome is settled (a past day, or today once done or skipped);
+    # None = every expected day is. Only closed days are completion labels.
+    closed: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class History:
             mood=self.mood[: i + 1].copy(),
             energy=self.energy[: i + 1].copy(),
             habits=[replace(h, expected=h.expected[: i + 1], done=h.done[: i + 1], skipped=h.skipped[: i + 1],
-                            strength=h.strength[: i + 1]) for h in self.habits],
+                            strength=h.strength[: i + 1],
+                            closed=None if h.closed is None else h.closed[: i + 1]) for h in self.habits],
             events=[e for e in self.events if e.start <= self.date(i)],
         )

@@ -1,0 +1,216 @@
+"""Training the three kinds of model on a features.Dataset, predicting with them, the
+honest baselines and the held-out metrics. docs/insights.md ("Models") says why each is
+built the way it is.
+
+- mood: a LightGBM regressor of the mood score (0..4) whose spread of out-of-fold
+  residuals turns each prediction into five ordered class probabilities (an ordinal
+  classifier: small data teaches it far more than five one-vs-rest tree sets);
+- energy: a regressor, with an interval from the out-of-fold residuals (80 %);
+- completion: a binary classifier of each expected habit-day.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import lightgbm
+import numpy as np
+from scipy.stats import norm
+from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, log_loss, mean_absolute_error, r2_score
+from sklearn.metrics import roc_auc_score
+
+from .features import Dataset
+
+MOOD_CLASSES = 5
+INTERVAL = 0.8  # the energy interval's intended coverage
+FOLDS = 3
+COMMON = {
+    "verbose": -1, "num_threads": 1, "seed": 7, "deterministic": True, "force_row_wise": True,
+    "learning_rate": 0.04, "num_leaves": 7, "max_depth": 4, "min_data_in_leaf": 8, "min_sum_hessian_in_leaf": 1e-3,
+    "feature_fraction": 0.7, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 2.0,
+    "num_boost_round": 250,
+}
+DEFAULTS: dict[str, dict] = {
+    "mood": {**COMMON, "objective": "regression"},
+    "energy": {**COMMON, "objective": "regression"},
+    "completion": {**COMMON, "objective": "binary", "num_boost_round": 200, "min_data_in_leaf": 15},
+}
+PRIMARY = {"mood": ("macro_f1", True), "energy": ("mae", False), "completion": ("roc_auc", True)}
+
+
+@dataclass
+class Trained:
+    booster: lightgbm.Booster
+    text: str  # LightGBM's model_to_string: what the registry stores
+    names: list[str]
+    params: dict
+    extra: dict = field(default_factory=dict)  # mood: sigma; energy: half_width
+    n_train: int = 0
+    seconds: float = 0.0
+
+
+def params_for(kind: str, params: dict | None = None) -> dict:
+    if kind not in DEFAULTS:
+        raise ValueError(f"unknown kind {kind!r}")
+    return {**DEFAULTS[kind], **(params or {})}
+
+
+def _fit(kind: str, X: np.ndarray, y: np.ndarray, names: list[str], params: dict) -> lightgbm.Booster:
+    params = dict(params)
+    rounds = int(params.pop("num_boost_round"))
+    # Fewer rows, fewer rounds: a user with 60 days should not be fitted like 60 users.
+    rounds = max(40, min(rounds, int(rounds * len(y) / 400) + 40))
+    data = lightgbm.Dataset(X, label=y, feature_name=[_safe(n) for n in names], free_raw_data=True,
+                            params={"verbose": -1, "min_data_in_bin": 3, "feature_pre_filter": False})
+    return lightgbm.train(params, data, num_boost_round=rounds)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
+def _folds(ds: Dataset) -> np.ndarray:
+    """Out-of-fold groups: 10-day blocks taken in turn (a day's masked copy stays with it)."""
+    return (ds.day // 10) % FOLDS
+
+
+def _out_of_fold(kind: str, ds: Dataset, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals (label minus prediction) of the plain rows, each from a model that did not see its block."""
+    folds = _folds(ds)
+    plain = ~ds.masked if ds.masked is not None else np.ones(len(ds), bool)
+    residuals, labels = [], []
+    for k in range(FOLDS):
+        test = (folds == k) & plain
+        if test.sum() < 3 or (folds != k).sum() < 10:
+            continue
+        booster = _fit(kind, ds.X[folds != k], ds.y[folds != k], ds.names, params)
+        residuals.append(ds.y[test] - booster.predict(ds.X[test]))
+        labels.append(ds.y[test])
+    if not residuals:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(residuals), np.concatenate(labels)
+
+
+def train(kind: str, ds: Dataset, *, params: dict | None = None) -> Trained:
+    """Fit `kind` on every row of `ds`; mood's and energy's spreads from out-of-fold residuals."""
+    started = time.perf_counter()
+    merged = params_for(kind, params)
+    if len(ds) == 0:
+        raise ValueError("nothing to train on")
+    if kind == "completion" and len(np.unique(ds.y)) < 2:
+        raise ValueError("completion needs both done and undone days")
+    extra: dict = {}
+    if kind in ("mood", "energy"):
+        residuals, _ = _out_of_fold(kind, ds, merged)
+        spread = float(np.std(residuals)) if len(residuals) > 5 else (0.8 if kind == "mood" else 1.2)
+        if kind == "mood":
+            extra["sigma"] = max(spread, 0.2)
+        else:
+            width = float(np.quantile(np.abs(residuals), INTERVAL)) if len(residuals) > 5 else 1.28 * spread
+            extra["half_width"] = max(width, 0.25)
+    booster = _fit(kind, ds.X, ds.y, ds.names, merged)
+    return Trained(booster=booster, text=booster.model_to_string(), names=list(ds.names), params=merged,
+                   extra=extra, n_train=len(ds), seconds=time.perf_counter() - started)
+
+
+def mood_probabilities(score: np.ndarray, sigma: float) -> np.ndarray:
+    """Five ordered class probabilities around each predicted score (cut at k + 0.5)."""
+    cuts = np.arange(MOOD_CLASSES - 1) + 0.5
+    below = norm.cdf((cuts[None, :] - np.asarray(score, float)[:, None]) / sigma)
+    cumulative = np.hstack([np.zeros((len(below), 1)), below, np.ones((len(below), 1))])
+    return np.clip(np.diff(cumulative, axis=1), 1e-6, 1.0)
+
+
+def predict(kind: str, booster: lightgbm.Booster, X: np.ndarray, extra: dict) -> np.ndarray:
+    """mood: (n, 5) probabilities in MOODS order; energy: (n, 3) value, low, high;
+    completion: (n,) probability."""
+    raw = booster.predict(np.asarray(X, dtype=np.float64)) if len(X) else np.zeros(0)
+    if kind == "mood":
+        probabilities = mood_probabilities(raw, float(extra.get("sigma", 0.8)))
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+    if kind == "energy":
+        value = np.clip(raw, 0, 10)
+        width = float(extra.get("half_width", 1.0))
+        return np.column_stack([value, np.clip(value - width, 0, 10), np.clip(value + width, 0, 10)])
+    if kind == "completion":
+        return np.clip(raw, 0.0, 1.0)
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def metrics(kind: str, y_true: np.ndarray, predicted: np.ndarray) -> dict:
+    y_true = np.asarray(y_true, dtype=float)
+    if len(y_true) == 0:
+        return {}
+    if kind == "mood":
+        labels = np.argmax(predicted, axis=1)
+        truth = y_true.astype(int)
+        return {"accuracy": float(accuracy_score(truth, labels)),
+                "macro_f1": float(f1_score(truth, labels, average="macro")),
+                "log_loss": float(log_loss(truth, predicted, labels=list(range(MOOD_CLASSES)))),
+                "n": len(truth)}
+    if kind == "energy":
+        value = predicted[:, 0]
+        inside = (y_true >= predicted[:, 1]) & (y_true <= predicted[:, 2])
+        return {"mae": float(mean_absolute_error(y_true, value)),
+                "r2": float(r2_score(y_true, value)) if len(y_true) > 1 else float("nan"),
+                "coverage": float(inside.mean()), "n": len(y_true)}
+    if kind == "completion":
+        both = len(np.unique(y_true)) == 2
+        return {"roc_auc": float(roc_auc_score(y_true, predicted)) if both else float("nan"),
+                "brier": float(brier_score_loss(y_true, np.clip(predicted, 0, 1))), "n": len(y_true)}
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def split_last_days(ds: Dataset, days: int) -> tuple[Dataset, Dataset]:
+    """(train, test): test = each user's last `days` distinct labelled days (plain rows
+    only); train = the rows, masked copies included, of days before those."""
+    plain = ~ds.masked if ds.masked is not None else np.ones(len(ds), bool)
+    cutoff = np.empty(len(ds), dtype=np.int64)
+    for user in np.unique(ds.user):
+        rows = ds.user == user
+        distinct = np.unique(ds.day[rows & plain])
+        cutoff[rows] = distinct[-days] if len(distinct) >= days else (distinct[0] if len(distinct) else 0)
+    test = plain & (ds.day >= cutoff)
+    train = ds.day < cutoff
+    return ds.take(np.flatnonzero(train)), ds.take(np.flatnonzero(test))
+
+
+def baseline(kind: str, train: Dataset, test: Dataset) -> np.ndarray:
+    """The honest baseline's predictions for `test`, in predict()'s shape: the user's most
+    frequent mood (their mood shares as probabilities), their mean energy (± their
+    spread), and for completion Loop's strength of the day before."""
+    if kind == "completion":
+        strength = test.X[:, test.names.index("habit_strength")]
+        fallback = float(train.y.mean()) if len(train) else 0.5
+        return np.where(np.isnan(strength), fallback, strength)
+    out = []
+    overall = train.y
+    for user in test.user:
+        mine = train.y[train.user == user]
+        mine = mine if len(mine) else overall
+        out.append(_user_baseline(kind, mine))
+    return np.array(out).reshape(len(test), MOOD_CLASSES if kind == "mood" else 3)
+
+
+def _user_baseline(kind: str, labels: np.ndarray) -> np.ndarray:
+    if kind == "mood":
+        counts = np.bincount(labels.astype(int), minlength=MOOD_CLASSES)[:MOOD_CLASSES] + 0.01
+        shares = counts / counts.sum()
+        top = np.argmax(counts)
+        shares[top] += 1e-3  # ties go to the lower score, deterministically
+        return shares / shares.sum()
+    mean = float(labels.mean()) if len(labels) else 5.0
+    width = float(np.quantile(np.abs(labels - mean), INTERVAL)) if len(labels) else 2.0
+    return np.array([mean, max(mean - width, 0), min(mean + width, 10)])
+
+
+def better(kind: str, a: dict, b: dict) -> bool:
+    """Whether metrics `a` beat `b` on kind's primary metric (missing or NaN never wins)."""
+    name, higher = PRIMARY[kind]
+    x, y = a.get(name), b.get(name)
+    if x is None or x != x:
+        return False
+    if y is None or y != y:
+        return True
+    return x > y if higher else x < y
