@@ -358,6 +358,8 @@ class MeOut(Out):
     xp_for_next_level: int = Field(description="XP the step from `level` to `level + 1` takes.")
     today_xp: int = Field(description="XP earned on your local today.")
     pet: PetSummary
+    pooled_learning: bool = Field(description="Whether your check-ins help train the pooled model, which "
+                                  "forecasts for you until you have 60 labelled days (PATCH /me).")
 
 
 class PetEventOut(Out):

@@ -24,7 +24,7 @@ PATHS = {
     "/api/v1/pillars": {"get", "post"},
     "/api/v1/pillars/{pillar_id}": {"get", "patch", "delete"},
     "/api/v1/habits/{habit_id}/log/{day}/snooze": {"post"},
-    "/api/v1/me": {"get"},
+    "/api/v1/me": {"get", "patch"},
     "/api/v1/pet": {"get"},
     "/api/v1/achievements": {"get"},
     "/api/v1/leaderboard": {"get"},
@@ -60,6 +60,10 @@ PATHS = {
     "/api/v1/archetypes/assign": {"post"},
     "/api/v1/users/me/archetype": {"get"},
     "/api/v1/houses": {"get"},
+    "/api/v1/checkins": {"get"},
+    "/api/v1/checkins/{day}": {"get", "put", "delete"},
+    "/api/v1/life-events": {"get", "post"},
+    "/api/v1/life-events/{event_id}": {"get", "patch", "delete"},
 }
 
 

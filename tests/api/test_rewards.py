@@ -47,6 +47,7 @@ def test_me_starts_at_level_1_with_an_egg(api, frozen):
         "xp_for_next_level": 150,
         "today_xp": 0,
         "pet": {"name": "Egg", "species": "fox", "level": 1, "stage": "egg", "mood": "new"},
+        "pooled_learning": False,
     }
 
 
@@ -302,12 +303,14 @@ def test_the_session_works(session_api, frozen, url):
     assert set(response.json()) == {"data", "meta"}
 
 
-@pytest.mark.parametrize("url", REWARD_URLS)
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize(("url", "method"), [
+    (url, method) for url in REWARD_URLS for method in ["POST", "PUT", "PATCH", "DELETE"]
+    if (url, method) != ("/api/v1/me", "PATCH")  # the pooled-learning setting (test_insights_api.py)
+])
 def test_the_rewards_are_read_only(api, frozen, url, method):
     response = api.request(method, url, {})
     assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == ("PATCH, GET" if url == "/api/v1/me" else "GET")
 
 
 def test_a_session_post_with_csrf_is_still_a_405(session_api, frozen):

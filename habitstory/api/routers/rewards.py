@@ -1,23 +1,27 @@
 """/me, /pet, /achievements, /leaderboard, /xp-events: what the commit step has earned you.
-Read-only; the numbers come from gamification (the ledger, rules.level_for, the pet,
-achievements.progress), never recomputed here."""
+Read-only (but for /me's pooled-learning setting); the numbers come from gamification (the
+ledger, rules.level_for, the pet, achievements.progress), never recomputed here."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router
 
 from gamification import achievements as achievement_rules
 from gamification import leaderboard
 from gamification.models import Achievement, PetEvent, UserAchievement, XPEvent
 from gamification.services import pet_of, xp_summary
+from habitstory.accounts.models import Profile
+from habitstory.insights import state
 from habitstory.story.facts import progress_facts
 
 from ..auth import user_of
 from ..envelope import invalid, ok, responses
 from ..fields import DayText
+from ..insight_schemas import MePatch
 from ..schemas import AchievementOut, LeaderboardOut, MeOut, PetOut, XPEventRange
 from .habits import _years_before, parse_day
 
@@ -33,20 +37,38 @@ def _pet_summary(pet) -> dict:
     return {"name": pet.name, "species": pet.species, "level": pet.level, "stage": pet.stage, "mood": pet.mood}
 
 
-@router.get("/me", response=responses(MeOut), summary="Your XP, level and pet")
-def read_me(request: HttpRequest):
-    """Your XP total and level (docs/rules.md: level L to L + 1 takes
-    round((0.25 L² + 10 L + 139.75) ÷ 10) × 10 XP), today's XP and your pet."""
-    user = user_of(request)
+def _me(user) -> dict:
     xp = xp_summary(user.profile)
-    return ok({
+    return {
         "xp": xp["total"],
         "level": xp["level"],
         "xp_into_level": xp["into"],
         "xp_for_next_level": xp["need"],
         "today_xp": xp["today"],
         "pet": _pet_summary(pet_of(user)),
-    })
+        "pooled_learning": user.profile.pooled_learning,
+    }
+
+
+@router.get("/me", response=responses(MeOut), summary="Your XP, level and pet")
+def read_me(request: HttpRequest):
+    """Your XP total and level (docs/rules.md: level L to L + 1 takes
+    round((0.25 L² + 10 L + 139.75) ÷ 10) × 10 XP), today's XP, your pet, and whether you
+    take part in pooled learning."""
+    return ok(_me(user_of(request)))
+
+
+@router.patch("/me", response=responses(MeOut, body=True), summary="Change your settings")
+def update_me(request: HttpRequest, payload: MePatch):
+    """`{"pooled_learning": true}` lets your check-ins help train the pooled model (no
+    names, no notes), which forecasts for you until you have 60 labelled days; false (the
+    default) keeps your data to your own models. A change drops your cached forecasts."""
+    user = user_of(request)
+    if payload.pooled_learning is not None and payload.pooled_learning != user.profile.pooled_learning:
+        Profile.objects.filter(user=user).update(pooled_learning=payload.pooled_learning, updated_at=timezone.now())
+        user.profile.pooled_learning = payload.pooled_learning
+        state.data_changed(user.pk)  # the pooled model learns from them (or no longer), forecasts change
+    return ok(_me(user))
 
 
 @router.get("/pet", response=responses(PetOut), summary="Your pet")
