@@ -67,14 +67,14 @@ def group_of(name: str) -> str:
             if lower.startswith(prefix):
                 return f"{input_name}:recent" if _PAST.search(lower[len(prefix):]) else input_name
     for event_type in EVENT_TYPES:
-        if event_type in tokens or (event_type == "new_job" and event_type in lower):
+        if tokens & {"event", "since"} and (event_type in tokens or event_type == "new_job" and event_type in lower):
             return f"event:{event_type}"
-    if tokens & {"strength", "streak"}:
-        return "momentum"
-    if tokens & {"habit", "habits", "done", "due"}:
-        return "habits"
     if tokens & {"weekday", "weekend", "dow"}:
         return "weekday"
+    if lower.startswith("habit_") or tokens & {"strength", "streak"}:
+        return "momentum"  # the habit's own record (completion rows)
+    if tokens & {"habits", "done", "due"}:
+        return "habits"
     if tokens & {"signup", "joined", "sign"}:
         return "time"
     return name
@@ -93,7 +93,8 @@ def grouped(kind: str, names: Sequence[str], contributions) -> dict[str, float]:
     """Each group's contribution in the forecast's units. Energy's add up (the forecast less
     the bias). Mood (a block of raw scores per class) and completion (log-odds) are not
     linear: a group's share is how far the forecast moves when its raw contributions are
-    taken out (the expected mood step 0..4, the probability)."""
+    taken out (the expected mood step 0..4, the probability). A mood regressor (one block, the
+    score) adds up like energy."""
     count = len(names)
     contrib = np.asarray(contributions, dtype=float)
     width = count + 1 if contrib.size % (count + 1) == 0 else count
@@ -106,7 +107,7 @@ def grouped(kind: str, names: Sequence[str], contributions) -> dict[str, float]:
     result = {}
     for group, indexes in columns.items():
         part = contrib[:, indexes].sum(axis=1)
-        if kind == "mood":
+        if kind == "mood" and contrib.shape[0] > 1:  # a classifier: a block per class
             result[group] = _expected_score(raw) - _expected_score(raw - part)
         elif kind == "completion":
             result[group] = _sigmoid(float(raw[0])) - _sigmoid(float(raw[0] - part[0]))
@@ -186,7 +187,7 @@ def label_of(group: str, history: History, day_index: int, contribution: float) 
     if group == "weekday":
         return f"it being a {WEEKDAYS[history.date(day_index).weekday()]}"
     if group == "momentum":
-        return "the habit's recent run"
+        return "this habit's recent record"
     if group == "time":
         return "how long you have been logging"
     return group.replace("_", " ")

@@ -76,6 +76,15 @@ def test_mood_blocks_fold_into_mood_steps(fitted):
     assert "mood step" in found[0].text
 
 
+def test_a_mood_score_regressor_adds_up_like_energy(fitted):
+    h, X, regressor, _ = fitted
+    i = _short_sleep_day(h, X)
+    contrib = regressor.predict(X[i:i + 1], pred_contrib=True)[0] / 2  # as if a score 0..4
+    found = drivers.describe("mood", NAMES, contrib, X[i], h, i)
+    assert found[0].feature == "sleep_hours" and found[0].contribution < 0
+    assert sum(drivers.grouped("mood", NAMES, contrib).values()) == pytest.approx(contrib[:-1].sum())
+
+
 def test_groups_from_feature_names():
     assert drivers.group_of("sleep_hours") == "sleep_hours"
     assert drivers.group_of("sleep_hours_mean_7") == "sleep_hours:recent"
@@ -87,6 +96,13 @@ def test_groups_from_feature_names():
     assert drivers.group_of("event_new_job") == "event:new_job"
     assert drivers.group_of("habits_done_share") == "habits"
     assert drivers.group_of("is_weekend") == "weekday"
+    assert drivers.group_of("sleep_hours_yesterday") == "sleep_hours:recent"
+    assert drivers.group_of("sleep_hours_vs_usual") == "sleep_hours"
+    assert drivers.group_of("mood_days_logged") == "mood:recent"
+    assert drivers.group_of("days_since_joined") == "time"
+    assert drivers.group_of("habit_done_yesterday") == "momentum"
+    assert drivers.group_of("habit_rate_same_weekday") == "weekday"
+    assert drivers.group_of("other_habits_done_yesterday") == "habits"
     assert drivers.group_of("days_since_signup") == "time"
     assert drivers.group_of("something_else") == "something_else"
 
