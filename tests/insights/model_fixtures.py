@@ -16,7 +16,7 @@ WINDOW = registry.Window(dt.date(2026, 4, 1), dt.date(2026, 6, 30), dt.date(2026
 
 
 @cache
-def history(days: int = 90, seed: int = 3):
+def history(days: int = 100, seed: int = 3):
     return synth.generate(1, days, seed=seed)[0].history
 
 
