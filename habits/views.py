@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from gamification.rules import earns_xp
 from habitstory.core.formatting import long_date
 from habitstory.core.streaming import served
+from habitstory.insights.forms import today_card
 from habitstory.story import commit as story
 from habitstory.story import news
 from habitstory.story import render as fragments
@@ -85,7 +86,8 @@ def today(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "habits/today.html",
-        {"day": day, "profile": profile, "list_html": list_html, "rows": rows, "day_ends_at": profile.day_ends_at(day)},
+        {"day": day, "profile": profile, "list_html": list_html, "rows": rows, "day_ends_at": profile.day_ends_at(day),
+         **today_card(request.user, day)},  # the check-in card (one query)
     )
 
 

@@ -11,12 +11,15 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from habitstory.core.formatting import long_date
+
 from . import services
 from .models import NOTE_MAX, CheckIn, LifeEvent, Mood
 
-# A face per mood, worst to best (models.MOODS order).
+# A face per mood, worst to best (models.MOODS order): the mouth's SVG path (a frown to a grin).
 FACES: dict[str, str] = {
-    Mood.VERY_NEGATIVE: "😣", Mood.NEGATIVE: "🙁", Mood.NEUTRAL: "😐", Mood.POSITIVE: "🙂", Mood.VERY_POSITIVE: "😄",
+    Mood.VERY_NEGATIVE: "M8 17.5q4-4 8 0", Mood.NEGATIVE: "M8.5 16.5q3.5-2 7 0", Mood.NEUTRAL: "M8.5 15.5h7",
+    Mood.POSITIVE: "M8.5 14.5q3.5 2.5 7 0", Mood.VERY_POSITIVE: "M8 14q4 5 8 0z",
 }
 DEFAULT_ENERGY = Decimal(5)
 # The fields folded under "More" on the card (everything but mood and energy).
@@ -95,6 +98,18 @@ class CheckInForm(forms.Form):
              "id": f"{self.auto_id % 'mood'}_{index}"}
             for index, (value, label) in enumerate(Mood.choices)
         ]
+
+
+def card_context(form: CheckInForm, day: dt.date, today: dt.date, *, compact: bool, saved: bool = False) -> dict:
+    """What the check-in card (templates/insights/checkin.html#checkin-card) needs, on Today
+    (compact) and on a day's page."""
+    return {"checkin_form": form, "checkin_day": day, "checkin_today": day == today, "checkin_saved": saved,
+            "checkin_compact": compact, "checkin_title": long_date(day)}
+
+
+def today_card(user, day: dt.date) -> dict:
+    """Today's card: the day's check-in, if any, in the form (one query)."""
+    return card_context(CheckInForm(checkin=services.get_checkin(user, day)), day, day, compact=True)
 
 
 def initial_of(checkin: CheckIn) -> dict:

@@ -20,7 +20,7 @@ from habitstory.core.formatting import long_date
 from habitstory.story import timeline as story_timeline
 
 from . import services
-from .forms import CheckInForm, LifeEventForm
+from .forms import CheckInForm, LifeEventForm, card_context
 from .models import LifeEvent
 
 
@@ -51,12 +51,6 @@ def _get_event(request: HttpRequest, pk: int) -> LifeEvent:
 
 
 # --- check-ins ------------------------------------------------------------------------------------
-
-
-def card_context(form: CheckInForm, day: dt.date, today: dt.date, *, compact: bool, saved: bool = False) -> dict:
-    """What the check-in card needs, on Today (compact) and on a day's page."""
-    return {"checkin_form": form, "checkin_day": day, "checkin_today": day == today, "checkin_saved": saved,
-            "checkin_compact": compact, "checkin_title": long_date(day)}
 
 
 @login_required
@@ -171,9 +165,12 @@ def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def timeline(request: HttpRequest) -> HttpResponse:
     """Check-ins, life events, level-ups and goals completed, a window of days at a time,
     newest first, filterable by kind (GET ?kind=…&until=YYYY-MM-DD)."""
-    until = request.GET.get("until", "")
     today = services.local_today(request.user)
-    end = min(_parse_day(until), today) if until else today
+    try:
+        end = dt.date.fromisoformat(request.GET.get("until") or today.isoformat())
+    except ValueError:
+        end = today
+    end = max(min(end, today), services.EARLIEST)
     kinds = [kind for kind in request.GET.getlist("kind") if kind in story_timeline.KINDS]
     window = story_timeline.window(request.user, end, kinds=kinds or None, today=today)
     return render(request, "insights/timeline.html", {"window": window, "kinds": story_timeline.KIND_CHOICES,

@@ -1,0 +1,198 @@
+"""The check-in card on Today and a day's check-in page: a plain POST that redirects, the
+same with htmx answered with the card, backfill, bad input kept and named, energy only
+when logged, Today's query budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from habits.models import Habit, Occurrence
+from habitstory.insights import services
+from habitstory.insights.models import CheckIn, LifeEvent
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 23)
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def url(day=TODAY) -> str:
+    return f"/insights/day/{day.isoformat()}/"
+
+
+def test_it_shows_the_card_on_today_with_five_labelled_faces_and_the_slider(owner_client):
+    html = owner_client.get("/").content.decode()
+    assert 'id="checkin-card"' in html
+    assert html.count('name="mood"') == 5
+    for label in ("Very low", "Low", "Okay", "Good", "Great"):
+        assert f'<span class="mood-label">{label}</span>' in html
+    assert 'type="range" name="energy"' in html and 'step="0.5"' in html
+    assert '<details class="checkin-more">' in html  # folded: nothing logged yet
+    assert f'action="{url()}"' in html and 'name="card" value="compact"' in html
+
+
+def test_a_plain_post_from_today_saves_and_goes_back_to_today(owner_client, owner):
+    response = owner_client.post(url(), {"mood": "positive", "log_energy": "on", "energy": "6.5", "card": "compact",
+                                         "next": "/"})
+    assert response.status_code == 302 and response.url == "/"
+    checkin = CheckIn.objects.get(user=owner, on=TODAY)
+    assert (checkin.mood, checkin.energy, checkin.sleep_hours) == ("positive", Decimal("6.5"), None)
+    html = owner_client.get("/").content.decode()
+    assert 'value="positive" id="checkin-mood_3" class="mood-input" checked' in html
+    assert "Check-in for Mon 23 Nov 2026 saved." in html
+
+
+def test_with_htmx_the_answer_is_the_fresh_card(owner_client, owner):
+    response = owner_client.post(url(), {"mood": "neutral", "card": "compact", "sleep_hours": "7.5"}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section class="card checkin-card" id="checkin-card"')
+    assert "<html" not in html
+    assert 'role="status">Saved.' in html
+    assert '<details class="checkin-more" open>' in html  # it holds a value now
+    assert 'name="card" value="compact"' in html  # still Today's card
+    assert CheckIn.objects.get(user=owner).sleep_hours == Decimal("7.5")
+
+
+def test_the_energy_counts_only_when_logged(owner_client, owner):
+    owner_client.post(url(), {"mood": "positive", "energy": "5"})  # the slider's resting value
+    assert CheckIn.objects.get(user=owner).energy is None
+    owner_client.post(url(), {"mood": "positive", "energy": "8", "log_energy": "on"})
+    assert CheckIn.objects.get(user=owner).energy == Decimal(8)
+    html = owner_client.get(url()).content.decode()
+    assert 'name="log_energy" id="checkin-log_energy" checked' in html
+    assert 'value="8.0"' in html or 'value="8"' in html
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("energy", "10.5", "Ensure this value is less than or equal to 10"),
+    ("energy", "3.3", "Use steps of 0.5."),
+    ("sleep_hours", "25", "Ensure this value is less than or equal to 24"),
+    ("exercise_minutes", "-5", "greater than or equal to 0"),
+    ("exercise_minutes", "ten", "Enter a whole number"),
+    ("stress", "7.2", "Use steps of 0.5."),
+    ("mood", "ecstatic", "Select a valid choice"),
+    ("note", "x" * 2001, "at most 2000 characters"),
+    ("note", "bad\x00byte", "Null characters are not allowed"),
+])
+def test_bad_input_keeps_what_was_typed_and_names_the_field(owner_client, owner, field, value, words):
+    data = {"mood": "positive", "log_energy": "on", "energy": "6", "sleep_hours": "7", "note": "kept", field: value}
+    for extra in ({}, HTMX):
+        response = owner_client.post(url(), data, **extra)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert words in html
+        assert f'href="#checkin-{field}"' in html  # the summary names and links the field
+        if field not in ("note", "mood"):
+            assert f'value="{value}"' in html
+    assert not CheckIn.objects.filter(user=owner).exists()
+
+
+def test_a_refused_save_keeps_the_row_as_it_was(owner_client, owner):
+    services.save_checkin(owner, TODAY, {"mood": "negative", "sleep_hours": 6})
+    owner_client.post(url(), {"mood": "positive", "sleep_hours": "99"})
+    checkin = CheckIn.objects.get(user=owner)
+    assert (checkin.mood, checkin.sleep_hours) == ("negative", 6)
+
+
+def test_backfill_a_past_day_and_move_between_days(owner_client, owner):
+    day = TODAY - dt.timedelta(days=40)
+    page = owner_client.get(url(day)).content.decode()
+    assert "How did Wed 14 Oct 2026 go?" in page
+    assert f'href="{url(day - dt.timedelta(days=1))}"' in page and f'href="{url(day + dt.timedelta(days=1))}"' in page
+    response = owner_client.post(url(day), {"mood": "very_negative", "stress": "8.5", "note": "Flu"})
+    assert response.status_code == 302 and response.url == url(day)
+    checkin = CheckIn.objects.get(user=owner, on=day)
+    assert (checkin.mood, checkin.stress, checkin.note) == ("very_negative", Decimal("8.5"), "Flu")
+    assert 'rel="next"' not in owner_client.get(url()).content.decode()  # no day after today
+
+
+def test_the_day_page_lists_that_days_habits_and_events(owner_client, owner):
+    day = TODAY - dt.timedelta(days=2)
+    run = Habit.objects.create(user=owner, name="Run", start_date=TODAY - dt.timedelta(days=10))
+    Occurrence.objects.create(habit=run, on=day, status="done")
+    LifeEvent.objects.create(user=owner, type="travel", title="Lisbon", start=day - dt.timedelta(days=1), end=day)
+    html = owner_client.get(url(day)).content.decode()
+    assert f'href="/habits/{run.pk}/day/{day.isoformat()}/">Run</a>' in html
+    assert "badge badge-done" in html
+    assert "Lisbon" in html
+
+
+@pytest.mark.parametrize("day", ["2026-11-24", "1999-12-31", "2026-02-30", "yesterday", "2026-11-23x"])
+def test_days_that_cannot_have_a_check_in_are_404(owner_client, day):
+    assert owner_client.get(f"/insights/day/{day}/").status_code == 404
+    assert owner_client.post(f"/insights/day/{day}/", {"mood": "positive"}).status_code == 404
+    assert owner_client.get("/insights/day/", {"on": day}).status_code == 404
+
+
+def test_pick_a_day(owner_client):
+    assert owner_client.get("/insights/day/", {"on": "2026-11-01"}).url == "/insights/day/2026-11-01/"
+
+
+def test_delete_a_days_check_in(owner_client, owner, stranger):
+    services.save_checkin(owner, TODAY, {"mood": "positive"})
+    services.save_checkin(stranger, TODAY, {"mood": "positive"})
+    assert "Delete this check-in" in owner_client.get(url()).content.decode()
+    assert owner_client.get(f"{url()}delete/").status_code == 405
+    assert owner_client.post(f"{url()}delete/").url == url()
+    assert not CheckIn.objects.filter(user=owner).exists()
+    assert CheckIn.objects.filter(user=stranger).exists()  # only one's own day
+
+
+def test_another_users_check_in_is_never_shown_or_changed(owner_client, owner, stranger):
+    services.save_checkin(stranger, TODAY, {"mood": "very_positive", "note": "Stranger's secret"})
+    assert "Stranger's secret" not in owner_client.get(url()).content.decode()
+    owner_client.post(url(), {"mood": "negative"})
+    assert CheckIn.objects.get(user=stranger).mood == "very_positive"
+
+
+def test_wrong_methods_and_signed_out(owner_client):
+    assert owner_client.put(url()).status_code == 405
+    assert owner_client.post("/insights/day/", {"on": "2026-11-01"}).status_code == 405
+    response = Client().get(url())
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_card_works_by_keyboard_and_labels_every_control(owner_client):
+    html = owner_client.get("/").content.decode()
+    for index in range(5):
+        assert f'<label for="checkin-mood_{index}" class="mood-face">' in html
+    for name in ("log_energy", "energy", "sleep_hours", "exercise_minutes", "social_minutes", "work_hours", "stress",
+                 "note"):
+        assert f'for="checkin-{name}"' in html
+    assert 'tabindex="-1"' not in html.split('id="checkin-card"', 1)[1]
+
+
+def today_budget(client, owner, count: int) -> tuple[int, int]:
+    for i in range(count):
+        habit = Habit.objects.create(user=owner, name=f"Habit {count}-{i}", start_date=TODAY - dt.timedelta(days=20))
+        Occurrence.objects.create(habit=habit, on=TODAY, status="done" if i % 2 else "scheduled")
+    for days_ago in range(count):
+        services.save_checkin(owner, TODAY - dt.timedelta(days=days_ago), {"mood": "positive", "energy": 5})
+    client.get("/")
+    cache.clear()
+    with CaptureQueriesContext(connection) as built:
+        client.get("/")
+    with CaptureQueriesContext(connection) as cached:
+        client.get("/")
+    return len(built), len(cached)
+
+
+def test_the_card_costs_today_one_query_however_many_check_ins(owner_client, owner):
+    few = today_budget(owner_client, owner, 3)
+    Habit.objects.all().delete()
+    CheckIn.objects.all().delete()
+    assert few == today_budget(owner_client, owner, 40)
