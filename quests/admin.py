@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Attachment, Category, Dependency, Objective, Quest, QuestTemplate, TemplateObjective
+from .models import (
+    Attachment, Category, Dependency, NextUpChoice, NextUpFit, Objective, Quest, QuestTemplate, TemplateObjective,
+)
 
 
 class TemplateObjectiveInline(admin.TabularInline):
@@ -114,3 +116,25 @@ class AttachmentAdmin(ReadOnlyAdmin):
     search_fields = ["name", "quest__title", "user__email"]
     list_select_related = ["quest", "user"]
     fields = ["name", "quest", "user", "kind", "content_type", "size", "sha256", "created_at"]
+
+
+@admin.register(NextUpFit)
+class NextUpFitAdmin(ReadOnlyAdmin):
+    """A user's learned next-up weights and their held-out accuracy against WEIGHTS
+    (quests.learned.refit writes them)."""
+
+    list_display = ["user", "in_use", "pairwise_accuracy", "hand_pairwise_accuracy", "top1_accuracy",
+                    "hand_top1_accuracy", "train_choices", "test_choices", "fitted_at"]
+    list_filter = ["in_use"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+
+@admin.register(NextUpChoice)
+class NextUpChoiceAdmin(ReadOnlyAdmin):
+    """What next up offered at each completion (quests.learned.record_choice)."""
+
+    list_display = ["user", "quest", "chosen_at"]
+    search_fields = ["user__email", "quest__title"]
+    list_select_related = ["user", "quest"]
+    date_hierarchy = "chosen_at"

@@ -259,3 +259,46 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NextUpChoice(models.Model):
+    """One completion, as next up saw it (quests.learned): the factor values
+    (quests.next_up.WEIGHTS' names) of the quest completed and of the other unlocked open
+    and active quests the user could have done instead."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="next_up_choices")
+    quest = models.ForeignKey(Quest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    chosen_at = models.DateTimeField()
+    chosen = models.JSONField()  # {factor: value}
+    others = models.JSONField()  # [{factor: value}, …], at least one
+
+    class Meta:
+        ordering = ["chosen_at", "id"]
+        indexes = [models.Index(fields=["user", "chosen_at"], name="quest_next_up_choice")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.chosen_at:%Y-%m-%d %H:%M}"
+
+
+class NextUpFit(models.Model):
+    """A user's latest learned next-up weights (quests.learned.refit) and how they did on
+    the user's later, held-out choices against the hand-set WEIGHTS; next up uses them
+    only while `in_use` (they won)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="next_up_fit")
+    weights = models.JSONField()  # {factor: weight}
+    pairwise_accuracy = models.FloatField()  # the learned weights', on the held-out choices
+    top1_accuracy = models.FloatField()
+    hand_pairwise_accuracy = models.FloatField()  # WEIGHTS', on the same choices
+    hand_top1_accuracy = models.FloatField()
+    train_choices = models.PositiveIntegerField()
+    test_choices = models.PositiveIntegerField()
+    train_pairs = models.PositiveIntegerField()
+    in_use = models.BooleanField(default=False)
+    fitted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "next-up fit"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'learned' if self.in_use else 'hand-set'} weights"

@@ -21,7 +21,7 @@ from habits.models import Habit
 from habits.services import DayChange
 from habitstory.accounts.models import Profile
 
-from . import graph, progress
+from . import graph, learned, progress
 from .errors import DependencyCycle, QuestError, QuestLocked
 from .models import DEFAULT_CATEGORIES, EFFORT_MAX, OBJECTIVES_MAX, XP_MAX, XP_MIN, Category, Objective, Priority, Quest
 
@@ -308,6 +308,7 @@ def _settle(quest: Quest, objectives: list[Objective], *, today: dt.date, now: d
 
 
 def _complete(quest: Quest, *, today: dt.date, now: dt.datetime) -> list[Transition]:
+    learned.record_choice(quest, today=today, now=now)  # what next up offered instead
     quest.status, quest.ready = Status.DONE, False
     quest.completion_cycle += 1
     quest.completed_at, quest.completed_on = now, today

@@ -114,6 +114,7 @@ def test_next_up_ranks_unlocked_open_and_active_quests(make_quest, owner, now):
 def test_next_up_takes_four_queries(make_quest, owner, now, size):
     for n in range(size):
         make_quest(f"Q{n}", category="Work")
+    next_up.weights_for(owner)  # cached per user (tests/quests/test_learned.py counts the first read)
     with CaptureQueriesContext(connection) as queries:
         ranked = next_up.next_up(owner, today=TODAY, now=NOW, limit=size)
         [q.category.name for q, _ in ranked]
