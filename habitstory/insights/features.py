@@ -19,6 +19,17 @@ FEATURE_VERSION = "1"
 WINDOWS = (3, 7, 14)
 TREND_DAYS = 14
 KINDS = ("mood", "energy", "completion")
+# The columns a model fitted on one user's few months may split on (the others are kept
+# in its rows but weigh nothing): fewer choices, less noise learned.
+CORE = frozenset({
+    "weekday", "weekend", *INPUTS, *(f"{name}_yesterday" for name in INPUTS),
+    "sleep_hours_mean_3d", "sleep_hours_mean_7d", "stress_mean_3d", "exercise_minutes_mean_3d",
+    *(f"event_{kind}" for kind in EVENT_TYPES), "days_since_exam", "days_since_illness",
+    "habits_done", "habits_done_share",
+    *(f"{label}_{suffix}" for label in LABELS for suffix in ("yesterday", "last", "last_age", "usual", "mean_7d")),
+    "habit_strength", "habit_done_yesterday", "habit_streak", "habit_days_since_done", "habit_rate_same_weekday",
+    "habit_rate", "habit_rate_7d", "habit_rate_14d",
+})
 
 
 @dataclass

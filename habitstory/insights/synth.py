@@ -19,8 +19,9 @@ from .history import EVENT_TYPES, INPUTS, Event, HabitDays, History
 
 # Mood's latent is on the score scale (0..4): the logged mood is the latent plus noise,
 # rounded and clipped. Energy is on 0..10, logged in steps of 0.5.
-MOOD_NOISE = 0.30
-ENERGY_NOISE = 0.55
+MOOD_NOISE = 0.17
+ENERGY_NOISE = 0.45
+MOOD_DRIFT = 0.08  # the day-to-day noise of the mood that carries over (mood_persistence)
 # name, schedule kind, weekdays / every N days
 HABIT_KINDS = (
     ("Walk", stats.DAILY, {}),
@@ -59,28 +60,28 @@ def generate(n_users: int, days: int, seed: int = 0, *, end: dt.date | None = No
 
 def traits(rng: np.random.Generator) -> dict[str, float]:
     return {
-        "mood_base": rng.normal(2.0, 0.35),
-        "energy_base": rng.normal(5.6, 0.7),
+        "mood_base": rng.normal(1.5, 0.45),
+        "energy_base": rng.normal(5.6, 0.9),
         "sleep_need": rng.uniform(6.5, 8.0),
         "sleep_mean": rng.uniform(6.2, 7.8),
-        "mood_sleep": rng.uniform(0.25, 0.55),  # per hour of the 3-day sleep debt
-        "energy_sleep": rng.uniform(0.6, 1.1),  # per hour short of need, that night
-        "mood_exercise": rng.uniform(0.1, 0.45),  # per 30 minutes, that day and half the day after
+        "mood_sleep": rng.uniform(0.4, 0.7),  # per hour of the 3-day sleep debt
+        "energy_sleep": rng.uniform(0.8, 1.3),  # per hour short of need, that night
+        "mood_exercise": rng.uniform(0.2, 0.55),  # per 30 minutes, that day and half the day after
         "energy_exercise": rng.uniform(-0.1, 0.35),
-        "mood_social": rng.uniform(-0.1, 0.45),  # per hour, up to 3 hours
-        "mood_stress": rng.uniform(0.12, 0.28),  # per point of stress over 4
-        "energy_stress": rng.uniform(0.1, 0.3),
+        "mood_social": rng.uniform(0.0, 0.5),  # per hour, up to 3 hours
+        "mood_stress": rng.uniform(0.2, 0.35),  # per point of stress over 4
+        "energy_stress": rng.uniform(0.2, 0.4),
         "energy_work": rng.uniform(0.05, 0.2),  # per hour over 8
-        "mood_habits": rng.uniform(0.3, 0.9),  # share of the day's due habits done
+        "mood_habits": rng.uniform(0.6, 1.2),  # share of the day's due habits done
         "mood_weekend": rng.uniform(0.0, 0.4),
         "mood_persistence": rng.uniform(0.1, 0.35),  # of yesterday's unexplained mood
         "exercise_rate": rng.uniform(0.25, 0.7),
         "social_rate": rng.uniform(0.3, 0.8),
         "stress_base": rng.uniform(2.5, 5.5),
         "missing": rng.choice([0.10, 0.12, 0.15, 0.25], p=[0.35, 0.3, 0.25, 0.1]),
-        "habit_sleep": rng.uniform(0.3, 0.7),  # completion logit per hour of sleep
-        "habit_stress": rng.uniform(0.15, 0.35),  # per point of stress over 4
-        "habit_momentum": rng.uniform(0.1, 0.25),  # per day of streak, up to 7
+        "habit_sleep": rng.uniform(0.9, 1.4),  # completion logit per hour of sleep
+        "habit_stress": rng.uniform(0.4, 0.65),  # per point of stress over 4
+        "habit_momentum": rng.uniform(0.03, 0.12),  # per day of streak, up to 7
     }
 
 
@@ -97,7 +98,10 @@ def _user(user_id: int, days: int, end: dt.date, rng: np.random.Generator) -> Sy
     _hide(trait, inputs, mood, energy, rng)
     history = History(user_id=user_id, joined=start, start=start, inputs=inputs, mood=mood,
                       energy=energy, habits=habits, events=events)
-    truth = {"mood": mood_truth, "energy": energy_truth, "completion": probabilities}
+    persistence = trait["mood_persistence"]
+    truth = {"mood": mood_truth, "energy": energy_truth, "completion": probabilities,
+             "mood_sigma": float(np.hypot(MOOD_NOISE, MOOD_DRIFT / np.sqrt(1 - persistence**2))),
+             "energy_half_width": 1.2816 * float(np.hypot(ENERGY_NOISE, 0.5 / np.sqrt(12)))}
     return Synthetic(history=history, traits=trait, truth=truth, schedules=schedules)
 
 
@@ -147,7 +151,7 @@ def _habits(trait: dict, start: dt.date, days: int, weekday: np.ndarray, inputs:
     chosen = rng.choice(len(HABIT_KINDS), count, replace=False)
     habits, probabilities, schedules = [], {}, {}
     pressure = (trait["habit_sleep"] * (inputs["sleep_hours"] - 7) - trait["habit_stress"] * (inputs["stress"] - 4)
-                - 2.0 * active["illness"] - 0.8 * active["travel"] - 0.5 * active["exam"])
+                - 2.5 * active["illness"] - 1.2 * active["travel"] - 0.8 * active["exam"])
     for n, k in enumerate(sorted(chosen)):
         name, kind, extra = HABIT_KINDS[k]
         habit_id = n + 1
@@ -155,7 +159,7 @@ def _habits(trait: dict, start: dt.date, days: int, weekday: np.ndarray, inputs:
         schedule = stats.Schedule(kind=kind, start_date=start + dt.timedelta(days=late), **extra)
         expected = np.array([schedule.is_expected(start + dt.timedelta(days=i)) for i in range(days)])
         base = rng.normal(0.7, 0.6)
-        weekday_effect = rng.normal(0, 0.5, 7)
+        weekday_effect = rng.normal(0, 1.0, 7)
         weekday_effect[5:] -= rng.uniform(0, 1.0)
         done = np.zeros(days, bool)
         truth = np.full(days, np.nan)
@@ -204,7 +208,7 @@ def _labels(trait: dict, weekday: np.ndarray, inputs: dict, active: dict, share:
     weekend = weekday >= 5
     mood = (trait["mood_base"] + trait["mood_sleep"] * debt + trait["mood_exercise"] * (exercise + 0.5 * exercise_before)
             + trait["mood_social"] * social - trait["mood_stress"] * (stress - 4) + trait["mood_habits"] * (share - 0.5)
-            + trait["mood_weekend"] * weekend - 0.9 * active["illness"] - 0.5 * active["exam"]
+            + trait["mood_weekend"] * weekend - 1.2 * active["illness"] - 0.7 * active["exam"]
             + 0.7 * active["celebration"] - 0.4 * active["deadline"])
     energy = (trait["energy_base"] + trait["energy_sleep"] * np.minimum(sleep - trait["sleep_need"], 1.0)
               + trait["energy_exercise"] * exercise - trait["energy_stress"] * (stress - 4)
@@ -212,7 +216,7 @@ def _labels(trait: dict, weekday: np.ndarray, inputs: dict, active: dict, share:
               - 2.2 * active["illness"] - 0.6 * active["travel"] + 0.4 * trait["mood_sleep"] * debt)
     residual = np.zeros(days)
     for i in range(1, days):  # yesterday's unexplained mood carries over a little
-        residual[i] = trait["mood_persistence"] * residual[i - 1] + rng.normal(0, 0.15)
+        residual[i] = trait["mood_persistence"] * residual[i - 1] + rng.normal(0, MOOD_DRIFT)
     mood_truth = mood
     energy_truth = np.clip(energy, 0, 10)
     mood_logged = np.clip(np.round(mood + residual + rng.normal(0, MOOD_NOISE, days)), 0, 4)

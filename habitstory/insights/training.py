@@ -18,9 +18,10 @@ import lightgbm
 import numpy as np
 from scipy.stats import norm
 from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, log_loss, mean_absolute_error, r2_score
+from sklearn.linear_model import LinearRegression
 from sklearn.metrics import roc_auc_score
 
-from .features import Dataset
+from .features import CORE, Dataset
 
 MOOD_CLASSES = 5
 INTERVAL = 0.8  # the energy interval's intended coverage
@@ -59,6 +60,9 @@ def params_for(kind: str, params: dict | None = None) -> dict:
 def _fit(kind: str, X: np.ndarray, y: np.ndarray, names: list[str], params: dict) -> lightgbm.Booster:
     params = dict(params)
     rounds = int(params.pop("num_boost_round"))
+    core = params.pop("core_only", None)
+    if core:
+        params["feature_contri"] = [1.0 if name in CORE else 0.0 for name in names]
     # Fewer rows, fewer rounds: a user with 60 days should not be fitted like 60 users.
     rounds = max(40, min(rounds, int(rounds * len(y) / 400) + 40))
     data = lightgbm.Dataset(X, label=y, feature_name=[_safe(n) for n in names], free_raw_data=True,
@@ -76,24 +80,38 @@ def _folds(ds: Dataset) -> np.ndarray:
 
 
 def _out_of_fold(kind: str, ds: Dataset, params: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Residuals (label minus prediction) of the plain rows, each from a model that did not see its block."""
+    """(predictions, labels) of the plain rows, each from a model that did not see its block."""
     folds = _folds(ds)
     plain = ~ds.masked if ds.masked is not None else np.ones(len(ds), bool)
-    residuals, labels = [], []
+    predictions, labels = [], []
     for k in range(FOLDS):
         test = (folds == k) & plain
         if test.sum() < 3 or (folds != k).sum() < 10:
             continue
         booster = _fit(kind, ds.X[folds != k], ds.y[folds != k], ds.names, params)
-        residuals.append(ds.y[test] - booster.predict(ds.X[test]))
+        predictions.append(booster.predict(ds.X[test]))
         labels.append(ds.y[test])
-    if not residuals:
+    if not predictions:
         return np.zeros(0), np.zeros(0)
-    return np.concatenate(residuals), np.concatenate(labels)
+    return np.concatenate(predictions), np.concatenate(labels)
+
+
+def calibrate(kind: str, predicted: np.ndarray, labels: np.ndarray) -> dict:
+    """From out-of-fold predictions: a linear stretch (boosting on a few rows shrinks
+    towards the mean; the extremes are what mood's rarer classes need), then the spread
+    left: mood's sigma, energy's interval half-width."""
+    if len(labels) < 12 or np.std(predicted) < 1e-6:
+        return {"shift": 0.0, "scale": 1.0, "sigma": 0.8, "half_width": 1.5}
+    fit = LinearRegression().fit(predicted.reshape(-1, 1), labels)
+    scale = float(np.clip(fit.coef_[0], 0.8, 1.6))
+    shift = float(np.mean(labels) - scale * np.mean(predicted))
+    residuals = labels - (shift + scale * predicted)
+    return {"shift": shift, "scale": scale, "sigma": max(float(np.std(residuals)), 0.15),
+            "half_width": max(float(np.quantile(np.abs(residuals), INTERVAL)), 0.25)}
 
 
 def train(kind: str, ds: Dataset, *, params: dict | None = None) -> Trained:
-    """Fit `kind` on every row of `ds`; mood's and energy's spreads from out-of-fold residuals."""
+    """Fit `kind` on every row of `ds`; mood and energy calibrated on out-of-fold predictions."""
     started = time.perf_counter()
     merged = params_for(kind, params)
     if len(ds) == 0:
@@ -102,13 +120,9 @@ def train(kind: str, ds: Dataset, *, params: dict | None = None) -> Trained:
         raise ValueError("completion needs both done and undone days")
     extra: dict = {}
     if kind in ("mood", "energy"):
-        residuals, _ = _out_of_fold(kind, ds, merged)
-        spread = float(np.std(residuals)) if len(residuals) > 5 else (0.8 if kind == "mood" else 1.2)
-        if kind == "mood":
-            extra["sigma"] = max(spread, 0.2)
-        else:
-            width = float(np.quantile(np.abs(residuals), INTERVAL)) if len(residuals) > 5 else 1.28 * spread
-            extra["half_width"] = max(width, 0.25)
+        calibration = calibrate(kind, *_out_of_fold(kind, ds, merged))
+        keep = ("shift", "scale", "sigma") if kind == "mood" else ("shift", "scale", "half_width")
+        extra = {name: calibration[name] for name in keep}
     booster = _fit(kind, ds.X, ds.y, ds.names, merged)
     return Trained(booster=booster, text=booster.model_to_string(), names=list(ds.names), params=merged,
                    extra=extra, n_train=len(ds), seconds=time.perf_counter() - started)
@@ -126,6 +140,8 @@ def predict(kind: str, booster: lightgbm.Booster, X: np.ndarray, extra: dict) ->
     """mood: (n, 5) probabilities in MOODS order; energy: (n, 3) value, low, high;
     completion: (n,) probability."""
     raw = booster.predict(np.asarray(X, dtype=np.float64)) if len(X) else np.zeros(0)
+    if kind in ("mood", "energy"):
+        raw = float(extra.get("shift", 0.0)) + float(extra.get("scale", 1.0)) * raw
     if kind == "mood":
         probabilities = mood_probabilities(raw, float(extra.get("sigma", 0.8)))
         return probabilities / probabilities.sum(axis=1, keepdims=True)
