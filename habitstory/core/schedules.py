@@ -26,6 +26,7 @@ JOBS = [
         description="Quests due tomorrow or overdue, once per due date"),
     Job("Weekly digest", "notifications.send_digests", "10", description="Last week's digest, on the user's first weekday"),
     Job("Purge deleted habits", "habits.purge_deleted", "40", "3", description="Remove habits deleted 30+ days ago"),
+    Job("Retrain models", "insights.retrain", "0", "2", description="Retrain insights models of users with new data"),
 ]
 
 

@@ -33,6 +33,7 @@ from habits.models import Habit
 from habits.services import DayChange
 from habitstory import live
 from habitstory.accounts.models import Profile
+from habitstory.insights import state as insights_state
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import render_bell
 from quests import services as quest_services
@@ -155,6 +156,7 @@ def _commit_day(habit: Habit, change_day: Callable[[Habit, dt.datetime], DayChan
         )
         outcome = Outcome(profile, rewards, change, completed, reopened_goals(transitions), rows=rows, **quests)
         tell(outcome, now)
+    insights_state.bump(profile.user_id)  # the day's habits are features: cached forecasts go (no query)
     finish(outcome)
     return outcome
 
