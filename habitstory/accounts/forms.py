@@ -68,6 +68,7 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_end",
             "show_on_leaderboards",
             "quest_auto_complete",
+            "pooled_learning",
         ]
         labels = {
             "day_start_hour": "Day starts at (hour)",
@@ -77,6 +78,7 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_end": "Quiet hours until",
             "show_on_leaderboards": "Show me on leaderboards",
             "quest_auto_complete": "Complete a quest when its last objective is done",
+            "pooled_learning": "Pooled learning: learn from everyone who opted in",
         }
         help_texts = {
             "display_name": "Shown in greetings and, if you opt in later, on leaderboards.",

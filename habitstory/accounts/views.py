@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from habitstory.insights import state as insights_state
+
 from .forms import ProfileForm
 
 
@@ -16,6 +18,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             form.save()
+            if "pooled_learning" in form.changed_data:  # the forecasts may come from another model now
+                insights_state.bump(request.user.pk)
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:profile")
         messages.error(request, "Some settings need another look.")

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from habits.models import Habit, Occurrence
-from habitstory.insights import services
+from habitstory.insights import services, state
 from habitstory.insights.models import CheckIn, LifeEvent
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +196,20 @@ def test_the_card_costs_today_one_query_however_many_check_ins(owner_client, own
     Habit.objects.all().delete()
     CheckIn.objects.all().delete()
     assert few == today_budget(owner_client, owner, 40)
+
+
+def test_the_profile_turns_pooled_learning_on_and_off_and_says_what_it_means(owner_client, owner):
+    html = owner_client.get("/profile/").content.decode()
+    assert "Pooled learning: learn from everyone who opted in" in html
+    assert "no names, no notes" in html  # the model field's help text
+    assert 'name="pooled_learning" aria-describedby="id_pooled_learning_helptext" id="id_pooled_learning">' in html
+    settings = {"display_name": "Robin", "timezone": "UTC", "day_start_hour": "0", "week_start": "0",
+                "prompt_window_start": "08:00", "prompt_window_end": "21:00"}
+    before = state.generation(owner.pk)
+    assert owner_client.post("/profile/", {**settings, "pooled_learning": "on"}).status_code == 302
+    owner.profile.refresh_from_db()
+    assert owner.profile.pooled_learning is True
+    assert state.generation(owner.pk) > before  # cached forecasts go: another model may serve them now
+    owner_client.post("/profile/", settings)
+    owner.profile.refresh_from_db()
+    assert owner.profile.pooled_learning is False
