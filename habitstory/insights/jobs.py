@@ -77,6 +77,11 @@ def finish(state: TrainingState, run_id: str, *, read_at: dt.datetime) -> bool:
         trained_at=read_at, claimed_until=None, claimed_by="", last_error=""))
 
 
+def trained(user, *, read_at: dt.datetime) -> None:
+    """A user trained outside the nightly run (by hand): as if a run had finished them."""
+    TrainingState.objects.update_or_create(user=user, defaults={"trained_at": read_at, "last_error": ""})
+
+
 def fail(state: TrainingState, run_id: str, error: str) -> None:
     """The user's training failed: the error is kept and the lease left to run out, so
     this run does not take them again; the next night's does."""

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -69,17 +70,20 @@ class Run:
     batch_size: int
     kinds: tuple[str, ...]
     params: dict | None
+    # Called after each user with (user, results, error): the command's progress lines.
+    progress: Callable | None = None
 
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
 
 
 def retrain(*, time_limit: float = TIME_LIMIT, batch_size: int = BATCH_SIZE, kinds: tuple[str, ...] = pipeline.KINDS,
-            pooled: bool = True, workers: int = 1, params: dict | None = None) -> dict:
+            pooled: bool = True, workers: int = 1, params: dict | None = None,
+            progress: Callable | None = None) -> dict:
     """One nightly run. Returns the summary (as_dict). `workers` > 1 trains in that many
-    processes on PostgreSQL (each claiming its own batches)."""
+    processes on PostgreSQL (each claiming its own batches; no `progress` there)."""
     run = Run(id=uuid.uuid4().hex[:16], started=timezone.now(), deadline=time.monotonic() + time_limit,
-              batch_size=batch_size, kinds=tuple(kinds), params=params)
+              batch_size=batch_size, kinds=tuple(kinds), params=params, progress=progress if workers <= 1 else None)
     summary = Summary()
     jobs.seed_states()
     if pooled:
@@ -88,6 +92,13 @@ def retrain(*, time_limit: float = TIME_LIMIT, batch_size: int = BATCH_SIZE, kin
         summary.merge(result)
     logger.info("insights.retrain %s: %s", run.id, summary.as_dict())
     return summary.as_dict()
+
+
+def pooled_now(*, kinds: tuple[str, ...] = pipeline.KINDS, params: dict | None = None) -> list[str]:
+    """The pooled models trained at once (`manage.py train_models --pooled`)."""
+    run = Run(id=uuid.uuid4().hex[:16], started=timezone.now(), deadline=time.monotonic(), batch_size=0,
+              kinds=tuple(kinds), params=params)
+    return train_pooled(run, force=True)
 
 
 def train_pooled(run: Run, *, force: bool = False) -> list[str]:
@@ -132,19 +143,40 @@ def train_one(state: TrainingState, run: Run, summary: Summary) -> None:
     user = state.user
     read_at = timezone.now()
     try:
-        summary.add(pipeline.train_user(user, kinds=run.kinds, params=run.params))
+        results = pipeline.train_user(user, kinds=run.kinds, params=run.params)
     except NEVER_SWALLOWED:
         raise
     except Exception as exc:
         logger.exception("insights.retrain: training failed for user %s", user.pk)
         jobs.fail(state, run.id, f"{type(exc).__name__}: {exc}")
         summary.failed.append(user.pk)
+        if run.progress:
+            run.progress(user, [], exc)
         return
+    summary.add(results)
+    refit_learned(user, now=read_at)
+    jobs.finish(state, run.id, read_at=read_at)
+    summary.trained += 1
+    if run.progress:
+        run.progress(user, results, None)
+
+
+def refit_learned(user, *, now: dt.datetime) -> None:
+    """The user's learned quest ranking (quests.learned); a failure is logged, and leaves
+    their insights training counted."""
     try:
-        learned.refit(user, now=read_at)
+        learned.refit(user, now=now)
     except NEVER_SWALLOWED:
         raise
     except Exception:
         logger.exception("insights.retrain: next-up refit failed for user %s", user.pk)
-    jobs.finish(state, run.id, read_at=read_at)
-    summary.trained += 1
+
+
+def train_now(user, *, kinds: tuple[str, ...] = pipeline.KINDS, params: dict | None = None) -> list[pipeline.Result]:
+    """One user trained at once, whether or not they are due (`manage.py train_models
+    --user`): their models, their quest ranking, and their training state says so."""
+    read_at = timezone.now()
+    results = pipeline.train_user(user, kinds=kinds, params=params)
+    refit_learned(user, now=read_at)
+    jobs.trained(user, read_at=read_at)
+    return results

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -17,8 +19,8 @@ from habits.models import Habit, Occurrence
 from habits.services import save_habit
 from habitstory.core.health import last_success_key
 from habitstory.core.schedules import JOBS
-from habitstory.insights import jobs, pipeline, state, tasks
-from habitstory.insights.models import TrainingState
+from habitstory.insights import jobs, pipeline, predictions, state, synth_db, tasks
+from habitstory.insights.models import ModelVersion, TrainingState
 from habitstory.story import commit as story_commit
 from habitstory.story import learning
 
@@ -224,3 +226,41 @@ def test_two_runs_at_once_train_each_user_once(make_user, fake):
     assert sum(r["trained"] for r in results) == 8
     assert all(r["trained"] > 0 for r in results)  # both worked (SKIP LOCKED, not one waiting)
     assert not TrainingState.objects.filter(trained_at__isnull=True).exists()
+
+
+def test_the_command_runs_the_nightly_job_with_progress(make_user, fake):
+    users = changed_users(make_user, 2)
+    out, err = StringIO(), StringIO()
+    call_command("train_models", stdout=out, stderr=err)
+    text = out.getvalue()
+    assert all(f"{u.email}: mood: not trained (0 of 60 labelled days)" in text for u in users)
+    assert "Trained 2 users: 0 new champions, 0 rejected, 2 with too little data." in text
+    assert err.getvalue() == ""
+    assert cache.get(last_success_key("insights.retrain"))
+
+
+def test_the_command_trains_one_user_now_or_the_pooled_models(owner, fake, monkeypatch):
+    monkeypatch.setattr(pipeline, "train_pooled", lambda **kwargs: [pipeline.Result("mood", "pooled", reason="x")])
+    out = StringIO()
+    call_command("train_models", "--user", "OWNER@example.com", "--kind", "mood", "--pooled", stdout=out)
+    assert fake.trained == [owner.pk] and fake.refitted == [owner.pk]
+    assert "owner@example.com…\n  mood: not trained" in out.getvalue()
+    assert "pooled mood: not trained (x)" in out.getvalue()
+    assert TrainingState.objects.get(user=owner).trained_at is not None
+    with pytest.raises(CommandError, match="No user"):
+        call_command("train_models", "--user", "nobody@example.com")
+
+
+def test_a_real_night_trains_a_synthetic_user_and_their_forecast_follows(make_user, monkeypatch, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    user = make_user("real@example.com")
+    synth_db.write(user, synth_db.generate(1, 100, 3, end=timezone.localdate())[0], end=timezone.localdate())
+    calls = []
+    monkeypatch.setattr(learning.learned, "refit", lambda user, now=None: calls.append(user.pk))
+    summary = learning.retrain(params={"num_threads": 1, "num_boost_round": 40})
+    assert summary["trained"] == 1 and summary["promoted"] + summary["rejected"] == 3 and calls == [user.pk]
+    assert ModelVersion.objects.filter(user=user).count() == 3
+    served = predictions.forecast(user, timezone.localdate())["model_versions"]
+    assert served == {v.kind: v.pk for v in ModelVersion.objects.filter(user=user, status="champion")} | {
+        k: None for k in ("mood", "energy", "completion")
+        if not ModelVersion.objects.filter(user=user, kind=k, status="champion").exists()}
