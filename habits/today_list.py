@@ -28,6 +28,7 @@ class TodayRow:
     log_url: str = ""
     detail_url: str = ""
     streak_at_stake: int | None = None  # over an "at most" limit: the streak lowering it keeps
+    slip_chance: int | None = None  # under 40 %: today's chance (%) it gets done, from insights (Today's view)
 
     @property
     def status(self) -> str:

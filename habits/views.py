@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from gamification.rules import earns_xp
 from habitstory.core.formatting import long_date
 from habitstory.core.streaming import served
+from habitstory.insights import slips
 from habitstory.insights.forms import today_card
 from habitstory.story import commit as story
 from habitstory.story import news
@@ -74,11 +75,15 @@ def today(request: HttpRequest) -> HttpResponse:
     profile = request.user.profile
     day = profile.local_today()
     sprite = static("icons/nav.svg")
-    key = today_cache.list_key(request.user.pk, day.isoformat(), profile.week_start, sprite)
+    key = today_cache.list_key(request.user.pk, day.isoformat(), profile.week_start, sprite,
+                               slips.version(request.user.pk, day))
     html = cache.get(key)
     rows = None
     if html is None:
         rows = today_list.today_rows(request.user, day)
+        slipping = slips.likely_to_slip(request.user, day)  # "likely to slip" (one query without a model)
+        for row in rows:
+            row.slip_chance = slipping.get(row.habit.pk)
         context = {"rows": rows, "day": day, "sprite": sprite, "csrf_token": _CSRF_PLACEHOLDER, **today_list.day_progress(rows)}
         html = render_to_string("habits/today.html#habit-list", context)
         cache.set(key, html, today_cache.LIST_SECONDS)
@@ -195,7 +200,8 @@ def _habit_page(request: HttpRequest, habit: Habit) -> dict:
     day = profile.local_today()
     history = history_of(habit, day, profile.week_start)
     result = stats_now([habit], day)[habit.pk]  # from the habit's fold and today's row
-    return {"habit": habit, "day": day, "stats": result, "strength": round(100 * result.strength), **history}
+    return {"habit": habit, "day": day, "stats": result, "strength": round(100 * result.strength),
+            "chance": slips.chance(request.user, day, habit.pk), **history}
 
 
 @login_required

@@ -222,7 +222,9 @@ def test_today_runs_a_constant_number_of_queries(owner_client, owner, pillar, ma
     many = today_queries(owner_client, owner, pillar, make_habit, 50)
     assert few == many
     built, cached = many
-    assert built <= 6 and cached <= 4  # session, user, profile; the check-in card's day (insights.forms.today_card)
+    # session, user, profile; the check-in card's day (insights.forms.today_card); building the
+    # list also asks whether a completion model serves the user ("likely to slip", insights.slips)
+    assert built <= 7 and cached <= 4
 
 
 def test_the_cached_list_follows_every_change(owner_client, owner, make_habit, pillar, now):

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from habits.models import Habit, Occurrence
-from habitstory.insights import services, state
+from habitstory.insights import services, slips, state
 from habitstory.insights.models import CheckIn, LifeEvent
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +213,56 @@ def test_the_profile_turns_pooled_learning_on_and_off_and_says_what_it_means(own
     owner_client.post("/profile/", settings)
     owner.profile.refresh_from_db()
     assert owner.profile.pooled_learning is False
+
+
+# --- "likely to slip" on Today and the chance on the habit page (insights.slips) ---------------
+
+
+@pytest.fixture
+def model(monkeypatch):
+    """A completion model serving the owner: its probabilities are the test's to set."""
+    chances: dict[int, float] = {}
+    monkeypatch.setattr(slips.registry, "champion", lambda user, kind: object() if kind == "completion" else None)
+    monkeypatch.setattr(slips.predictions, "habit_probabilities", lambda user, day: dict(chances))
+    return chances
+
+
+def test_today_hints_the_open_habits_under_40_percent(owner_client, owner, model):
+    read = Habit.objects.create(user=owner, name="Read", start_date=TODAY - dt.timedelta(days=20))
+    run = Habit.objects.create(user=owner, name="Run", start_date=TODAY - dt.timedelta(days=20))
+    walk = Habit.objects.create(user=owner, name="Walk", start_date=TODAY - dt.timedelta(days=20))
+    Occurrence.objects.create(habit=walk, on=TODAY, status="done")
+    model.update({read.pk: 0.25, run.pk: 0.4, walk.pk: 0.1})
+    html = owner_client.get("/").content.decode()
+    rows = {habit.name: html.split(f'id="habit-row-{habit.pk}"', 1)[1].split("</li>", 1)[0] for habit in (read, run, walk)}
+    assert "Likely to slip (25% chance)" in rows["Read"]
+    assert "Likely to slip" not in rows["Run"]  # 40 % is not under 40 %
+    assert "Likely to slip" not in rows["Walk"]  # done already
+
+
+def test_the_hint_follows_a_new_forecast(owner_client, owner, model):
+    read = Habit.objects.create(user=owner, name="Read", start_date=TODAY - dt.timedelta(days=20))
+    model[read.pk] = 0.2
+    assert "Likely to slip" in owner_client.get("/").content.decode()
+    model[read.pk] = 0.8
+    assert "Likely to slip" in owner_client.get("/").content.decode()  # Today's list is cached ...
+    state.bump(owner.pk)  # ... until the forecast may change (a check-in, a tick, a new model)
+    assert "Likely to slip" not in owner_client.get("/").content.decode()
+
+
+def test_without_a_model_no_forecast_is_computed(owner_client, owner, monkeypatch):
+    def fail(user, day):
+        raise AssertionError("no forecast without a completion model")
+
+    monkeypatch.setattr(slips.predictions, "habit_probabilities", fail)
+    habit = Habit.objects.create(user=owner, name="Read", start_date=TODAY - dt.timedelta(days=20))
+    assert "Likely to slip" not in owner_client.get("/").content.decode()
+    assert "Chance today" not in owner_client.get(f"/habits/{habit.pk}/").content.decode()
+
+
+def test_the_habit_page_shows_todays_chance(owner_client, owner, model):
+    habit = Habit.objects.create(user=owner, name="Read", start_date=TODAY - dt.timedelta(days=20))
+    other = Habit.objects.create(user=owner, name="Run", start_date=TODAY - dt.timedelta(days=20))
+    model[habit.pk] = 0.724
+    assert "<dt>Chance today</dt><dd>72%</dd>" in owner_client.get(f"/habits/{habit.pk}/").content.decode()
+    assert "Chance today" not in owner_client.get(f"/habits/{other.pk}/").content.decode()  # not due, or no row
