@@ -144,19 +144,20 @@ def _input_label(name: str, history: History, day_index: int, contribution: floa
     return f"{high if is_high else low} ({fmt.format(value)})"
 
 
-def _recent_label(name: str, history: History, day_index: int, contribution: float) -> str:
+def _recent_label(name: str, history: History, day_index: int) -> str:
+    """"your sleep over the past week (average 6.8 h)": the window's features (means,
+    spreads, trends, yesterday) together, named without a direction they may not share."""
     if name in ("mood", "energy"):
         values = history.mood if name == "mood" else history.energy
-        is_high = _is_high(_recent(values, day_index), _typical(values, day_index), contribution,
-                           lowers_when_high=False)
-        if name == "mood":
-            return "a good mood lately" if is_high else "a low mood lately"
-        return "high energy lately" if is_high else "low energy lately"
-    values = history.inputs[name]
-    is_high = _is_high(_recent(values, day_index), _typical(values, day_index), contribution,
-                       lowers_when_high=name == "stress")
-    low, high, _ = INPUT_WORDS[name]
-    return f"{high if is_high else low} over the past week"
+        mean = _recent(values, day_index)
+        if math.isnan(mean):
+            return f"no {name} logged over the past week"
+        shown = f"{mean + 1:.1f} of 5" if name == "mood" else f"{mean:.1f}"
+        return f"your {name} over the past week (average {shown})"
+    mean = _recent(history.inputs[name], day_index)
+    if math.isnan(mean):
+        return f"no {INPUT_NOUNS[name]} logged over the past week"
+    return f"your {INPUT_NOUNS[name]} over the past week (average {INPUT_WORDS[name][2].format(round(mean, 1))})"
 
 
 def _habits_label(history: History, day_index: int) -> str:
@@ -179,7 +180,7 @@ def label_of(group: str, history: History, day_index: int, contribution: float) 
     if group in INPUT_WORDS:
         return _input_label(group, history, day_index, contribution)
     if group.endswith(":recent"):
-        return _recent_label(group.split(":")[0], history, day_index, contribution)
+        return _recent_label(group.split(":")[0], history, day_index)
     if group.startswith("event:"):
         return _event_label(group.split(":")[1], history, day_index)
     if group == "habits":

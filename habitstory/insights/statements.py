@@ -136,7 +136,7 @@ def _habit_splits(h: History, logged: np.ndarray) -> list[Split | Untested]:
         subject = f"“{habit.name}”"
         key = f"habit:{habit.habit_id}"
         if (due & done).sum() >= MIN_SIDE and (due & ~done).sum() >= MIN_SIDE:
-            found.append(Split(key, "habit", subject, f"you do {subject} (on days it is due)", due & done, due & ~done))
+            found.append(Split(key, "habit", subject, f"you do {subject}", due & done, due & ~done))
         else:
             found.append(Untested(key, subject, _too_few(due, done)))
     return found
@@ -206,9 +206,12 @@ def benjamini_hochberg(p_values: list[float]) -> np.ndarray:
 
 
 def _phrase(split: Split, outcome: str, mean_with: float, mean_without: float, n_with: int, n_without: int) -> str:
+    """"On days you sleep 7 h or more, your energy averages 7.1 vs 5.6 (38 vs 21 days)."; a
+    habit's days are the days it was due."""
     scale = " out of 5" if outcome == "mood" else ""
+    days = "due days" if split.kind == "habit" else "days"
     return (f"On days {split.when}, your {outcome} averages {mean_with:.1f} vs {mean_without:.1f}{scale} "
-            f"({n_with} vs {n_without} days).")
+            f"({n_with} vs {n_without} {days}).")
 
 
 def _sides(h: History, split: Split, outcome: str) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,7 @@ habitstory.story.timeline), the Insights page and what-if (insight_views.py)."""
 
 from django.urls import path
 
-from . import views
+from . import insight_views, views
 
 app_name = "insights"
 
@@ -18,4 +18,6 @@ urlpatterns: list = [
     path("events/<int:pk>/delete/", views.event_delete, name="event-delete"),
     path("timeline/", views.timeline, name="timeline"),
     # insight_views.py (the Insights page, what-if, charts)
+    path("", insight_views.insights, name="index"),
+    path("what-if/", insight_views.what_if, name="what-if"),
 ]
