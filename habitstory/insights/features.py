@@ -22,11 +22,10 @@ KINDS = ("mood", "energy", "completion")
 # The columns a model fitted on one user's few months may split on (the others are kept
 # in its rows but weigh nothing): fewer choices, less noise learned.
 CORE = frozenset({
-    "weekday", "weekend", *INPUTS, *(f"{name}_yesterday" for name in INPUTS),
-    "sleep_hours_mean_3d", "sleep_hours_mean_7d", "stress_mean_3d", "exercise_minutes_mean_3d",
-    *(f"event_{kind}" for kind in EVENT_TYPES), "days_since_exam", "days_since_illness",
-    "habits_done", "habits_done_share",
-    *(f"{label}_{suffix}" for label in LABELS for suffix in ("yesterday", "last", "last_age", "usual", "mean_7d")),
+    "weekend", *INPUTS, "exercise_minutes_yesterday", "sleep_hours_yesterday",
+    *(f"{name}_with_today_3d" for name in INPUTS),
+    *(f"event_{kind}" for kind in EVENT_TYPES),
+    "habits_done_share",
     "habit_strength", "habit_done_yesterday", "habit_streak", "habit_days_since_done", "habit_rate_same_weekday",
     "habit_rate", "habit_rate_7d", "habit_rate_14d",
 })
@@ -103,6 +102,12 @@ def trend(values: np.ndarray, width: int = TREND_DAYS) -> np.ndarray:
                         np.nan)
 
 
+def with_today(values: np.ndarray, width: int) -> np.ndarray:
+    """Mean of the logged values in days [i - width + 1, i]: the day's own input with the
+    ones before it (a sleep debt, a busy stretch)."""
+    return window_mean_std(np.append(values, np.nan), width)[0][1:]
+
+
 def yesterday(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[np.nan], values[:-1]]).astype(float)
 
@@ -141,6 +146,7 @@ def _inputs(h: History) -> dict[str, np.ndarray]:
             columns[f"{name}_mean_{width}d"] = mean
             columns[f"{name}_std_{width}d"] = std
         columns[f"{name}_trend_{TREND_DAYS}d"] = trend(values)
+        columns[f"{name}_with_today_3d"] = with_today(values, 3)
     return columns
 
 

@@ -21,6 +21,7 @@ from .history import EVENT_TYPES, INPUTS, Event, HabitDays, History
 # rounded and clipped. Energy is on 0..10, logged in steps of 0.5.
 MOOD_NOISE = 0.17
 ENERGY_NOISE = 0.45
+MOOD_SPREAD = 1.0  # how far the day's circumstances move the mood latent
 MOOD_DRIFT = 0.08  # the day-to-day noise of the mood that carries over (mood_persistence)
 # name, schedule kind, weekdays / every N days
 HABIT_KINDS = (
@@ -60,7 +61,7 @@ def generate(n_users: int, days: int, seed: int = 0, *, end: dt.date | None = No
 
 def traits(rng: np.random.Generator) -> dict[str, float]:
     return {
-        "mood_base": rng.normal(1.5, 0.45),
+        "mood_base": rng.normal(1.35, 0.45),
         "energy_base": rng.normal(5.6, 0.9),
         "sleep_need": rng.uniform(6.5, 8.0),
         "sleep_mean": rng.uniform(6.2, 7.8),
@@ -206,7 +207,7 @@ def _labels(trait: dict, weekday: np.ndarray, inputs: dict, active: dict, share:
     exercise_before = np.concatenate([[0.0], exercise[:-1]])
     social = np.minimum(inputs["social_minutes"], 180) / 60
     weekend = weekday >= 5
-    mood = (trait["mood_base"] + trait["mood_sleep"] * debt + trait["mood_exercise"] * (exercise + 0.5 * exercise_before)
+    mood = trait["mood_base"] + MOOD_SPREAD * (trait["mood_sleep"] * debt + trait["mood_exercise"] * (exercise + 0.5 * exercise_before)
             + trait["mood_social"] * social - trait["mood_stress"] * (stress - 4) + trait["mood_habits"] * (share - 0.5)
             + trait["mood_weekend"] * weekend - 1.2 * active["illness"] - 0.7 * active["exam"]
             + 0.7 * active["celebration"] - 0.4 * active["deadline"])
