@@ -4,7 +4,8 @@ and energy compared between the two sides, with a test that fits (Mann–Whitney
 mood's 5 ordered steps, Welch's t for energy), an effect size, a minimum number of days
 on each side, and Benjamini–Hochberg at 10 % across everything tested for that user.
 
-Only what survives the correction is said, with its numbers, and never as a cause.
+Only what survives the correction, and still holds once the other inputs and weekends are
+allowed for, is said: with its numbers, and never as a cause.
 `find(history)` is pure; `statements(user)` loads and caches it by the user's generation.
 See docs/insights.md, "Statements in words".
 """
@@ -47,7 +48,8 @@ EVENT_WORDS = {
     "other": "an “other” event",
 }
 CAUTION = ("These are patterns in your own days, not causes: something else may move both. "
-           "Each was tested, and the tests corrected for how many were tried.")
+           "Each was tested, the tests corrected for how many were tried, and each difference "
+           "checked again allowing for your other inputs and weekends.")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ class Statement:
     effect_name: str
     p: float
     q: float  # Benjamini–Hochberg adjusted
+    # The same difference allowing for the other inputs and weekends (a linear model's
+    # coefficient of the split, and its p): a statement is made only when it holds there too.
+    adjusted: float = math.nan
+    adjusted_p: float = math.nan
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -205,6 +211,47 @@ def benjamini_hochberg(p_values: list[float]) -> np.ndarray:
     return q
 
 
+def covariates(h: History) -> dict[str, np.ndarray]:
+    """What a difference is adjusted for: each input as logged (a day not logged reads as
+    the user's median) and the weekend."""
+    columns = {}
+    for name in INPUTS:
+        values = h.inputs[name].astype(float)
+        known = ~np.isnan(values)
+        if known.sum() >= MIN_SIDE and np.ptp(values[known]) > 0:
+            columns[name] = np.where(known, values, np.median(values[known]))
+    weekday = (h.start.weekday() + np.arange(h.days)) % 7
+    columns["weekend"] = (weekday >= 5).astype(float)
+    return columns
+
+
+def adjusted(split: Split, outcome_values: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[float, float]:
+    """(coefficient, p) of the split's "with" side in a least-squares fit of the outcome on
+    it and the covariates (the split's own input left out): the difference that remains
+    once the other inputs and weekends are allowed for."""
+    rows = (split.yes | split.no) & ~np.isnan(outcome_values)
+    others = [values[rows] for name, values in columns.items() if name != split.key]
+    X = np.column_stack([np.ones(rows.sum()), split.yes[rows].astype(float), *others])
+    y = outcome_values[rows]
+    dof = len(y) - np.linalg.matrix_rank(X)
+    if dof <= 0:
+        return math.nan, math.nan
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    residual = y - X @ coef
+    variance = float(residual @ residual) / dof
+    se = math.sqrt(max(variance * float(np.linalg.pinv(X.T @ X)[1, 1]), 0.0))
+    if se == 0:
+        return float(coef[1]), math.nan
+    return float(coef[1]), float(2 * scipy_stats.t.sf(abs(coef[1] / se), dof))
+
+
+def _holds(effect: float, adjusted_effect: float, adjusted_p: float, level: float) -> bool:
+    """The difference survives the adjustment: the same direction, and not likely noise."""
+    if math.isnan(adjusted_p):
+        return False
+    return adjusted_p <= level and (adjusted_effect > 0) == (effect > 0)
+
+
 def _phrase(split: Split, outcome: str, mean_with: float, mean_without: float, n_with: int, n_without: int) -> str:
     """"On days you sleep 7 h or more, your energy averages 7.1 vs 5.6 (38 vs 21 days)."; a
     habit's days are the days it was due."""
@@ -239,16 +286,22 @@ def find(h: History, *, level: float = FDR) -> Report:
             if result is not None:
                 tests.append((split, outcome, a, b, *result))
     q_values = benjamini_hochberg([t[4] for t in tests])
+    columns = covariates(h)
     found, said = [], set()
     for (split, outcome, a, b, p, effect), q in zip(tests, q_values):
-        if q <= level:
-            said.add(split.key)
-            text = _phrase(split, outcome, a.mean(), b.mean(), a.size, b.size)
-            found.append(Statement(
-                split.key, split.kind, outcome, text, round(float(a.mean()), 2), round(float(b.mean()), 2),
-                int(a.size), int(b.size), "Mann–Whitney U" if outcome == "mood" else "Welch's t",
-                round(effect, 3), "rank-biserial r" if outcome == "mood" else "Hedges' g", float(p), float(q),
-            ))
+        if q > level:
+            continue
+        coefficient, adjusted_p = adjusted(split, h.mood if outcome == "mood" else h.energy, columns)
+        if not _holds(effect, coefficient, adjusted_p, level):
+            continue
+        said.add(split.key)
+        text = _phrase(split, outcome, a.mean(), b.mean(), a.size, b.size)
+        found.append(Statement(
+            split.key, split.kind, outcome, text, round(float(a.mean()), 2), round(float(b.mean()), 2),
+            int(a.size), int(b.size), "Mann–Whitney U" if outcome == "mood" else "Welch's t",
+            round(effect, 3), "rank-biserial r" if outcome == "mood" else "Hedges' g", float(p), float(q),
+            round(coefficient, 3), adjusted_p,
+        ))
     found.sort(key=lambda s: (s.q, -abs(s.effect)))
     quiet = list(dict.fromkeys(t[0].subject for t in tests if t[0].key not in said))
     reason = None if tests else "Nothing could be compared yet: each side needs at least " \
