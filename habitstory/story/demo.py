@@ -1,6 +1,7 @@
 """The demo account: a believable person with ~90 days of history (habits, XP, a pet that
 grew with it, two goals, a few quests (one fed by a habit, a chain of three, one done), the achievements that history earned and an inbox that told them
-so), and a staff login.
+so), ~120 days of check-ins and life events (the insights' synthetic generator), and a
+staff login.
 
 Idempotent: an existing demo account is left as it is (delete it to start over).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -27,6 +29,7 @@ from habits import services as habit_services
 from habits import today_list
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
+from habitstory.insights import synth, synth_db
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import mark_read, notify
 from quests import graph as quest_graph
@@ -39,6 +42,8 @@ from .facts import CommitFacts
 from .quests import commit_objective, commit_quest
 
 HISTORY_DAYS = 90
+LIFE_DAYS = 120  # check-ins and life events: enough for the demo's own models (60 labelled days)
+LIFE_SEED = 20261205
 
 # name, pillar, schedule fields, kind fields, difficulty, reminder, how often it gets done
 HABITS = [
@@ -181,6 +186,15 @@ def _demo_quests(demo: User, today: dt.date, now: dt.datetime) -> None:
     commit_quest(brakes, "complete", now=now)
 
 
+def _demo_life(demo: User, today: dt.date) -> None:
+    """Check-ins and life events from the synthetic generator, through yesterday: today's
+    check-in is the visitor's to make. Only the generator's days, not its habits (the
+    demo's own habits above are the ones on Today)."""
+    made = synth.generate(1, LIFE_DAYS, LIFE_SEED, end=today - dt.timedelta(days=1))[0]
+    days_only = synth.Synthetic(history=replace(made.history, habits=[]), traits=made.traits, truth=made.truth)
+    synth_db.write(demo, days_only, end=today - dt.timedelta(days=1))
+
+
 @transaction.atomic
 def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
     """Create the demo user (with history) and the staff user if missing."""
@@ -206,4 +220,5 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
         _demo_rewards(demo, start, today, now or timezone.now())
         _demo_inbox(demo, today, now or timezone.now())
         _demo_quests(demo, today, now or timezone.now())
+        _demo_life(demo, today)
     return {"demo": demo_created, "staff": staff_created}

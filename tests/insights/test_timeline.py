@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,9 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from gamification.models import XPEvent
 from gamification.rules import xp_to_next
 from goals.models import Goal
+from habitstory.accounts.models import User
 from habitstory.insights import services
-from habitstory.insights.models import LifeEvent
+from habitstory.insights.models import CheckIn, LifeEvent
 from habitstory.story import timeline
+from habitstory.story.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +145,17 @@ def test_the_page_runs_the_same_queries_however_much_history(owner_client, owner
     for model in (LifeEvent, XPEvent, Goal):
         model.objects.all().delete()
     assert few == page_queries(owner_client, owner, 60) <= 12
+
+
+def test_the_demo_account_has_about_120_days_of_life_on_its_timeline(client):
+    seed_demo(now=NOW)
+    demo = User.objects.get(email=settings.DEMO_EMAIL)
+    days = list(CheckIn.objects.filter(user=demo).values_list("on", flat=True))
+    assert 100 <= len(days) <= 120
+    assert min(days) == days_ago(120) and max(days) == days_ago(1)  # today's is the visitor's to make
+    assert CheckIn.objects.filter(user=demo).exclude(mood="").count() >= 60  # enough for its own models
+    assert LifeEvent.objects.filter(user=demo).exists()
+    client.force_login(demo)
+    html = client.get("/insights/timeline/").content.decode()
+    assert "Check-in: mood" in html and "Earlier days" in html
+    assert 'id="checkin-card"' in client.get("/").content.decode()
