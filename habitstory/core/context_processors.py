@@ -10,6 +10,7 @@ NAV = [
     ("habits", "Habits", "habits:index"),
     ("goals", "Goals", "goals:index"),
     ("quests", "Quests", "quests:index"),
+    ("insights", "Insights", "insights:index"),
     ("profile", "Profile", "accounts:profile"),
 ]
 

@@ -40,5 +40,5 @@ def test_the_header_fits_every_width(server, page: Page, make_user, width):
     assert got["logo"] == 32  # never squeezed
     assert set(got["lines"]) == {1}  # one line each: no label broken inside a word ("Tod / ay")
     assert all(got["labelsShown"]) == (width >= 1100 or width < 768)
-    for name in ("Today", "Habits", "Goals", "Quests", "Profile"):
+    for name in ("Today", "Habits", "Goals", "Quests", "Insights", "Profile"):
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=name)).to_be_visible()
