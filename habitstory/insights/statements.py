@@ -5,7 +5,7 @@ mood's 5 ordered steps, Welch's t for energy), an effect size, a minimum number 
 on each side, and Benjamini–Hochberg at 10 % across everything tested for that user.
 
 Only what survives the correction, and still holds once the other inputs and weekends are
-allowed for, is said: with its numbers, and never as a cause.
+allowed for (and life events), is said: with its numbers, and never as a cause.
 `find(history)` is pure; `statements(user)` loads and caches it by the user's generation.
 See docs/insights.md, "Statements in words".
 """
@@ -49,7 +49,7 @@ EVENT_WORDS = {
 }
 CAUTION = ("These are patterns in your own days, not causes: something else may move both. "
            "Each was tested, the tests corrected for how many were tried, and each difference "
-           "checked again allowing for your other inputs and weekends.")
+           "checked again allowing for your other inputs, weekends and life events.")
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Statement:
     effect_name: str
     p: float
     q: float  # Benjamini–Hochberg adjusted
-    # The same difference allowing for the other inputs and weekends (a linear model's
+    # The same difference allowing for the other inputs, weekends and events (a linear model's
     # coefficient of the split, and its p): a statement is made only when it holds there too.
     adjusted: float = math.nan
     adjusted_p: float = math.nan
@@ -148,18 +148,23 @@ def _habit_splits(h: History, logged: np.ndarray) -> list[Split | Untested]:
     return found
 
 
+def _during(h: History, event_type: str) -> np.ndarray:
+    """The days with an event of that type."""
+    during = np.zeros(h.days, dtype=bool)
+    for event in h.events:
+        if event.type == event_type:
+            first, last = max(0, h.index(event.start)), min(h.days - 1, h.index(event.end))
+            if last >= first:
+                during[first:last + 1] = True
+    return during
+
+
 def _event_splits(h: History, logged: np.ndarray) -> list[Split | Untested]:
     found: list[Split | Untested] = []
     for event_type in EVENT_TYPES:
-        spans = [e for e in h.events if e.type == event_type]
-        if not spans:
+        if not any(e.type == event_type for e in h.events):
             continue
-        during = np.zeros(h.days, dtype=bool)
-        for event in spans:
-            first = max(0, h.index(event.start))
-            last = min(h.days - 1, h.index(event.end))
-            if last >= first:
-                during[first:last + 1] = True
+        during = _during(h, event_type)
         subject = EVENT_WORDS[event_type]
         key = f"event:{event_type}"
         if (logged & during).sum() >= MIN_SIDE and (logged & ~during).sum() >= MIN_SIDE:
@@ -213,24 +218,31 @@ def benjamini_hochberg(p_values: list[float]) -> np.ndarray:
 
 def covariates(h: History) -> dict[str, np.ndarray]:
     """What a difference is adjusted for: each input as logged (a day not logged reads as
-    the user's median) and the weekend."""
+    the user's median) with a bend at the median (effects that level off), the weekend,
+    and each type of life event (its days)."""
     columns = {}
     for name in INPUTS:
         values = h.inputs[name].astype(float)
         known = ~np.isnan(values)
         if known.sum() >= MIN_SIDE and np.ptp(values[known]) > 0:
-            columns[name] = np.where(known, values, np.median(values[known]))
+            median = float(np.median(values[known]))
+            columns[name] = np.where(known, values, median)
+            columns[f"{name}:above"] = np.maximum(columns[name] - median, 0)  # a bend at the median
     weekday = (h.start.weekday() + np.arange(h.days)) % 7
     columns["weekend"] = (weekday >= 5).astype(float)
+    for event_type in EVENT_TYPES:
+        during = _during(h, event_type)
+        if during.any():
+            columns[f"event:{event_type}"] = during.astype(float)
     return columns
 
 
 def adjusted(split: Split, outcome_values: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[float, float]:
     """(coefficient, p) of the split's "with" side in a least-squares fit of the outcome on
-    it and the covariates (the split's own input left out): the difference that remains
-    once the other inputs and weekends are allowed for."""
+    it and the covariates (the split's own input or event left out): the difference that
+    remains once the other inputs, weekends and life events are allowed for."""
     rows = (split.yes | split.no) & ~np.isnan(outcome_values)
-    others = [values[rows] for name, values in columns.items() if name != split.key]
+    others = [values[rows] for name, values in columns.items() if name.split(":above")[0] != split.key]
     X = np.column_stack([np.ones(rows.sum()), split.yes[rows].astype(float), *others])
     y = outcome_values[rows]
     dof = len(y) - np.linalg.matrix_rank(X)
