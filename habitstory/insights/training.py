@@ -37,9 +37,9 @@ DEFAULTS: dict[str, dict] = {
     "energy": {**COMMON, "objective": "regression"},
     "completion": {**COMMON, "objective": "binary", "num_boost_round": 200, "min_data_in_leaf": 15},
 }
-# One user's few months: stumps over the CORE columns (additive effects, little to overfit).
+# One user's own model (a few months of days): stumps over the CORE columns (additive
+# effects, little to overfit). A pooled model keeps the defaults.
 SMALL = {"core_only": True, "num_leaves": 2, "max_depth": 1, "learning_rate": 0.1, "num_boost_round": 600}
-SMALL_ROWS = 1500
 PRIMARY = {"mood": ("macro_f1", True), "energy": ("mae", False), "completion": ("roc_auc", True)}
 
 
@@ -54,12 +54,11 @@ class Trained:
     seconds: float = 0.0
 
 
-def params_for(kind: str, params: dict | None = None, *, rows: int | None = None) -> dict:
-    """The hyper-parameters for `kind`: the defaults, SMALL's for fewer than SMALL_ROWS
-    rows, then `params`."""
+def params_for(kind: str, params: dict | None = None, *, users: int = 2) -> dict:
+    """The hyper-parameters for `kind`: the defaults, SMALL's for one user's model, then `params`."""
     if kind not in DEFAULTS:
         raise ValueError(f"unknown kind {kind!r}")
-    small = SMALL if rows is not None and rows < SMALL_ROWS else {}
+    small = SMALL if users == 1 else {}
     return {**DEFAULTS[kind], **small, **(params or {})}
 
 
@@ -119,7 +118,7 @@ def calibrate(kind: str, predicted: np.ndarray, labels: np.ndarray) -> dict:
 def train(kind: str, ds: Dataset, *, params: dict | None = None) -> Trained:
     """Fit `kind` on every row of `ds`; mood and energy calibrated on out-of-fold predictions."""
     started = time.perf_counter()
-    merged = params_for(kind, params, rows=len(ds))
+    merged = params_for(kind, params, users=len(np.unique(ds.user)))
     if len(ds) == 0:
         raise ValueError("nothing to train on")
     if kind == "completion" and len(np.unique(ds.y)) < 2:
@@ -139,7 +138,8 @@ def mood_probabilities(score: np.ndarray, sigma: float) -> np.ndarray:
     cuts = np.arange(MOOD_CLASSES - 1) + 0.5
     below = norm.cdf((cuts[None, :] - np.asarray(score, float)[:, None]) / sigma)
     cumulative = np.hstack([np.zeros((len(below), 1)), below, np.ones((len(below), 1))])
-    return np.clip(np.diff(cumulative, axis=1), 1e-6, 1.0)
+    probabilities = np.clip(np.diff(cumulative, axis=1), 1e-6, 1.0)
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
 def predict(kind: str, booster: lightgbm.Booster, X: np.ndarray, extra: dict) -> np.ndarray:
@@ -149,8 +149,7 @@ def predict(kind: str, booster: lightgbm.Booster, X: np.ndarray, extra: dict) ->
     if kind in ("mood", "energy"):
         raw = float(extra.get("shift", 0.0)) + float(extra.get("scale", 1.0)) * raw
     if kind == "mood":
-        probabilities = mood_probabilities(raw, float(extra.get("sigma", 0.8)))
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
+        return mood_probabilities(raw, float(extra.get("sigma", 0.8)))
     if kind == "energy":
         value = np.clip(raw, 0, 10)
         width = float(extra.get("half_width", 1.0))
