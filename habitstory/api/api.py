@@ -21,7 +21,8 @@ from .parser import StrictJSONParser
 from .routers import analytics, habits, pillars, suggestions
 
 DESCRIPTION = """
-Your habits, logs, statistics and pillars, goals, rewards, quests, notifications, archetype and house, as JSON.
+Your habits, logs, statistics and pillars, goals, rewards, quests, notifications, archetype and house,
+check-ins, life events and insights, as JSON.
 
 **Authentication.** Create a personal access token on your profile's API tokens page
 (`/profile/tokens/`, or with `manage.py create_token EMAIL`) and send it as
@@ -72,6 +73,13 @@ answer, an unknown question or choice, or a choice of another question is a 400 
 `no_assignment` before the quiz); `GET /archetypes` the archetypes with their profiles and
 starter plans; `GET /houses` the houses in this week's cup. The quiz and the archetypes may be
 up to an hour old, unless staff changed them.
+
+**Check-ins and insights.** `PUT /checkins/{day}` creates or replaces a day's check-in (every
+field optional; your local today or before); `GET /insights/predictions/{day}` forecasts that
+day's mood, energy and due habits from the inputs logged for it and the days before, with
+your own models once you have 60 labelled days, or meanwhile the pooled model if you opted in
+(`PATCH /me` with `{"pooled_learning": true}`); `mood` and `energy` are null until a model
+serves you, and `status` says how far the learning is.
 
 **Dates** are your local dates (your profile's time zone and day start), YYYY-MM-DD.
 DELETE answers 200 with `data: null` (or, for a log, the day after the undo).
@@ -150,3 +158,4 @@ api.add_router("", "habitstory.api.routers.quest_attachments.router")
 api.add_router("", "habitstory.api.routers.archetypes.router")
 api.add_router("", "habitstory.api.routers.checkins.router")
 api.add_router("", "habitstory.api.routers.life_events.router")
+api.add_router("", "habitstory.api.routers.insights.router")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field
-from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from habitstory.insights.history import INPUTS
@@ -27,7 +27,8 @@ Kind = Literal["mood", "energy", "completion"]
 MOOD_DOC = ", ".join(f"`{value}` ({label.lower()})" for value, label in CheckIn._meta.get_field("mood").choices)
 START_DOC = "From 1 January 2000 to a year from your local today."
 DATA_DOC = (f"Anything else about it, as a JSON object of at most {DATA_MAX_BYTES // 1024} KB "
-            "(written compactly, non-ASCII characters counted as \\uXXXX escapes).")
+            "(written compactly, non-ASCII characters counted as \\uXXXX escapes); no NUL characters in its "
+            "strings.")
 
 
 def half_steps(most: int, description: str) -> Any:
@@ -113,8 +114,6 @@ def checkin_data(checkin: CheckIn) -> dict:
 
 
 def _event_data(value: Any) -> Any:
-    if value is None:
-        return {}
     if not isinstance(value, dict):
         raise PydanticCustomError("dict_type", "Send a JSON object.")
     if len(json.dumps(value, separators=(",", ":")).encode()) > DATA_MAX_BYTES:
@@ -172,7 +171,7 @@ def life_event_data(event: LifeEvent) -> dict:
 
 
 class MePatch(Input):
-    pooled_learning: bool = Field(None, description=(  # type: ignore[assignment]
+    pooled_learning: StrictBool = Field(None, description=(  # type: ignore[assignment]
         "Until you have 60 labelled days, forecasts come from a model trained on everyone who "
         "turned this on (no names, no notes). Off (the default): your data trains only your own models."))
 
@@ -196,5 +195,136 @@ assert tuple(InputChanges.model_fields) == INPUTS  # the same inputs, in the sam
 
 
 class WhatIfIn(Input):
-    date: Day = Field(description=f"The day to forecast. {START_DOC}")
+    date: Day = Field(description="The day (YYYY-MM-DD): your local today or before, from 1 January 2000.")
     changes: InputChanges
+
+
+# --- forecasts, statements, models ----------------------------------------------------------
+
+
+class MoodForecast(Out):
+    label: Mood = Field(description="The likeliest mood.")  # type: ignore[valid-type]
+    probabilities: dict[str, float] = Field(description="Each mood's probability (they sum to 1).")
+
+
+class EnergyForecast(Out):
+    value: float = Field(description="0 to 10.")
+    low: float = Field(description="The interval's low end.")
+    high: float = Field(description="The interval's high end.")
+
+
+class HabitForecast(Out):
+    habit: int = Field(description="A habit due that day.")
+    probability: float = Field(description="Its chance of being done, 0 to 1.")
+
+
+class DriverOut(Out):
+    kind: Kind = Field(description="The forecast it moves: mood or energy.")  # type: ignore[valid-type]
+    feature: str = Field(description="What moves it: an input, its recent days, a habit, an event.")
+    label: str
+    contribution: float = Field(description="How much, in the forecast's units (energy points, mood steps).")
+    text: str
+
+
+class StatusOut(Out):
+    labelled_days: int = Field(description="Days with mood or energy logged.")
+    needed: int = Field(description="Labelled days before your own models are trained.")
+    pooled: bool = Field(description="Whether you take part in pooled learning.")
+    ready: dict[str, bool] = Field(description="Kind → a model serves you.")
+    own: bool = Field(description="Your own mood and energy models serve you.")
+    text: str = Field(description="“learning: 23 of 60 days”, or “ready: your own models”.")
+    versions: dict[str, int] = Field(description="Kind → the id of the version serving you.")
+
+
+class ForecastOut(Out):
+    date: dt.date
+    mood: MoodForecast | None = Field(description="null while no model serves you.")
+    energy: EnergyForecast | None = Field(description="null while no model serves you.")
+    habits: list[HabitForecast]
+    drivers: list[DriverOut] = Field(description="What moves the mood and energy forecasts most, in words.")
+    model_versions: dict[str, int | None] = Field(description="Kind → the version used (null: none yet).")
+    status: StatusOut
+
+
+class StatementOut(Out):
+    key: str = Field(description="What was compared: an input, `habit:<id>`, `event:<type>`.")
+    kind: str = Field(description="input, habit or event.")
+    outcome: str = Field(description="mood or energy.")
+    text: str
+    mean_with: float | None
+    mean_without: float | None
+    n_with: int
+    n_without: int
+    test: str
+    effect: float | None
+    effect_name: str
+    p: float | None
+    q: float | None = Field(description="p adjusted by Benjamini–Hochberg across everything tested for you.")
+    adjusted: float | None = Field(None, description="The same difference allowing for the other inputs and "
+                                                     "weekends (a linear model's coefficient).")
+    adjusted_p: float | None = None
+
+
+class UntestedOut(Out):
+    key: str
+    subject: str
+    why: str
+
+
+class StatementsOut(Out):
+    statements: list[StatementOut]
+    tested: int = Field(description="How many comparisons were tested.")
+    reason: str | None = Field(description="Why nothing can be said yet, if so.")
+    untested: list[UntestedOut]
+    no_difference: list[str] = Field(description="What was tested and showed no clear difference.")
+    days: int = Field(description="Days with mood or energy logged.")
+    caution: str
+
+
+class ModelVersionOut(Out):
+    id: int
+    kind: Kind  # type: ignore[valid-type]
+    scope: Literal["user", "pooled"]
+    status: Literal["candidate", "champion", "retired", "rejected"]
+    train_start: dt.date
+    train_end: dt.date
+    holdout_start: dt.date | None
+    holdout_end: dt.date | None
+    n_train: int
+    n_holdout: int
+    n_users: int
+    feature_version: str
+    metrics: dict[str, Any] = Field(description="Held-out metrics (mood: accuracy, macro_f1, log_loss; energy: "
+                                                "mae, r2, coverage; completion: roc_auc, brier).")
+    baseline_metrics: dict[str, Any] = Field(description="The honest baseline's, on the same days.")
+    champion_metrics: dict[str, Any] = Field(description="The champion's it was compared with, on the same days.")
+    training_seconds: float
+    created_at: dt.datetime
+    promoted_at: dt.datetime | None
+    note: str
+
+
+class ModelsOut(Out):
+    status: StatusOut
+    versions: list[ModelVersionOut] = Field(description="Your own versions, newest first (the last 20 of each kind).")
+    pooled: list[ModelVersionOut] = Field(description="The pooled champions, if you take part in pooled learning.")
+
+
+class InputChange(Out):
+    before: float | None = Field(description="As logged that day (null: not logged).")
+    after: float | None
+
+
+class Moved(Out):
+    mood: float | None = Field(description="How far the expected mood moves, in steps of the 1–5 scale.")
+    energy: float | None = Field(description="How far the energy forecast moves, in points.")
+
+
+class WhatIfOut(Out):
+    date: dt.date
+    changes: dict[str, float | None] = Field(description="The inputs tried, as numbers.")
+    inputs: dict[str, InputChange] = Field(description="Each input changed: as logged, and as tried.")
+    before: ForecastOut = Field(description="The forecast from the day as logged.")
+    after: ForecastOut = Field(description="The forecast with the changes.")
+    moved: Moved
+    text: str = Field(description="“With sleep 8.5 h: energy 5.6 → 6.4, mood 3.1 → 3.4 of 5.”")

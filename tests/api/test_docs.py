@@ -64,6 +64,10 @@ PATHS = {
     "/api/v1/checkins/{day}": {"get", "put", "delete"},
     "/api/v1/life-events": {"get", "post"},
     "/api/v1/life-events/{event_id}": {"get", "patch", "delete"},
+    "/api/v1/insights/predictions/{day}": {"get"},
+    "/api/v1/insights/what-if": {"post"},
+    "/api/v1/insights/statements": {"get"},
+    "/api/v1/insights/models": {"get"},
 }
 
 

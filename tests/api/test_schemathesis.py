@@ -25,7 +25,9 @@ rules (`map_case`); the invalid ones are sent as generated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
 import zlib
 
@@ -37,6 +39,8 @@ from archetypes.models import Archetype
 from goals.models import Goal
 from habits.models import Habit, Pillar
 from habits.services import save_habit
+from habitstory.insights.models import LifeEvent
+from habitstory.insights.services import create_life_event
 from quests.models import QuestTemplate
 from quests.services import create_quest
 from habitstory.api import auth
@@ -49,6 +53,7 @@ from .archetype_content import Small
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
 EARLIEST = dt.date(2000, 1, 1)
+EVENT_START = "2026-01-01"  # the fixture's life event's, which a PATCH may leave as it is
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
 schema.app = application
@@ -95,6 +100,52 @@ def _steer_windows(body: dict) -> None:
             quiet["end"] = "01:00" if dt.time.fromisoformat(quiet["start"]) == dt.time(0) else "00:00"
 
 
+def _steer_insights(case, today: dt.date) -> None:
+    """Check-ins and what-ifs: a day up to today; forecasts: a day up to a year ahead; life
+    events: a start up to a year ahead, an end on or after it, data of at most 4 KB."""
+    latest = today + dt.timedelta(days=366)
+    day = case.path_parameters.get("day") if isinstance(case.path_parameters, dict) else None
+    if isinstance(day, str) and case.path.startswith(("/api/v1/checkins/", "/api/v1/insights/")):
+        with contextlib.suppress(ValueError):
+            case.path_parameters["day"] = _within(day, EARLIEST, today if "checkins" in case.path else latest)
+    body = case.body if isinstance(case.body, dict) else None
+    if body is not None and isinstance(body.get("date"), str) and case.path == "/api/v1/insights/what-if":
+        body["date"] = _within(body["date"], EARLIEST, today)
+    if body is not None and case.path.startswith("/api/v1/life-events"):
+        if isinstance(body.get("start"), str):
+            body["start"] = _within(body["start"], EARLIEST, latest)
+        start = body["start"] if isinstance(body.get("start"), str) else _stored_start(case)
+        if isinstance(body.get("end"), str):
+            body["end"] = max(body["end"], start)
+        elif "end" not in body and "start" in body:
+            body["end"] = None  # the end an earlier example stored may be before this start
+        if "data" in body:
+            body["data"] = _without_nul(body["data"])
+        if len(json.dumps(body.get("data"), separators=(",", ":")).encode()) > 4096:
+            body["data"] = {}
+
+
+def _without_nul(value):
+    """JSON with no NUL character in its strings (the parser refuses them: PostgreSQL
+    cannot store them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def _stored_start(case) -> str:
+    """The start of the life event a PATCH changes, as earlier examples left it."""
+    event_id = (case.path_parameters or {}).get("event_id")
+    if not OWN or event_id != OWN.get("event_id"):  # not the fixture's (and maybe no database yet)
+        return EVENT_START
+    stored = LifeEvent.objects.filter(pk=event_id).values_list("start", flat=True).first()
+    return stored.isoformat() if stored else EVENT_START
+
+
 def _complete_answers(drawn) -> dict:
     """Answers to every question of the fixture's quiz, the choices picked by what was drawn."""
     seed = zlib.crc32(repr(drawn).encode())
@@ -114,6 +165,7 @@ def map_case(context, case):
         _steer_windows(case.body)
         if case.path == "/api/v1/archetypes/assign":  # a valid body answers the quiz as it is
             case.body["answers"] = _complete_answers(case.body.get("answers"))
+    _steer_insights(case, today)
     if isinstance(case.query, dict):
         _steer_range(case.query, 1 if case.path.endswith("xp-events") else 2)
         case.query.pop("cursor", None)
@@ -145,7 +197,7 @@ def test_the_api_keeps_to_its_schema(case, token):
 # --- the same, on the user's own objects ---------------------------------------------------
 
 deep = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1")).include(
-    path_regex=r"\{(habit|goal|pillar|quest|archetype)_id\}|from-template"
+    path_regex=r"\{(habit|goal|pillar|quest|archetype|event)_id\}|from-template"
 ).exclude(path_regex="snooze$")  # only a prompted day can be snoozed: tests/api/test_snooze.py
 deep.app = application
 OWN: dict[str, int] = {}  # the fixture's objects, for the hook
@@ -158,9 +210,11 @@ def map_own_case(context, case):
     if case.meta is None or not case.meta.generation.mode.is_positive or not OWN:
         return case
     case = map_case(context, case)
-    for name in ("habit_id", "goal_id", "pillar_id", "quest_id", "other_id", "slug", "archetype_id"):
+    for name in ("habit_id", "goal_id", "pillar_id", "quest_id", "other_id", "slug", "archetype_id", "event_id"):
         if name in case.path_parameters:
             case.path_parameters[name] = OWN[name]
+    if "event_id" in case.path_parameters:
+        _steer_insights(case, dt.date.today())  # again: with the stored start of the fixture's event
     if "day" in case.path_parameters:
         span = (dt.date.today() - START).days
         case.path_parameters["day"] = (START + dt.timedelta(days=hash(str(case.path_parameters["day"])) % span)).isoformat()
@@ -200,8 +254,9 @@ def own_token(token, django_user_model) -> str:
     quest, other = (create_quest(user, title=title, today=START) for title in ("Write draft", "Edit"))
     # Not a ready-made template's slug (quests/migrations/0003): those may still be there.
     template = QuestTemplate.objects.create(slug="fuzz-plan", title="Fuzz plan", xp_reward=50)
+    event = create_life_event(user, {"type": "exam", "title": "Finals", "start": dt.date.fromisoformat(EVENT_START)})
     OWN.update(habit_id=habit.pk, goal_id=goal.pk, pillar_id=pillar.pk, quest_id=quest.pk, other_id=other.pk,
-               slug=template.slug, archetype_id=Archetype.objects.first().pk)
+               slug=template.slug, archetype_id=Archetype.objects.first().pk, event_id=event.pk)
     return token
 
 
