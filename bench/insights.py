@@ -15,8 +15,8 @@ the in-process cache). Artifacts go to a temporary MEDIA_ROOT. Then:
   figure for 10,000 users is the measured mean per user times 10,000 (an extrapolation,
   said so), per process;
 - forecasts: `--requests` (user, day) pairs among each user's last 30 days, each asked
-  once with nothing cached ("cold": the forecast computed; the boosters already in this
-  process, as in a running server) and once more ("cached"); a few more with the booster
+  once with nothing cached ("cold": the forecast computed; each user's boosters already
+  loaded and used once in this process, as in a server that has run a while) and once more ("cached"); a few more with the booster
   cache emptied too ("cold process"); p50/p95 and the queries of one. The same through
   `GET /api/v1/insights/predictions/{day}` if that route answers.
 """
@@ -118,8 +118,8 @@ def timed(call) -> tuple[float, int]:
 
 def bench_forecasts(users: list, requests: int, rng: random.Random) -> None:
     pairs = sample_days(users, requests, rng)
-    for user, day in pairs[:3]:  # warm the boosters and imports, as a running server has
-        predictions.forecast(user, day)
+    for user in users:  # every booster loaded and used once, as in a server that has run a while
+        predictions.forecast(user, timezone.localdate() - dt.timedelta(days=40))
     cache.clear()
     cold, cold_queries = [], set()
     for user, day in pairs:
