@@ -169,10 +169,13 @@ def _habits_label(history: History, day_index: int) -> str:
 
 
 def _event_label(event_type: str, history: History, day_index: int) -> str:
+    """"an exam" on its days, else "time since your last exam"."""
     day = history.date(day_index)
     if any(e.type == event_type and e.start <= day <= e.end for e in history.events):
         return EVENT_NAMES[event_type]
-    return f"time since {EVENT_NAMES[event_type].split(' ', 1)[-1] if event_type != 'other' else 'an event'}"
+    noun = EVENT_NAMES[event_type].split(" ", 1)[-1] if event_type not in ("travel", "other") else \
+        {"travel": "trip", "other": "event"}[event_type]
+    return f"time since your last {noun}"
 
 
 def label_of(group: str, history: History, day_index: int, contribution: float) -> str:

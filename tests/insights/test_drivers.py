@@ -156,3 +156,9 @@ def test_nothing_stands_out():
     as_dicts = [{"label": "long sleep (9 h)", "contribution": 0.4}]
     assert drivers.summary("mood", as_dicts) == (
         "Today's mood forecast is brighter than usual, mainly because of long sleep (9 h).")
+
+
+def test_an_event_not_on_the_day_reads_as_time_since():
+    h = history(30, seed=2, missing=0.0, events=[drivers_event("travel", 3, 5), drivers_event("new_job", 1, 1)])
+    found = drivers.describe("energy", ["days_since_travel", "days_since_new_job"], [0.4, -0.2, 5.0], None, h, 20)
+    assert [d.label for d in found] == ["time since your last trip", "time since your last new job"]
