@@ -59,6 +59,8 @@ def test_a_new_user_sees_the_learning_state(owner_client):
     assert '<svg viewBox="0 0 320 170" role="img" aria-labelledby="insights-mood-title insights-mood-desc">' in html
     assert "No mood logged in the last 90 days." in html
     assert 'aria-current="page"' in html  # the nav's Insights item
+    assert "Once there is a forecast, you can change today’s sleep" in html
+    assert 'type="range"' not in html
 
 
 def test_with_models_the_page_shows_forecast_drivers_statements_and_charts(client, modelled):
