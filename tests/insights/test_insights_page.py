@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from habitstory.insights import pipeline, synth_db
 
@@ -123,3 +125,14 @@ def test_the_page_runs_the_same_queries_however_many_days(client):
     with CaptureQueriesContext(connection) as warm:
         client.get(PAGE)
     assert len(warm) < counts[1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.dictionaries(st.sampled_from(["sleep_hours", "stress", "exercise_minutes", "work_hours",
+                                                "social_minutes", "bedtime"]),
+                              st.one_of(st.text(max_size=12), st.floats(allow_nan=True, allow_infinity=True).map(str),
+                                        st.integers(-10**6, 10**6).map(str)), max_size=6),
+       htmx=st.booleans())
+def test_nothing_sent_to_what_if_makes_an_error_page(owner_client, values, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    assert owner_client.get(WHAT_IF, values, headers=headers).status_code == 200
