@@ -100,16 +100,17 @@ class CheckInForm(forms.Form):
         ]
 
 
-def card_context(form: CheckInForm, day: dt.date, today: dt.date, *, compact: bool, saved: bool = False) -> dict:
+def card_context(form: CheckInForm, day: dt.date, today: dt.date, *, compact: bool, saved: bool = False,
+                 next_url: str = "") -> dict:
     """What the check-in card (templates/insights/checkin.html#checkin-card) needs, on Today
-    (compact) and on a day's page."""
+    (compact) and on a day's page; `next_url`: where a plain POST goes once saved."""
     return {"checkin_form": form, "checkin_day": day, "checkin_today": day == today, "checkin_saved": saved,
-            "checkin_compact": compact, "checkin_title": long_date(day)}
+            "checkin_compact": compact, "checkin_title": long_date(day), "checkin_next": next_url}
 
 
 def today_card(user, day: dt.date) -> dict:
     """Today's card: the day's check-in, if any, in the form (one query)."""
-    return card_context(CheckInForm(checkin=services.get_checkin(user, day)), day, day, compact=True)
+    return card_context(CheckInForm(checkin=services.get_checkin(user, day)), day, day, compact=True, next_url="/")
 
 
 def initial_of(checkin: CheckIn) -> dict:

@@ -75,7 +75,7 @@ def checkin(request: HttpRequest, on: str) -> HttpResponse:
     else:
         form = CheckInForm(checkin=existing)
     context = {
-        **card_context(form, day, today, compact=False),
+        **card_context(form, day, today, compact=False, next_url=_next_url(request, "")),
         "day": day, "today": today, "checkin": existing,
         "rows": today_list.today_rows(request.user, day),
         "events": services.life_events(request.user, start=day, end=day),

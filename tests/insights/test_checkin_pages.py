@@ -266,3 +266,11 @@ def test_the_habit_page_shows_todays_chance(owner_client, owner, model):
     model[habit.pk] = 0.724
     assert "<dt>Chance today</dt><dd>72%</dd>" in owner_client.get(f"/habits/{habit.pk}/").content.decode()
     assert "Chance today" not in owner_client.get(f"/habits/{other.pk}/").content.decode()  # not due, or no row
+
+
+def test_a_refusal_from_today_keeps_the_way_back_to_today(owner_client, owner):
+    response = owner_client.post(url(), {"mood": "positive", "sleep_hours": "30", "card": "compact", "next": "/"})
+    assert '<input type="hidden" name="next" value="/">' in response.content.decode()
+    evil = owner_client.post(url(), {"sleep_hours": "30", "next": "https://evil.example/"}).content.decode()
+    assert "evil.example" not in evil
+    assert owner_client.post(url(), {"mood": "positive", "next": "/"}).url == "/"
