@@ -25,6 +25,7 @@ LEASE = dt.timedelta(hours=3)
 # The pooled model is trained at most once in this long, by one run at a time.
 POOLED_EVERY = dt.timedelta(hours=20)
 POOLED_LOCK = "insights:pooled-training"
+LONGEST_WAITING = (F("trained_at").asc(nulls_first=True), "pk")
 
 
 def seed_states() -> int:
@@ -55,7 +56,9 @@ def claim(run_id: str, run_started: dt.datetime, *, size: int, lease: dt.timedel
     """Lease up to `size` due users to this run; their states with user and profile."""
     now = timezone.now()
     with transaction.atomic():
-        candidates = due(run_started, now).order_by("pk")
+        # The longest waiting first: a night that ends before everyone is trained leaves
+        # the most recently trained for the next.
+        candidates = due(run_started, now).order_by(*LONGEST_WAITING)
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         ids = list(candidates.values_list("pk", flat=True)[:size])
@@ -67,7 +70,7 @@ def claim(run_id: str, run_started: dt.datetime, *, size: int, lease: dt.timedel
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
         ).update(claimed_until=now + lease, claimed_by=run_id)
     return list(TrainingState.objects.filter(pk__in=ids, claimed_by=run_id)
-                .select_related("user", "user__profile").order_by("pk"))
+                .select_related("user", "user__profile").order_by(*LONGEST_WAITING))
 
 
 def finish(state: TrainingState, run_id: str, *, read_at: dt.datetime) -> bool:

@@ -264,3 +264,16 @@ def test_a_real_night_trains_a_synthetic_user_and_their_forecast_follows(make_us
     assert served == {v.kind: v.pk for v in ModelVersion.objects.filter(user=user, status="champion")} | {
         k: None for k in ("mood", "energy", "completion")
         if not ModelVersion.objects.filter(user=user, kind=k, status="champion").exists()}
+
+
+def test_the_longest_waiting_are_claimed_first(make_user, time_machine):
+    time_machine.move_to(NOW - dt.timedelta(days=3), tick=False)
+    recent, old, never = changed_users(make_user, 3)
+    TrainingState.objects.filter(user=recent).update(trained_at=NOW - dt.timedelta(days=1))
+    TrainingState.objects.filter(user=old).update(trained_at=NOW - dt.timedelta(days=2))
+    time_machine.move_to(NOW - dt.timedelta(hours=1), tick=False)
+    for user in (recent, old):
+        state.data_changed(user.pk)
+    time_machine.move_to(NOW, tick=False)
+    claimed = jobs.claim("run", NOW, size=3)
+    assert [s.user_id for s in claimed] == [never.pk, old.pk, recent.pk]
