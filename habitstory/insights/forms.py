@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from habitstory.core.formatting import long_date
+from habitstory.core.formatting import amount, long_date
 
 from . import services
 from .models import NOTE_MAX, CheckIn, LifeEvent, Mood
@@ -114,7 +114,11 @@ def today_card(user, day: dt.date) -> dict:
 
 
 def initial_of(checkin: CheckIn) -> dict:
+    """The stored check-in as the form shows it: 7.5, not 7.50."""
     initial = {name: getattr(checkin, name) for name in services.CHECKIN_FIELDS}
+    for name, value in initial.items():
+        if isinstance(value, Decimal):
+            initial[name] = amount(value)
     initial["log_energy"] = checkin.energy is not None
     if checkin.energy is None:
         initial["energy"] = DEFAULT_ENERGY

@@ -113,7 +113,8 @@ def checkin_title(checkin: CheckIn) -> str:
         parts.append(f"mood {checkin.get_mood_display().lower()}")
     if checkin.energy is not None:
         parts.append(f"energy {amount(checkin.energy)} of 10")
-    return "Check-in" + (": " + ", ".join(parts) if parts else "")
+    text = ", ".join(parts) or "the day's inputs"
+    return text[:1].upper() + text[1:]
 
 
 def checkin_detail(checkin: CheckIn) -> str:

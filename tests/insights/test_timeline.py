@@ -58,7 +58,7 @@ def test_the_window_holds_each_kind_on_its_day_newest_first(owner, history):
     assert kinds_by_day(window) == {days_ago(1): ["checkin"], days_ago(2): ["goal"], days_ago(3): ["event"],
                                     days_ago(4): ["level_up"]}
     checkin = window.days[0].items[0]
-    assert checkin.title == "Check-in: mood good, energy 6.5 of 10"
+    assert checkin.title == "Mood good, energy 6.5 of 10"
     assert checkin.detail == "Slept 7.25 h. “A walk by the river”"
     assert window.days[3].items[0].title == "Reached level 2"
     assert (window.start, window.end, window.later) == (days_ago(29), TODAY, None)
@@ -157,5 +157,5 @@ def test_the_demo_account_has_about_120_days_of_life_on_its_timeline(client):
     assert LifeEvent.objects.filter(user=demo).exists()
     client.force_login(demo)
     html = client.get("/insights/timeline/").content.decode()
-    assert "Check-in: mood" in html and "Earlier days" in html
+    assert "CHECK-IN" in html.upper() and "Mood " in html and "Earlier days" in html
     assert 'id="checkin-card"' in client.get("/").content.decode()
