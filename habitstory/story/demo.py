@@ -30,6 +30,7 @@ from habits import today_list
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
 from habitstory.insights import synth, synth_db
+from habitstory.insights.models import LifeEvent
 from habitstory.notifications.models import Notification
 from habitstory.notifications.services import mark_read, notify
 from quests import graph as quest_graph
@@ -44,6 +45,13 @@ from .quests import commit_objective, commit_quest
 HISTORY_DAYS = 90
 LIFE_DAYS = 120  # check-ins and life events: enough for the demo's own models (60 labelled days)
 LIFE_SEED = 20261205
+# The generator's events get the names a person would give them.
+LIFE_TITLES = {
+    "illness": ["A cold", "Flu", "Stomach bug"], "travel": ["Weekend in Lisbon", "Visiting my parents"],
+    "exam": ["Statistics exam", "Driving theory test", "French oral"], "deadline": ["Tax return", "Project report due"],
+    "celebration": ["Sam's birthday", "Wedding of a friend"], "loss": ["Lost my wallet"], "move": ["Moving flat"],
+    "new_job": ["First week at the new job"], "other": ["Something else"],
+}
 
 # name, pillar, schedule fields, kind fields, difficulty, reminder, how often it gets done
 HABITS = [
@@ -193,6 +201,11 @@ def _demo_life(demo: User, today: dt.date) -> None:
     made = synth.generate(1, LIFE_DAYS, LIFE_SEED, end=today - dt.timedelta(days=1))[0]
     days_only = synth.Synthetic(history=replace(made.history, habits=[]), traits=made.traits, truth=made.truth)
     synth_db.write(demo, days_only, end=today - dt.timedelta(days=1))
+    events = list(LifeEvent.objects.filter(user=demo).order_by("start", "id"))
+    for n, event in enumerate(events):
+        names = LIFE_TITLES.get(event.type, [event.title])
+        event.title = names[n % len(names)]
+    LifeEvent.objects.bulk_update(events, ["title"])
 
 
 @transaction.atomic
