@@ -137,3 +137,13 @@ def test_an_artifact_failing_its_check_is_not_served(trained_user):
     registry.forget_boosters()
     answer = predictions.forecast(trained_user, DAY)
     assert answer["energy"] is None and answer["mood"] is not None
+
+
+@pytest.mark.parametrize("days", [30, 150])
+def test_a_cold_forecast_reads_the_same_queries_whatever_the_history(now, make_user, days,
+                                                                     django_assert_num_queries):
+    user = make_user(f"d{days}@example.com")
+    synth_db.write(user, synth_db.generate(1, days, 4, end=TODAY)[0], end=TODAY)
+    user = type(user).objects.get(pk=user.pk)
+    with django_assert_num_queries(6):  # the profile, check-ins, events, habits, occurrences, champions
+        predictions.forecast(user, DAY)
