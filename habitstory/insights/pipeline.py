@@ -122,7 +122,10 @@ def fit(kind: str, ds, *, scope: str, user=None, params: dict | None = None, hol
     train_ds, test_ds = training.split_last_days(ds, holdout)
     if len(train_ds.y) == 0 or len(test_ds.y) == 0:
         return Result(kind, scope, reason="no rows to train or to hold out")
-    evaluated = training.train(kind, train_ds, params=params)
+    try:
+        evaluated = training.train(kind, train_ds, params=params)
+    except ValueError as exc:  # e.g. a habit always done: nothing to learn yet
+        return Result(kind, scope, reason=str(exc))
     predicted = training.predict(kind, evaluated.booster, test_ds.X, evaluated.extra)
     metrics = plain(training.metrics(kind, test_ds.y, predicted))
     baseline = plain(training.metrics(kind, test_ds.y, training.baseline(kind, train_ds, test_ds)))

@@ -126,3 +126,11 @@ def test_the_window_is_in_dates():
     window = pipeline._window(ds, test)
     assert window.train_start == history().start + dt.timedelta(days=int(np.flatnonzero(~np.isnan(history().mood))[0]))
     assert window.holdout_end <= history().date(history().days - 1)
+
+
+def test_a_habit_always_done_leaves_nothing_to_learn_and_is_no_failure(owner):
+    always = history()
+    habits = [replace(h, done=h.expected.copy(), skipped=np.zeros_like(h.skipped)) for h in always.habits]
+    (completion,) = pipeline.train_user(owner, kinds=("completion",), params=PARAMS,
+                                        history=replace(always, habits=habits))
+    assert completion.version is None and "both done and undone" in completion.reason
