@@ -15,7 +15,7 @@ import numpy as np
 
 from .history import EVENT_TYPES, INPUTS, LABELS, HabitDays, History
 
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"
 WINDOWS = (3, 7, 14)
 TREND_DAYS = 14
 KINDS = ("mood", "energy", "completion")
@@ -23,7 +23,7 @@ KINDS = ("mood", "energy", "completion")
 # in its rows but weigh nothing): fewer choices, less noise learned.
 CORE = frozenset({
     "weekend", *INPUTS, "exercise_minutes_yesterday", "sleep_hours_yesterday",
-    *(f"{name}_with_today_3d" for name in INPUTS),
+    *(f"{name}_with_today_3d" for name in INPUTS), "mood_personal", "energy_personal",
     *(f"event_{kind}" for kind in EVENT_TYPES),
     "habits_done_share",
     "habit_strength", "habit_done_yesterday", "habit_streak", "habit_days_since_done", "habit_rate_same_weekday",
@@ -150,6 +150,43 @@ def _inputs(h: History) -> dict[str, np.ndarray]:
     return columns
 
 
+# The day's inputs on a common scale (an hour, half an hour of exercise, an hour with
+# people, a point of stress) for the personal fit.
+PERSONAL_SCALES = {"sleep_hours": 1.0, "exercise_minutes": 30.0, "social_minutes": 60.0, "work_hours": 1.0,
+                   "stress": 1.0}
+PERSONAL_MIN_DAYS = 10
+PERSONAL_RIDGE = 3.0
+
+
+def _personal_design(h: History) -> np.ndarray:
+    """Per day: 1, each input scaled, the 3-day sleep with today, habits done share, weekend."""
+    weekend = ((h.start.weekday() + np.arange(h.days)) % 7 >= 5).astype(float)
+    share = _habits_done(h)["habits_done_share"]
+    columns = [np.ones(h.days), *(h.inputs[name] / scale for name, scale in PERSONAL_SCALES.items()),
+               with_today(h.inputs["sleep_hours"], 3), np.nan_to_num(share, nan=0.5), weekend]
+    return np.column_stack(columns)
+
+
+def personal_fit(h: History, labels: np.ndarray) -> np.ndarray:
+    """Each day's label as the user's own ridge regression on the days strictly before it
+    predicts it from that day's inputs (NaN with fewer than PERSONAL_MIN_DAYS complete days
+    or an input missing): what this user's mood or energy has followed so far."""
+    Z = _personal_design(h)
+    complete = ~np.isnan(Z).any(axis=1)
+    usable = complete & ~np.isnan(labels)
+    Zu = np.where(usable[:, None], np.nan_to_num(Z), 0.0)
+    yu = np.where(usable, np.nan_to_num(labels), 0.0)
+    k = Z.shape[1]
+    gram = np.concatenate([np.zeros((1, k, k)), np.cumsum(Zu[:, :, None] * Zu[:, None, :], axis=0)])[:-1]
+    moment = np.concatenate([np.zeros((1, k)), np.cumsum(Zu * yu[:, None], axis=0)])[:-1]
+    count = np.concatenate([[0], np.cumsum(usable)])[:-1]
+    penalty = PERSONAL_RIDGE * np.eye(k)
+    penalty[0, 0] = 1e-6
+    beta = np.linalg.solve(gram + penalty, moment[:, :, None])[:, :, 0]
+    fitted = np.einsum("ij,ij->i", np.nan_to_num(Z), beta)
+    return np.where(complete & (count >= PERSONAL_MIN_DAYS), fitted, np.nan)
+
+
 def _labels(h: History) -> dict[str, np.ndarray]:
     columns: dict[str, np.ndarray] = {}
     for name in LABELS:
@@ -164,6 +201,11 @@ def _labels(h: History) -> dict[str, np.ndarray]:
             columns[f"{name}_std_{width}d"] = std
         columns[f"{name}_trend_{TREND_DAYS}d"] = trend(values)
     return columns
+
+
+def _personal(h: History) -> dict[str, np.ndarray]:
+    """Mood and energy rows only: the fit reads the day's habits done (a completion row's label)."""
+    return {f"{name}_personal": personal_fit(h, h.mood if name == "mood" else h.energy) for name in LABELS}
 
 
 def _events(h: History) -> dict[str, np.ndarray]:
@@ -214,7 +256,7 @@ def _select(columns: dict[str, np.ndarray], days: Sequence[int] | None) -> tuple
 
 def mood_energy_rows(h: History, days: Sequence[int] | None = None) -> tuple[np.ndarray, list[str]]:
     """One row per day index (default: every day)."""
-    return _select({**_context(h), **_habits_done(h)}, days)
+    return _select({**_context(h), **_personal(h), **_habits_done(h)}, days)
 
 
 # Habit completion: one row per (habit, expected day).

@@ -80,8 +80,8 @@ def traits(rng: np.random.Generator) -> dict[str, float]:
         "social_rate": rng.uniform(0.3, 0.8),
         "stress_base": rng.uniform(2.5, 5.5),
         "missing": rng.choice([0.10, 0.12, 0.15, 0.25], p=[0.35, 0.3, 0.25, 0.1]),
-        "habit_sleep": rng.uniform(0.9, 1.4),  # completion logit per hour of sleep
-        "habit_stress": rng.uniform(0.4, 0.65),  # per point of stress over 4
+        "habit_sleep": rng.uniform(1.0, 1.5),  # completion logit per hour of sleep
+        "habit_stress": rng.uniform(0.45, 0.7),  # per point of stress over 4
         "habit_momentum": rng.uniform(0.03, 0.12),  # per day of streak, up to 7
     }
 
@@ -160,7 +160,7 @@ def _habits(trait: dict, start: dt.date, days: int, weekday: np.ndarray, inputs:
         schedule = stats.Schedule(kind=kind, start_date=start + dt.timedelta(days=late), **extra)
         expected = np.array([schedule.is_expected(start + dt.timedelta(days=i)) for i in range(days)])
         base = rng.normal(0.7, 0.6)
-        weekday_effect = rng.normal(0, 1.0, 7)
+        weekday_effect = rng.normal(0, 0.6, 7)
         weekday_effect[5:] -= rng.uniform(0, 1.0)
         done = np.zeros(days, bool)
         truth = np.full(days, np.nan)

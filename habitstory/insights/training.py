@@ -18,7 +18,7 @@ import lightgbm
 import numpy as np
 from scipy.stats import norm
 from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, log_loss, mean_absolute_error, r2_score
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from .features import CORE, Dataset
@@ -115,6 +115,20 @@ def calibrate(kind: str, predicted: np.ndarray, labels: np.ndarray) -> dict:
             "half_width": max(float(np.quantile(np.abs(residuals), INTERVAL)), 0.25)}
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def platt(predicted: np.ndarray, labels: np.ndarray) -> dict:
+    """Completion's calibration (Platt scaling of out-of-fold predictions): one user's
+    model's probabilities mean the same as another's."""
+    if len(labels) < 20 or len(np.unique(labels)) < 2:
+        return {"slope": 1.0, "intercept": 0.0}
+    fit = LogisticRegression(C=10.0).fit(_logit(predicted).reshape(-1, 1), labels.astype(int))
+    return {"slope": float(fit.coef_[0][0]), "intercept": float(fit.intercept_[0])}
+
+
 def train(kind: str, ds: Dataset, *, params: dict | None = None) -> Trained:
     """Fit `kind` on every row of `ds`; mood and energy calibrated on out-of-fold predictions."""
     started = time.perf_counter()
@@ -128,6 +142,8 @@ def train(kind: str, ds: Dataset, *, params: dict | None = None) -> Trained:
         calibration = calibrate(kind, *_out_of_fold(kind, ds, merged))
         keep = ("shift", "scale", "sigma") if kind == "mood" else ("shift", "scale", "half_width")
         extra = {name: calibration[name] for name in keep}
+    else:
+        extra = platt(*_out_of_fold(kind, ds, merged))
     booster = _fit(kind, ds.X, ds.y, ds.names, merged)
     return Trained(booster=booster, text=booster.model_to_string(), names=list(ds.names), params=merged,
                    extra=extra, n_train=len(ds), seconds=time.perf_counter() - started)
@@ -155,7 +171,8 @@ def predict(kind: str, booster: lightgbm.Booster, X: np.ndarray, extra: dict) ->
         width = float(extra.get("half_width", 1.0))
         return np.column_stack([value, np.clip(value - width, 0, 10), np.clip(value + width, 0, 10)])
     if kind == "completion":
-        return np.clip(raw, 0.0, 1.0)
+        scaled = float(extra.get("slope", 1.0)) * _logit(raw) + float(extra.get("intercept", 0.0))
+        return 1 / (1 + np.exp(-scaled))
     raise ValueError(f"unknown kind {kind!r}")
 
 
