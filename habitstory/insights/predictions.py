@@ -91,13 +91,10 @@ class Context:
         return rows[:, [where[name] for name in version.features]]
 
 
-def status(user, *, history: History | None = None, versions: dict[str, ModelVersion] | None = None) -> Status:
-    """The user's learning state. Reads the check-ins' count (unless a history is given)
-    and the serving versions."""
-    if history is None:
-        labelled = user.checkins.exclude(mood="", energy__isnull=True).count()
-    else:
-        labelled = int((~np.isnan(history.mood) | ~np.isnan(history.energy)).sum())
+def status(user, *, versions: dict[str, ModelVersion] | None = None) -> Status:
+    """The user's learning state now: the days with mood or energy logged (one count) and
+    the serving versions (one query, unless given)."""
+    labelled = user.checkins.exclude(mood="", energy__isnull=True).count()
     versions = registry.champions(user) if versions is None else versions
     return Status(labelled, pooled=user.profile.pooled_learning, ready={k: k in versions for k in KINDS},
                   versions=versions)
@@ -172,7 +169,7 @@ def compute(ctx: Context) -> dict:
     return {
         "day": ctx.day.isoformat(), "mood": mood, "energy": energy, "habits": _habits(ctx), "drivers": drivers,
         "model_versions": {kind: getattr(ctx.versions.get(kind), "pk", None) for kind in KINDS},
-        "status": status(ctx.user, history=ctx.history, versions=ctx.versions).as_dict(),
+        "status": status(ctx.user, versions=ctx.versions).as_dict(),
     }
 
 

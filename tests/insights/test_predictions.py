@@ -106,7 +106,7 @@ def test_without_a_model_it_says_how_far_the_learning_is(now, owner):
     answer = predictions.forecast(owner, TODAY)
     assert (answer["mood"], answer["energy"], answer["habits"], answer["drivers"]) == (None, None, [], [])
     assert answer["model_versions"] == {"mood": None, "energy": None, "completion": None}
-    assert answer["status"]["text"] == "learning: 4 of 60 days"  # today's own mood is hidden
+    assert answer["status"]["text"] == "learning: 5 of 60 days"  # the state now, today's mood counted
     status = predictions.status(owner)
     assert (status.labelled_days, status.needed, status.text) == (5, 60, "learning: 5 of 60 days")
 
@@ -145,5 +145,6 @@ def test_a_cold_forecast_reads_the_same_queries_whatever_the_history(now, make_u
     user = make_user(f"d{days}@example.com")
     synth_db.write(user, synth_db.generate(1, days, 4, end=TODAY)[0], end=TODAY)
     user = type(user).objects.get(pk=user.pk)
-    with django_assert_num_queries(6):  # the profile, check-ins, events, habits, occurrences, champions
+    # The profile, check-ins, events, habits, occurrences, the champions, the labelled days' count.
+    with django_assert_num_queries(7):
         predictions.forecast(user, DAY)
