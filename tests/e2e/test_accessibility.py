@@ -7,6 +7,8 @@ message), so the fix can be found from the report alone.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
@@ -19,6 +21,7 @@ from habits.models import Habit
 from habits.services import delete_habit, save_habit
 from habitstory.accounts.models import User
 from habitstory.api import services as api_services
+from habitstory.insights.models import LifeEvent
 from habitstory.story.demo import seed_demo
 from quests.models import Quest
 
@@ -35,6 +38,7 @@ def _pages(demo) -> list[str]:
     waiting = Quest.objects.filter(user=demo, dependencies__isnull=False, dependents__isnull=False).first()
     fed = Quest.objects.filter(user=demo, objectives__habit__isnull=False).first()
     today = demo.profile.local_today()
+    event = LifeEvent.objects.filter(user=demo).first()
     return [
         "/",
         "/habits/",
@@ -67,6 +71,12 @@ def _pages(demo) -> list[str]:
         "/archetypes/quiz/14/",
         "/archetypes/result/",
         "/archetypes/history/",
+        f"/insights/day/{(today - dt.timedelta(days=1)).isoformat()}/",
+        "/insights/events/",
+        "/insights/events/new/",
+        f"/insights/events/{event.pk}/",
+        f"/insights/events/{event.pk}/delete/",
+        "/insights/timeline/",
     ]
 
 
@@ -132,6 +142,12 @@ def test_every_page_has_no_axe_violations(seeded_content, server, browser: Brows
     page.get_by_role("button", name="Start with these").click()
     expect(page.locator("#plan .form-errors")).to_be_visible()
     found += _check(page, "/archetypes/result/ (errors)")
+    page.goto(f"{server.url}/")
+    page.locator("#checkin-card summary").click()
+    page.get_by_label("Sleep (hours)").fill("30")
+    page.get_by_label("Sleep (hours)").press("Enter")  # htmx: the card comes back with its errors
+    expect(page.locator("#checkin-card .form-errors")).to_be_visible()
+    found += _check(page, "/ (check-in errors)")
     page.goto(f"{server.url}/profile/tokens/")
     page.get_by_label("Token name").fill("Cron job")
     page.get_by_role("button", name="Create token").click()
