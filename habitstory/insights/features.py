@@ -230,11 +230,19 @@ def _events(h: History) -> dict[str, np.ndarray]:
     return columns
 
 
+def _known(habit: HabitDays) -> np.ndarray:
+    """Expected days whose outcome is known (or done)."""
+    known = habit.expected if habit.closed is None else habit.expected & habit.closed
+    return known | habit.done
+
+
 def _habits_done(h: History) -> dict[str, np.ndarray]:
+    """Habits done that day, and their share of the due ones whose outcome is known (NaN
+    when none is: a stretch with no habit logged is not a stretch of habits undone)."""
     due = np.zeros(h.days)
     done = np.zeros(h.days)
     for habit in h.habits:
-        due += habit.expected
+        due += _known(habit)
         done += habit.done
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(due > 0, np.minimum(done, due) / np.maximum(due, 1), np.nan)
@@ -280,7 +288,7 @@ def _streak_before(habit: HabitDays) -> tuple[np.ndarray, np.ndarray]:
 
 def _habit_columns(h: History, habit: HabitDays, others_yesterday: np.ndarray) -> dict[str, np.ndarray]:
     expected = habit.expected.astype(bool)
-    outcome = np.where(expected & ~habit.skipped, habit.done.astype(float), np.nan)
+    outcome = np.where(_known(habit) & ~habit.skipped, habit.done.astype(float), np.nan)
     streak, since = _streak_before(habit)
     weekday = (h.start.weekday() + np.arange(h.days)) % 7
     same_weekday = np.full(h.days, np.nan)

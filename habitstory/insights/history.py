@@ -43,8 +43,10 @@ class HabitDays:
     skipped: np.ndarray  # bool
     strength: np.ndarray  # float, NaN where unknown
     per_week: int | None = None  # for "N per week" habits, N
-    # closed[i]: day i's outcome is settled (a past day, or today once done or skipped);
-    # None = every expected day is. Only closed days are completion labels.
+    # closed[i]: day i's outcome is known: done, skipped or missed, or a past day with no
+    # record before the habit's last record (not done). Past days after its last record are
+    # unknown (nothing logged since, not "not done"). None = every expected day is known.
+    # Only closed days are completion labels.
     closed: np.ndarray | None = None
 
 
@@ -161,7 +163,9 @@ def habit_days(habit_id: int, name: str, schedule: stats.Schedule, entries: list
             done[i] = entry.status == stats.DONE
             skipped[i] = entry.status == stats.SKIPPED
             closed[i] = entry.status in CLOSED_STATUSES
-    closed |= np.arange(days) < (today - start).days  # past days are settled
+    last = max((entry.on for entry in entries), default=None)
+    if last is not None:  # a past day before the last record, without one of its own: not done
+        closed |= np.arange(days) < min((today - start).days, (last - start).days + 1)
     strength = np.full(days, np.nan)
     through = min(end + dt.timedelta(days=1), today)
     for day, value in stats.strength_series(schedule, entries, through, measure):

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from habitstory.insights import history, services
+from habits.models import Occurrence
+from habitstory.insights import features, history, services
 from habitstory.insights.history import INPUTS
 from habitstory.insights.synth_db import create_users
 
@@ -58,3 +59,17 @@ def test_a_user_with_nothing_logged_has_one_empty_day(make_user):
     user = make_user("empty@example.com")
     h = history.load(user)
     assert h.days >= 1 and np.isnan(h.mood).all() and h.habits == [] and h.events == []
+
+
+def test_days_after_a_habits_last_record_are_unknown_not_undone():
+    (user, _), = create_users(1, 40, 5, prefix="gap", end=END)
+    Occurrence.objects.filter(habit__user=user, on__gt=END - dt.timedelta(days=10)).delete()
+    h = history.load(user)
+    for habit in h.habits:
+        assert not habit.closed[-10:].any() and not habit.done[-10:].any()
+        last = np.flatnonzero(habit.expected[:-10])[-1]
+        assert habit.closed[last]
+    X, names = features.mood_energy_rows(h)
+    share = X[:, names.index("habits_done_share")]
+    assert np.isnan(share[-10:]).all() and not np.isnan(share[-20:-12]).all()
+    assert len(features.dataset([h], "completion").y) == sum(int(d.closed.sum()) for d in h.habits)
