@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from habitstory.core.formatting import amount, long_date
 
 from . import services
-from .models import NOTE_MAX, CheckIn, LifeEvent, Mood
+from .models import DATA_MAX_BYTES, NOTE_MAX, CheckIn, LifeEvent, Mood
 
 # A face per mood, worst to best (models.MOODS order): the mouth's SVG path (a frown to a grin).
 FACES: dict[str, str] = {
@@ -125,6 +125,17 @@ def initial_of(checkin: CheckIn) -> dict:
     return initial
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return number
+
+
 class LifeEventForm(forms.Form):
     type = forms.ChoiceField(choices=LifeEvent.Type.choices, label="Type")
     title = forms.CharField(max_length=120, label="Title")
@@ -150,9 +161,11 @@ class LifeEventForm(forms.Form):
         text = (self.cleaned_data.get("data") or "").strip()
         if not text:
             return {}
+        if len(text.encode()) > 2 * DATA_MAX_BYTES:  # the model's limit, with room for spaces
+            raise forms.ValidationError(f"Keep the data under {DATA_MAX_BYTES // 1024} KB.")
         try:
-            value = json.loads(text)
-        except ValueError:
+            value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError):
             raise forms.ValidationError("Write valid JSON, e.g. {\"severity\": 3}.") from None
         if not isinstance(value, dict):
             raise forms.ValidationError("Use a JSON object: {…}.")

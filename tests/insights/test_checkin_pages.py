@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from habits.models import Habit, Occurrence
 from habitstory.insights import services, slips, state
@@ -274,3 +276,13 @@ def test_a_refusal_from_today_keeps_the_way_back_to_today(owner_client, owner):
     evil = owner_client.post(url(), {"sleep_hours": "30", "next": "https://evil.example/"}).content.decode()
     assert "evil.example" not in evil
     assert owner_client.post(url(), {"mood": "positive", "next": "/"}).url == "/"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["mood", "log_energy", "energy", "sleep_hours", "exercise_minutes",
+                                        "social_minutes", "work_hours", "stress", "note", "card", "next"]),
+                       st.one_of(st.text(max_size=40), st.floats().map(str), st.integers().map(str)), max_size=6),
+       st.booleans())
+def test_nothing_sent_to_the_card_makes_a_500(owner_client, owner, data, htmx):
+    response = owner_client.post(url(), data, **(HTMX if htmx else {}))
+    assert response.status_code in (200, 302)

@@ -77,6 +77,10 @@ def test_the_new_form_starts_on_today_or_the_day_asked(owner_client):
     ({"data": "{not json"}, "data", "valid JSON"),
     ({"data": "[1, 2]"}, "data", "JSON object"),
     ({"data": '{"x": "' + "y" * 5000 + '"}'}, "data", "under 4 KB"),
+    ({"data": '{"x": "' + "y" * 50000 + '"}'}, "data", "under 4 KB"),
+    ({"data": '{"a": NaN}'}, "data", "valid JSON"),
+    ({"data": '{"a": 1e999}'}, "data", "valid JSON"),
+    ({"data": '{"a": ' + "[" * 3000 + "]" * 3000 + "}"}, "data", "valid JSON"),
 ])
 def test_bad_input_keeps_what_was_typed_and_names_the_field(owner_client, owner, fields, field, words):
     data = form(**fields)
