@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field
-from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from habitstory.insights.history import INPUTS
@@ -57,7 +57,19 @@ Energy = half_steps(10, "0 (empty) to 10 (full), in steps of 0.5.")
 Stress = half_steps(10, "0 (calm) to 10 (overwhelmed), in steps of 0.5.")
 SleepHours = _hours("Hours slept,")
 WorkHours = _hours("Hours worked,")
-Minutes = Annotated[int, Field(ge=0, le=1440, description="Whole minutes, 0 to 1440.")]
+def _whole_minutes(value: Any) -> int:
+    """A JSON number with no fraction (30 or 30.0), 0 to 1440: not a string, not a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("int_type", "Send a whole number.")
+    if isinstance(value, float) and not value.is_integer():
+        raise PydanticCustomError("int_type", "Send a whole number of minutes.")
+    if not 0 <= value <= 1440:
+        raise PydanticCustomError("number_range", "Enter minutes from 0 to 1440.")
+    return int(value)
+
+
+Minutes = Annotated[int, BeforeValidator(_whole_minutes), WithJsonSchema(
+    {"type": "integer", "minimum": 0, "maximum": 1440, "description": "Whole minutes, 0 to 1440."})]
 CheckInNote = Text(CheckIn, "note")
 EventTitle = Name(LifeEvent, "title")
 
@@ -189,6 +201,13 @@ class InputChanges(Input):
     stress: Stress | None = None
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _some(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values:
+            raise PydanticCustomError("changes_empty", "Change at least one input.")
+        return values
 
 
 assert tuple(InputChanges.model_fields) == INPUTS  # the same inputs, in the same order

@@ -49,6 +49,10 @@ def test_put_replaces_the_whole_checkin(api, owner, frozen):
     assert CheckIn.objects.filter(user=owner).count() == 1
 
 
+def test_whole_minutes_may_be_written_as_floats(api, frozen):
+    assert api.put(day_url(TODAY), {"exercise_minutes": 30.0}).json()["data"]["exercise_minutes"] == 30
+
+
 def test_every_field_is_optional(api, frozen):
     response = api.put(day_url(TODAY), {})
     assert response.status_code == 200, response.content
@@ -71,7 +75,7 @@ def test_a_write_marks_the_data_changed(api, owner, frozen):
     ("mood", "ecstatic"), ("mood", 3),
     ("energy", 10.5), ("energy", -1), ("energy", 6.3), ("energy", "6"), ("energy", True),
     ("sleep_hours", 24.5), ("sleep_hours", -0.5), ("sleep_hours", "8"),
-    ("exercise_minutes", 1441), ("exercise_minutes", -1), ("exercise_minutes", 12.5),
+    ("exercise_minutes", 1441), ("exercise_minutes", -1), ("exercise_minutes", 12.5), ("exercise_minutes", False), ("social_minutes", "30"),
     ("social_minutes", 2000), ("work_hours", 25), ("stress", 11), ("stress", 2.2),
     ("note", "x" * 2001), ("note", "bad\x07bell"),
 ])

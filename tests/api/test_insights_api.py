@@ -206,6 +206,7 @@ def test_a_what_if_without_a_model_moves_nothing(api, owner, frozen):
     ({"date": "1999-12-31", "changes": {"sleep_hours": 8}}, "date"),
     ({"changes": {"sleep_hours": 8}}, "date"),
     ({"date": "2026-03-04"}, "changes"),
+    ({"date": "2026-03-04", "changes": {}}, "changes"),
     ({"date": "2026-03-04", "changes": {"sleep_hours": 25}}, "changes.sleep_hours"),
     ({"date": "2026-03-04", "changes": {"stress": 2.2}}, "changes.stress"),
     ({"date": "2026-03-04", "changes": {"exercise_minutes": 2.5}}, "changes.exercise_minutes"),
