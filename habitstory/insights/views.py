@@ -40,8 +40,10 @@ def _checkin_day(request: HttpRequest, value: str) -> dt.date:
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
+    """A path of this site to go back to (never a view name or another site: "0", "//x")."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return default
 
@@ -59,23 +61,25 @@ def checkin(request: HttpRequest, on: str) -> HttpResponse:
     """A day's check-in (today, or any day before: backfill), that day's habits and events."""
     day = _checkin_day(request, on)
     today = services.local_today(request.user)
-    compact = request.POST.get("card") == "compact"
-    existing = None if request.htmx else services.get_checkin(request.user, day)
+    compact, back = request.POST.get("card") == "compact", _next_url(request, "")
     if request.method == "POST":
         form = CheckInForm(request.POST)
         if form.is_valid() and (saved := form.save(request.user, day)) is not None:
-            if request.htmx:
-                fresh = CheckInForm(checkin=saved)
-                context = card_context(fresh, day, today, compact=compact, saved=True)
+            if request.htmx:  # the card, fresh
+                context = card_context(CheckInForm(checkin=saved), day, today, compact=compact, saved=True,
+                                       next_url=back)
                 return render(request, "insights/checkin.html#checkin-card", context)
             messages.success(request, f"Check-in for {long_date(day)} saved.")
-            return redirect(_next_url(request, reverse("insights:checkin", args=[day.isoformat()])))
-        if request.htmx:
-            return render(request, "insights/checkin.html#checkin-card", card_context(form, day, today, compact=compact))
+            return redirect(back or reverse("insights:checkin", args=[day.isoformat()]))
+        if request.htmx:  # the card, with what was typed and the errors
+            context = card_context(form, day, today, compact=compact, next_url=back)
+            return render(request, "insights/checkin.html#checkin-card", context)
+        existing = services.get_checkin(request.user, day)
     else:
+        existing = services.get_checkin(request.user, day)
         form = CheckInForm(checkin=existing)
     context = {
-        **card_context(form, day, today, compact=False, next_url=_next_url(request, "")),
+        **card_context(form, day, today, compact=False, next_url=back),
         "day": day, "today": today, "checkin": existing,
         "rows": today_list.today_rows(request.user, day),
         "events": services.life_events(request.user, start=day, end=day),

@@ -286,3 +286,8 @@ def test_a_refusal_from_today_keeps_the_way_back_to_today(owner_client, owner):
 def test_nothing_sent_to_the_card_makes_a_500(owner_client, owner, data, htmx):
     response = owner_client.post(url(), data, **(HTMX if htmx else {}))
     assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("target", ["0", "insights:timeline", "//evil.example/", "https://evil.example/", "javascript:x"])
+def test_only_a_path_of_this_site_is_a_way_back(owner_client, target):
+    assert owner_client.post(url(), {"mood": "positive", "next": target}).url == url()
