@@ -15,7 +15,7 @@ import numpy as np
 
 from habits import stats
 
-from .history import EVENT_TYPES, INPUTS, Event, HabitDays, History
+from .history import EVENT_TYPES, Event, HabitDays, History
 
 # Mood's latent is on the score scale (0..4): the logged mood is the latent plus noise,
 # rounded and clipped. Energy is on 0..10, logged in steps of 0.5.

@@ -125,3 +125,23 @@ def test_an_empty_dataset_still_names_its_columns():
     assert len(ds) == 0 and "habit_strength" in ds.names
     with pytest.raises(ValueError):
         features.dataset([], "sleep")
+
+
+def test_the_personal_fit_learns_the_users_own_relation_from_earlier_days():
+    h = synth.generate(1, 80, 8)[0].history
+    sleep = np.nan_to_num(h.inputs["sleep_hours"], nan=7.0)
+    for values in h.inputs.values():
+        values[np.isnan(values)] = 1.0
+    h.inputs["sleep_hours"][:] = sleep
+    energy = 1.0 + 0.8 * sleep
+    fitted = features.personal_fit(h, energy)
+    assert np.isnan(fitted[: features.PERSONAL_MIN_DAYS]).all()
+    assert np.abs(fitted[40:] - energy[40:]).max() < 0.3
+    later = energy.copy()
+    later[50:] = 0.0  # labels on and after day 50 change nothing before it
+    assert np.array_equal(features.personal_fit(h, later)[:51], fitted[:51], equal_nan=True)
+
+
+def test_with_today_takes_the_day_and_the_ones_before():
+    np.testing.assert_array_equal(features.with_today(np.array([1.0, 2.0, 3.0, np.nan, 5.0]), 3),
+                                  [1.0, 1.5, 2.0, 2.5, 4.0])
