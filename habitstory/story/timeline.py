@@ -149,12 +149,12 @@ def _level_ups(user, start: dt.date, end: dt.date):
     total = ledger.filter(on__lt=start).aggregate(total=Sum("amount"))["total"] or 0
     level = level_for(total)[0]
     by_day = ledger.filter(on__range=(start, end)).values("on").annotate(xp=Sum("amount")).order_by("on")
-    ups = []
+    ups, url = [], reverse("gamification:achievements")
     for row in by_day:
         total += row["xp"]
         reached = level_for(total)[0]
         if reached > level:
-            ups.append((row["on"], Item("level_up", f"Reached level {reached}", url=reverse("gamification:achievements"))))
+            ups.append((row["on"], Item("level_up", f"Reached level {reached}", url=url)))
         level = reached
     return reversed(ups)
 
