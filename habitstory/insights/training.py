@@ -40,6 +40,7 @@ DEFAULTS: dict[str, dict] = {
 # One user's own model (a few months of days): stumps over the CORE columns (additive
 # effects, little to overfit). A pooled model keeps the defaults.
 SMALL = {"core_only": True, "num_leaves": 2, "max_depth": 1, "learning_rate": 0.1, "num_boost_round": 600}
+SMALL_KIND = {"completion": {"learning_rate": 0.03, "num_boost_round": 300, "min_data_in_leaf": 20}}
 PRIMARY = {"mood": ("macro_f1", True), "energy": ("mae", False), "completion": ("roc_auc", True)}
 
 
@@ -58,7 +59,7 @@ def params_for(kind: str, params: dict | None = None, *, users: int = 2) -> dict
     """The hyper-parameters for `kind`: the defaults, SMALL's for one user's model, then `params`."""
     if kind not in DEFAULTS:
         raise ValueError(f"unknown kind {kind!r}")
-    small = SMALL if users == 1 else {}
+    small = {**SMALL, **SMALL_KIND.get(kind, {})} if users == 1 else {}
     return {**DEFAULTS[kind], **small, **(params or {})}
 
 
