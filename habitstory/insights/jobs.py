@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -31,8 +32,9 @@ LONGEST_WAITING = (F("trained_at").asc(nulls_first=True), "pk")
 def seed_states() -> int:
     """Users who log habits but never changed insights data get a training state (their
     completion model is trained from day 14). One query and one insert."""
-    from_habits = (Occurrence.objects.filter(habit__user__training_state__isnull=True, habit__user__is_active=True)
-                   .values_list("habit__user_id", flat=True).distinct())
+    logged = Occurrence.objects.filter(habit__user_id=OuterRef("pk"))
+    from_habits = (get_user_model().objects.filter(is_active=True, training_state__isnull=True)
+                   .filter(Exists(logged)).values_list("pk", flat=True))
     states = [TrainingState(user_id=user_id) for user_id in from_habits]
     TrainingState.objects.bulk_create(states, ignore_conflicts=True)
     return len(states)
