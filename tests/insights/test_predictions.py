@@ -148,3 +148,23 @@ def test_a_cold_forecast_reads_the_same_queries_whatever_the_history(now, make_u
     # The profile, check-ins, events, habits, occurrences, the champions, the labelled days' count.
     with django_assert_num_queries(7):
         predictions.forecast(user, DAY)
+
+
+def test_the_reviewers_scenario_labels_then_inputs_only_then_forecasts(now, make_user):
+    """90 days with mood and energy, 30 more with inputs only; trained; each of those 30
+    days gets a forecast from the user's own models, made without its labels."""
+    user = make_user("reviewer@example.com")
+    synth_db.write(user, synth_db.generate(1, 120, 8, end=TODAY)[0], end=TODAY)
+    inputs_only = TODAY - dt.timedelta(days=29)
+    user.checkins.filter(on__gte=inputs_only).update(mood="", energy=None)
+    results = pipeline.train_user(user, params=PARAMS)
+    for result in results:
+        if result.version is not None and not result.promoted:
+            registry.promote(result.version)
+    user = type(user).objects.get(pk=user.pk)
+    own = {v.kind: v.pk for v in ModelVersion.objects.filter(user=user, status=ModelVersion.Status.CHAMPION)}
+    assert set(own) == {"mood", "energy", "completion"}
+    for back in range(30):
+        answer = predictions.forecast(user, TODAY - dt.timedelta(days=back))
+        assert answer["mood"] is not None and answer["energy"] is not None
+        assert answer["model_versions"] == own
