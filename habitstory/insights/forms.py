@@ -105,7 +105,8 @@ def card_context(form: CheckInForm, day: dt.date, today: dt.date, *, compact: bo
     """What the check-in card (templates/insights/checkin.html#checkin-card) needs, on Today
     (compact) and on a day's page; `next_url`: where a plain POST goes once saved."""
     return {"checkin_form": form, "checkin_day": day, "checkin_today": day == today, "checkin_saved": saved,
-            "checkin_compact": compact, "checkin_title": long_date(day), "checkin_next": next_url}
+            "checkin_compact": compact, "checkin_title": long_date(day), "checkin_next": next_url,
+            "checkin_before": day - dt.timedelta(days=1)}
 
 
 def today_card(user, day: dt.date) -> dict:

@@ -44,6 +44,7 @@ def test_it_shows_the_card_on_today_with_five_labelled_faces_and_the_slider(owne
     assert 'type="range" name="energy"' in html and 'step="0.5"' in html
     assert '<details class="checkin-more">' in html  # folded: nothing logged yet
     assert f'action="{url()}"' in html and 'name="card" value="compact"' in html
+    assert f'href="{url(TODAY - dt.timedelta(days=1))}">Yesterday</a>' in html  # backfill from there
 
 
 def test_a_plain_post_from_today_saves_and_goes_back_to_today(owner_client, owner):
