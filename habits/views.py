@@ -17,12 +17,12 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gamification.rules import earns_xp
 from habitstory.core.formatting import long_date
+from habitstory.core.redirects import next_url
 from habitstory.core.streaming import served
 from habitstory.insights import slips
 from habitstory.insights.forms import today_card
@@ -51,13 +51,6 @@ def _parse_day(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise Http404("Not a date") from None
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _error_text(error: ValidationError) -> str:
@@ -116,7 +109,7 @@ def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
         if request.htmx:
             return HttpResponse(fragments.refused_answer(request.user, habit, day, _error_text(exc)))
         messages.error(request, _error_text(exc))
-        return redirect(_next_url(request, reverse("core:today")))
+        return redirect(next_url(request, reverse("core:today")))
     if request.htmx and request.POST.get("answer") == "calendar":  # a tap on the habit page's calendar
         return _calendar_answer(request, pk, day, outcome)
     if request.htmx:
@@ -127,7 +120,7 @@ def log(request: HttpRequest, pk: int, on: str) -> HttpResponse:
             outcome.row_html = fragments.row_html(today_list.today_row(outcome.habit, day), day)
         return HttpResponse(fragments.tick_answer(outcome))
     news.flash(request, outcome.news)
-    return redirect(_next_url(request, reverse("core:today")))
+    return redirect(next_url(request, reverse("core:today")))
 
 
 # --- Habits ---------------------------------------------------------------------------------------
@@ -292,7 +285,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         services.set_status(habit, status)
         messages.success(request, f"“{habit.name}” is {habit.get_status_display().lower()}.")
-    return redirect(_next_url(request, reverse("habits:detail", args=[habit.pk])))
+    return redirect(next_url(request, reverse("habits:detail", args=[habit.pk])))
 
 
 @login_required
@@ -326,7 +319,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     habit = _get_habit(request, pk)
     siblings = Habit.objects.for_user(request.user).filter(pillar=habit.pillar)
     services.move(habit, siblings, "up" if request.POST.get("direction") == "up" else "down")
-    return redirect(_next_url(request, reverse("habits:index")))
+    return redirect(next_url(request, reverse("habits:index")))
 
 
 @login_required

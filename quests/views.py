@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from habitstory.core.redirects import next_url
 from habitstory.story import news
 from habitstory.story import quests as story
 from habitstory.story import render as fragments
@@ -38,13 +38,6 @@ ACTION_DONE = {
 
 def _get_quest(request: HttpRequest, pk: int) -> Quest:
     return get_object_or_404(Quest.objects.select_related("category"), pk=pk, user=request.user)
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _settle(request: HttpRequest, outcome, fallback: str = "") -> None:
@@ -220,7 +213,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _refusal(exc))
     else:
         _settle(request, outcome, ACTION_DONE[action].format(quest.title))
-    return redirect(_next_url(request, reverse("quests:detail", args=[quest.pk])))
+    return redirect(next_url(request, reverse("quests:detail", args=[quest.pk])))
 
 
 @login_required

@@ -12,11 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from habits import today_list
 from habitstory.core.formatting import long_date
+from habitstory.core.redirects import next_url
 from habitstory.story import timeline as story_timeline
 
 from . import services
@@ -39,15 +39,6 @@ def _checkin_day(request: HttpRequest, value: str) -> dt.date:
     return day
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
-    """A path of this site to go back to (never a view name or another site: "0", "//x")."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
-
-
 def _get_event(request: HttpRequest, pk: int) -> LifeEvent:
     return get_object_or_404(LifeEvent.objects.select_related("user__profile"), pk=pk, user=request.user)
 
@@ -61,7 +52,7 @@ def checkin(request: HttpRequest, on: str) -> HttpResponse:
     """A day's check-in (today, or any day before: backfill), that day's habits and events."""
     day = _checkin_day(request, on)
     today = services.local_today(request.user)
-    compact, back = request.POST.get("card") == "compact", _next_url(request, "")
+    compact, back = request.POST.get("card") == "compact", next_url(request, "")
     if request.method == "POST":
         form = CheckInForm(request.POST)
         if form.is_valid() and (saved := form.save(request.user, day)) is not None:
@@ -133,7 +124,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
     form = LifeEventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and (event := form.save(request.user)) is not None:
         messages.success(request, f"“{event.title}” added.")
-        return redirect(_next_url(request, reverse("insights:events")))
+        return redirect(next_url(request, reverse("insights:events")))
     return render(request, "insights/event_form.html", {"form": form, "event": None})
 
 
@@ -145,7 +136,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = LifeEventForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid() and form.save(request.user) is not None:
         messages.success(request, f"“{event.title}” saved.")
-        return redirect(_next_url(request, reverse("insights:events")))
+        return redirect(next_url(request, reverse("insights:events")))
     return render(request, "insights/event_form.html", {"form": form, "event": event, "title": title})
 
 

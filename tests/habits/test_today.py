@@ -70,6 +70,13 @@ def test_a_tick_marks_done_updates_stats_and_redirects_without_js(owner_client, 
     assert (habit.current_streak, habit.total_done, habit.last_done_on) == (1, 1, TODAY)
 
 
+@pytest.mark.parametrize("target", ["0", "today", "//evil.example/", "https://evil.example/", "javascript:x"])
+def test_a_next_that_is_not_a_path_of_this_site_goes_to_today(owner_client, make_habit, now, target):
+    """A bare name was read by redirect() as a view name: a 500 for next=0."""
+    response = owner_client.post(log_url(make_habit()), {"action": "done", "next": target})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
 def test_the_same_tick_twice_leaves_one_occurrence(owner_client, make_habit, now):
     habit = make_habit()
     owner_client.post(log_url(habit), {"action": "done"})
