@@ -89,10 +89,31 @@ class CheckIn(models.Model):
         return MOOD_SCORE.get(self.mood)
 
 
+DATA_MAX_DEPTH = 10
+
+
+def _depth(value, level: int = 1) -> int:
+    """How deep containers nest (1 for a flat object); stops counting past the limit."""
+    if level > DATA_MAX_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children if isinstance(child, (dict, list))), default=level)
+
+
 def validate_event_data(value) -> None:
+    """A JSON object of at most 4 KB, nested at most 10 deep, with finite numbers only
+    (PostgreSQL's jsonb has no NaN or infinity)."""
     if not isinstance(value, dict):
         raise ValidationError("Use a JSON object.", code="type")
-    if len(json.dumps(value, separators=(",", ":")).encode()) > DATA_MAX_BYTES:
+    if _depth(value) > DATA_MAX_DEPTH:
+        raise ValidationError(f"Nest the data at most {DATA_MAX_DEPTH} levels deep.", code="too_deep")
+    try:
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ValidationError("Use finite numbers only (no NaN or infinity).", code="not_finite") from None
+    except TypeError:
+        raise ValidationError("Use JSON values only.", code="type") from None
+    if len(text.encode()) > DATA_MAX_BYTES:
         raise ValidationError(f"Keep the data under {DATA_MAX_BYTES // 1024} KB.", code="too_large")
 
 

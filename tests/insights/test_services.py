@@ -113,6 +113,10 @@ def test_life_event_round_trip(owner):
         ({"type": "exam", "title": "x", "start": TODAY, "end": TODAY - dt.timedelta(days=1)}, "end"),
         ({"type": "exam", "title": "x", "start": TODAY, "data": {"k": "v" * 5000}}, "data"),
         ({"type": "exam", "title": "x", "start": TODAY, "data": [1, 2]}, "data"),
+        ({"type": "exam", "title": "x", "start": TODAY, "data": {"k": float("nan")}}, "data"),
+        ({"type": "exam", "title": "x", "start": TODAY, "data": {"k": [float("inf")]}}, "data"),
+        ({"type": "exam", "title": "x", "start": TODAY, "data": {"k": {"k": {"k": {"k": {"k": {"k": {"k": {
+            "k": {"k": {"k": {"k": 1}}}}}}}}}}}}, "data"),
         ({"type": "exam", "title": "x", "start": dt.date(1990, 1, 1)}, "start"),
         ({"type": "exam", "title": "x", "start": TODAY, "owner": 3}, "owner"),
     ],
