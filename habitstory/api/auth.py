@@ -11,6 +11,7 @@ it (behind a proxy: README, "Configuration")."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 
 from allauth.account.adapter import get_adapter
@@ -27,7 +28,9 @@ from habitstory.notifications import push
 
 from . import services
 
-RATE_LIMIT = "120/m"  # requests per user per minute
+# Requests per user per minute: enough to post a season of history (a check-in and a few
+# habit ticks a day) in one go; API_RATE_LIMIT (e.g. "120/m") sets another.
+RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 FAILED_AUTH_LIMIT = 10  # wrong tokens per client address per minute
 IPV6_PREFIX = 64  # an IPv6 client is its /64 network (one home or phone has all of it)
 

@@ -286,9 +286,8 @@ def test_posted_days_train_models_that_forecast_the_days_without_labels(make_use
     """The reviewer's flow: post 90 labelled days and 30 days of inputs for two users, train
     (the train_models command), and ask for the 30 days' forecasts: every one has a mood and
     an energy, and they beat the user's own average energy and usual mood on the days they
-    never saw. (Some 350
-    requests a user: the rate limit, 120 a minute, is lifted here; a client waits out each
-    429's Retry-After.)"""
+    never saw. (Some 350 requests a user, many more than that for two in a few seconds: the
+    rate limit is lifted here; a client waits out each 429's Retry-After.)"""
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(auth.PerUserThrottle, "allow_request", lambda self, request: True)
     time_machine.move_to(dt.datetime(2026, 6, 30, 20, 0, tzinfo=dt.UTC), tick=False)
