@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from gamification.models import XPEvent
+from habitstory.api import auth
 from habitstory.story.commit import commit
 from goals.models import Goal, GoalEntry, GoalHabit
 from habits import services as habit_services
@@ -478,7 +479,7 @@ def test_a_wrong_method_is_a_405(api, goal, habit, method, path, allowed):
 
 
 def test_the_rate_limit_covers_goals_and_rewards_together(api, frozen):
-    for _ in range(120):
+    for _ in range(int(auth.RATE_LIMIT.split("/")[0])):
         assert api.get("/api/v1/me").status_code == 200
     response = api.post(URL, {"name": "Read", "target": {"value": 3}})
     assert response.status_code == 429 and response.json()["error"]["code"] == "rate_limited"
