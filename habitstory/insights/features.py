@@ -15,7 +15,7 @@ import numpy as np
 
 from .history import EVENT_TYPES, INPUTS, LABELS, HabitDays, History
 
-FEATURE_VERSION = "2"
+FEATURE_VERSION = "3"
 WINDOWS = (3, 7, 14)
 TREND_DAYS = 14
 KINDS = ("mood", "energy", "completion")
@@ -155,15 +155,21 @@ def _inputs(h: History) -> dict[str, np.ndarray]:
 PERSONAL_SCALES = {"sleep_hours": 1.0, "exercise_minutes": 30.0, "social_minutes": 60.0, "work_hours": 1.0,
                    "stress": 1.0}
 PERSONAL_MIN_DAYS = 10
-PERSONAL_RIDGE = 3.0
+PERSONAL_RIDGE = 1.0
 
 
 def _personal_design(h: History) -> np.ndarray:
-    """Per day: 1, each input scaled, the 3-day sleep with today, habits done share, weekend."""
+    """Per day: 1, each input scaled (a missing one: the user's mean before the day), the
+    3-day sleep with today, yesterday's exercise, habits done share, weekend, each life
+    event type active."""
     weekend = ((h.start.weekday() + np.arange(h.days)) % 7 >= 5).astype(float)
     share = _habits_done(h)["habits_done_share"]
-    columns = [np.ones(h.days), *(h.inputs[name] / scale for name, scale in PERSONAL_SCALES.items()),
-               with_today(h.inputs["sleep_hours"], 3), np.nan_to_num(share, nan=0.5), weekend]
+    filled = {name: np.where(np.isnan(h.inputs[name]), usual(h.inputs[name])[0], h.inputs[name])
+              for name in PERSONAL_SCALES}
+    events = _events(h)
+    columns = [np.ones(h.days), *(filled[name] / scale for name, scale in PERSONAL_SCALES.items()),
+               with_today(filled["sleep_hours"], 3), np.nan_to_num(yesterday(filled["exercise_minutes"]) / 30.0),
+               np.nan_to_num(share, nan=0.5), weekend, *(events[f"event_{kind}"] for kind in EVENT_TYPES)]
     return np.column_stack(columns)
 
 

@@ -199,9 +199,9 @@ def _habits(ctx: Context) -> list[dict]:
 
 
 def contributions(ctx: Context, kind: str, X: np.ndarray) -> np.ndarray:
-    """LightGBM's per-feature contributions for the rows (pred_contrib; for mood, the five
-    classes' blocks one after another)."""
-    return np.asarray(ctx.boosters[kind].predict(X, pred_contrib=True, num_threads=1))
+    """LightGBM's per-feature contributions for the rows (pred_contrib; for a linear-tree
+    model, training.contributions' own)."""
+    return training.contributions(ctx.boosters[kind], X)
 
 
 def day_drivers(ctx: Context, kind: str, X: np.ndarray, *, top: int = TOP_DRIVERS) -> list[dict]:

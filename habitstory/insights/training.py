@@ -40,7 +40,10 @@ DEFAULTS: dict[str, dict] = {
 # One user's own model (a few months of days): stumps over the CORE columns (additive
 # effects, little to overfit). A pooled model keeps the defaults.
 SMALL = {"core_only": True, "num_leaves": 2, "max_depth": 1, "learning_rate": 0.1, "num_boost_round": 600}
-SMALL_KIND = {"completion": {"learning_rate": 0.03, "num_boost_round": 300, "min_data_in_leaf": 20}}
+# Mood's stumps carry a linear model each (LightGBM's linear_tree, ridge-penalised): its
+# effects are roughly linear, and a few months of days fit slopes better than steps.
+SMALL_KIND = {"mood": {"linear_tree": True, "linear_lambda": 0.5, "num_boost_round": 150},
+              "completion": {"learning_rate": 0.03, "num_boost_round": 300, "min_data_in_leaf": 20}}
 PRIMARY = {"mood": ("macro_f1", True), "energy": ("mae", False), "completion": ("roc_auc", True)}
 
 
@@ -175,6 +178,46 @@ def predict(kind: str, booster: lightgbm.Booster, X: np.ndarray, extra: dict) ->
         scaled = float(extra.get("slope", 1.0)) * _logit(raw) + float(extra.get("intercept", 0.0))
         return 1 / (1 + np.exp(-scaled))
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def contributions(booster: lightgbm.Booster, X: np.ndarray) -> np.ndarray:
+    """Per-feature contributions to the raw prediction, the expected value last (LightGBM's
+    pred_contrib). LightGBM has none for linear trees: there each tree's output less its
+    mean (its leaves' values weighed by their training rows) goes to the features on the
+    path to the row's leaf (one for a stump: exact), the means to the last column; the row
+    still sums to the raw prediction."""
+    X = np.asarray(X, dtype=np.float64)
+    trees = [_leaves(tree["tree_structure"], ()) for tree in booster.dump_model()["tree_info"]]
+    if not any(leaf.get("leaf_coeff") for tree in trees for leaf, _ in tree.values()):
+        return np.asarray(booster.predict(X, pred_contrib=True, num_threads=1))
+    reached = np.asarray(booster.predict(X, pred_leaf=True, num_threads=1), dtype=int).reshape(len(X), -1)
+    out = np.zeros((len(X), X.shape[1] + 1))
+    for t, tree in enumerate(trees):
+        counts = np.array([float(leaf.get("leaf_count", 1)) for leaf, _ in tree.values()])
+        values = np.array([float(leaf["leaf_value"]) for leaf, _ in tree.values()])
+        mean = float(np.dot(counts, values) / max(counts.sum(), 1.0))
+        out[:, -1] += mean
+        for row in range(len(X)):
+            leaf, path = tree[int(reached[row, t])]
+            columns = list(path) or [X.shape[1]]
+            out[row, columns] += (_leaf_output(leaf, X[row]) - mean) / len(columns)
+    return out
+
+
+def _leaves(node: dict, path: tuple[int, ...]) -> dict[int, tuple[dict, tuple[int, ...]]]:
+    """A dumped tree's leaves by index, each with the features split on above it."""
+    if "leaf_value" in node and "split_feature" not in node:
+        return {int(node.get("leaf_index", 0)): (node, path)}
+    below = path if node["split_feature"] in path else (*path, int(node["split_feature"]))
+    return {**_leaves(node["left_child"], below), **_leaves(node["right_child"], below)}
+
+
+def _leaf_output(leaf: dict, x: np.ndarray) -> float:
+    """A linear leaf's value at x (LightGBM's: its plain value when one of its features is missing)."""
+    used = [int(f) for f in leaf.get("leaf_features", [])]
+    if used and np.isnan(x[used]).any():
+        return float(leaf["leaf_value"])
+    return float(leaf.get("leaf_const", leaf["leaf_value"])) + float(np.dot(leaf.get("leaf_coeff", []), x[used]))
 
 
 def metrics(kind: str, y_true: np.ndarray, predicted: np.ndarray) -> dict:

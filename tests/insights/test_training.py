@@ -90,3 +90,21 @@ def test_training_refuses_what_it_cannot_learn(histories):
         training.train("mood", ds.take(np.zeros(0, int)))
     with pytest.raises(ValueError):
         training.params_for("sleep")
+
+
+def test_one_users_mood_model_has_linear_stumps_and_contributions_that_add_up(histories):
+    ds = features.dataset(histories[:1], "mood")
+    mood = training.train("mood", ds, params=PARAMS)
+    assert mood.params["linear_tree"] and "is_linear=1" in mood.text
+    with pytest.raises(lightgbm.basic.LightGBMError):  # LightGBM has no pred_contrib for linear trees
+        mood.booster.predict(ds.X[:1], pred_contrib=True)
+    X = ds.X[:25]
+    contributions = training.contributions(mood.booster, X)
+    assert contributions.shape == (25, len(ds.names) + 1)
+    np.testing.assert_allclose(contributions.sum(axis=1), mood.booster.predict(X), atol=1e-9)
+    outside = [i for i, name in enumerate(ds.names) if name not in features.CORE]
+    assert np.abs(contributions[:, outside]).max() == 0.0  # only the columns it may split on
+    energy = training.train("energy", features.dataset(histories[:1], "energy"), params=PARAMS)
+    assert "linear_tree" not in energy.params
+    np.testing.assert_allclose(training.contributions(energy.booster, X),
+                               energy.booster.predict(X, pred_contrib=True))
