@@ -130,6 +130,9 @@ def fit(kind: str, ds, *, scope: str, user=None, params: dict | None = None, hol
     metrics = plain(training.metrics(kind, test_ds.y, predicted))
     baseline = plain(training.metrics(kind, test_ds.y, training.baseline(kind, train_ds, test_ds)))
     champion_metrics = score_champion(registry.scope_champion(kind, user), kind, test_ds)
+    if user is not None and user.profile.pooled_learning:  # served only if it beats this too
+        pooled = score_champion(registry.scope_champion(kind), kind, test_ds)
+        champion_metrics = {**champion_metrics, "pooled": pooled} if pooled else champion_metrics
     serving = training.train(kind, ds, params=params)
     version = registry.save(
         serving, kind=kind, scope=scope, user=user, eval_trained=evaluated, window=_window(ds, test_ds),

@@ -145,7 +145,8 @@ def forget_boosters() -> None:
 
 def champion(user, kind: str) -> ModelVersion | None:
     """The version serving this user's `kind`: their own champion, else the pooled one if
-    they opted in to pooled learning, else None."""
+    they opted in to pooled learning (for them, their own only once it beat the pooled
+    champion on their held-out days: `beats_pooled`), else None."""
     return champions(user).get(kind)
 
 
@@ -157,8 +158,17 @@ def champions(user, kinds: tuple[str, ...] = KINDS) -> dict[str, ModelVersion]:
     own = {v.kind: v for v in rows if v.user_id is not None}
     pooled = {v.kind: v for v in rows if v.user_id is None}
     if pooled and user.profile.pooled_learning:
-        return {**pooled, **own}
+        return {**pooled, **{kind: v for kind, v in own.items() if kind not in pooled or beats_pooled(v)}}
     return own
+
+
+def beats_pooled(version: ModelVersion) -> bool:
+    """Whether a user's own version beat the pooled champion on that user's held-out days
+    (the pipeline scores it there as champion_metrics["pooled"]); not scored: it did not."""
+    pooled = (version.champion_metrics or {}).get("pooled") or {}
+    if pooled.get(training.PRIMARY[version.kind][0]) is None:
+        return False
+    return better(version.kind, version.metrics or {}, pooled)
 
 
 def scope_champion(kind: str, user=None) -> ModelVersion | None:
