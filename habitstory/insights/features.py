@@ -27,7 +27,7 @@ CORE = frozenset({
     *(f"event_{kind}" for kind in EVENT_TYPES),
     "habits_done_share",
     "habit_strength", "habit_done_yesterday", "habit_streak", "habit_days_since_done", "habit_rate_same_weekday",
-    "habit_rate", "habit_rate_7d", "habit_rate_14d",
+    "habit_rate", "habit_rate_7d", "habit_rate_14d", "habit_personal",
 })
 
 
@@ -164,8 +164,7 @@ def _personal_design(h: History) -> np.ndarray:
     event type active."""
     weekend = ((h.start.weekday() + np.arange(h.days)) % 7 >= 5).astype(float)
     share = _habits_done(h)["habits_done_share"]
-    filled = {name: np.where(np.isnan(h.inputs[name]), usual(h.inputs[name])[0], h.inputs[name])
-              for name in PERSONAL_SCALES}
+    filled = {name: _filled(h.inputs[name]) for name in PERSONAL_SCALES}
     events = _events(h)
     columns = [np.ones(h.days), *(filled[name] / scale for name, scale in PERSONAL_SCALES.items()),
                with_today(filled["sleep_hours"], 3), np.nan_to_num(yesterday(filled["exercise_minutes"]) / 30.0),
@@ -173,11 +172,26 @@ def _personal_design(h: History) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def personal_fit(h: History, labels: np.ndarray) -> np.ndarray:
+def _filled(values: np.ndarray) -> np.ndarray:
+    """Missing values as the mean of the ones logged before (NaN before the first)."""
+    return np.where(np.isnan(values), usual(values)[0], values)
+
+
+def _completion_design(h: History) -> np.ndarray:
+    """Per day, for a habit's own fit: 1, sleep, stress and work (filled), weekend, each
+    life event type active."""
+    weekend = ((h.start.weekday() + np.arange(h.days)) % 7 >= 5).astype(float)
+    events = _events(h)
+    inputs = (_filled(h.inputs[name]) for name in ("sleep_hours", "stress", "work_hours"))
+    return np.column_stack([np.ones(h.days), *inputs, weekend, *(events[f"event_{kind}"] for kind in EVENT_TYPES)])
+
+
+def personal_fit(h: History, labels: np.ndarray, design: np.ndarray | None = None) -> np.ndarray:
     """Each day's label as the user's own ridge regression on the days strictly before it
     predicts it from that day's inputs (NaN with fewer than PERSONAL_MIN_DAYS complete days
-    or an input missing): what this user's mood or energy has followed so far."""
-    Z = _personal_design(h)
+    or an input missing): what this user's mood or energy has followed so far. `design`:
+    other columns per day than `_personal_design`'s (a habit's own fit)."""
+    Z = _personal_design(h) if design is None else design
     complete = ~np.isnan(Z).any(axis=1)
     usable = complete & ~np.isnan(labels)
     Zu = np.where(usable[:, None], np.nan_to_num(Z), 0.0)
@@ -292,7 +306,8 @@ def _streak_before(habit: HabitDays) -> tuple[np.ndarray, np.ndarray]:
     return streak, since
 
 
-def _habit_columns(h: History, habit: HabitDays, others_yesterday: np.ndarray) -> dict[str, np.ndarray]:
+def _habit_columns(h: History, habit: HabitDays, others_yesterday: np.ndarray,
+                   design: np.ndarray) -> dict[str, np.ndarray]:
     expected = habit.expected.astype(bool)
     outcome = np.where(_known(habit) & ~habit.skipped, habit.done.astype(float), np.nan)
     streak, since = _streak_before(habit)
@@ -311,6 +326,9 @@ def _habit_columns(h: History, habit: HabitDays, others_yesterday: np.ndarray) -
         "habit_expected_share_28d": window_mean_std(expected.astype(float), 28)[0],
         "habit_per_week": np.full(h.days, np.nan if habit.per_week is None else float(habit.per_week)),
         "other_habits_done_yesterday": others_yesterday,
+        # The habit's own fit on its expected days before: how sleep, stress, work, weekend
+        # and events have moved it for this user.
+        "habit_personal": personal_fit(h, np.where(expected, outcome, np.nan), design),
     }
     for width in (7, 14, 28):
         columns[f"habit_rate_{width}d"] = window_mean_std(outcome, width)[0]
@@ -322,18 +340,19 @@ def completion_rows(h: History, days: Sequence[int] | None = None
     """One row per (habit, day) where the habit is expected; `days` limits the day indexes."""
     context = _context(h)
     shares = _habits_done(h)["habits_done_share"]
+    design = _completion_design(h)
     wanted = None if days is None else np.zeros(h.days, bool)
     if wanted is not None:
         wanted[np.asarray(days, dtype=int)] = True
     blocks, keys, names = [], [], None
     for habit in h.habits:
         rows = np.flatnonzero(habit.expected & (True if wanted is None else wanted))
-        columns = {**context, **_habit_columns(h, habit, yesterday(shares))}
+        columns = {**context, **_habit_columns(h, habit, yesterday(shares), design)}
         X, names = _select(columns, rows)
         blocks.append(X)
         keys.extend((habit.habit_id, int(i)) for i in rows)
     if names is None:
-        names = list({**context, **_habit_columns(h, _empty_habit(h), yesterday(shares))})
+        names = list({**context, **_habit_columns(h, _empty_habit(h), yesterday(shares), design)})
     X = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
     return X, names, keys
 

@@ -100,6 +100,18 @@ def test_completion_rows_are_the_expected_habit_days():
     assert "habit_strength" in names and "habit_streak" in names
 
 
+def test_a_habits_own_fit_learns_from_its_earlier_expected_days():
+    h = synth.generate(1, 90, 4)[0].history
+    sleep = h.inputs["sleep_hours"]
+    habit = h.habits[0]
+    habit.done[:] = habit.expected & (np.nan_to_num(sleep) >= np.nanmedian(sleep))  # done after a good night
+    habit.skipped[:] = False
+    X, names, keys = features.completion_rows(h)
+    rows = [n for n, (k, i) in enumerate(keys) if k == habit.habit_id and i >= 40 and not np.isnan(sleep[i])]
+    fitted = X[rows, names.index("habit_personal")]
+    assert np.corrcoef(fitted, habit.done[[keys[n][1] for n in rows]])[0, 1] > 0.5
+
+
 def test_dataset_keeps_labelled_days_and_adds_masked_copies():
     histories = [s.history for s in synth.generate(3, 90, 5)]
     ds = features.dataset(histories, "mood")
