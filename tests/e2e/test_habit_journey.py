@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from habits.models import Habit, Occurrence
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -17,15 +17,7 @@ PASSWORD = "a-long-pass-phrase-91"
 
 
 def sign_up(page: Page, base: str) -> None:
-    page.goto(f"{base}/accounts/signup/")
-    page.locator('input[name="email"]').fill(EMAIL)
-    page.locator('input[name="password1"]').fill(PASSWORD)
-    page.locator('input[name="password2"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(re.compile(re.escape(base) + r"/(archetypes/quiz/1/)?$"))
-    if "/archetypes/quiz/" in page.url:  # the quiz is offered first (test_quiz_journey.py)
-        page.get_by_role("button", name="Skip for now").click()
-        page.wait_for_url(f"{base}/")
+    journeys.sign_up(page, base, EMAIL, PASSWORD)
 
 
 def test_create_tick_undo_skip_and_backfill(server, page: Page):

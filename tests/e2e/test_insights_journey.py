@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from habitstory.insights.models import CheckIn
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +21,7 @@ PHONE = {"width": 360, "height": 740}
 
 
 def sign_up(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/signup/")
-    page.locator('input[name="email"]').fill(email)
-    page.locator('input[name="password1"]').fill(PASSWORD)
-    page.locator('input[name="password2"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(re.compile(re.escape(base) + r"/(archetypes/quiz/1/)?$"))
-    if "/archetypes/quiz/" in page.url:  # the quiz is offered first (test_quiz_journey.py)
-        page.get_by_role("button", name="Skip for now").click()
-        page.wait_for_url(f"{base}/")
+    journeys.sign_up(page, base, email, PASSWORD)
 
 
 def test_a_check_in_from_today_by_keyboard_then_the_insights_page_is_learning(server, page: Page):

@@ -17,6 +17,7 @@ from habitstory.notifications.services import notify
 from quests import graph as quest_graph
 from quests import services as quest_services
 from quests.services import ObjectiveSpec
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +25,7 @@ PASSWORD = "a-long-pass-phrase-91"
 
 
 def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base}/")
+    journeys.log_in(page, base, email, PASSWORD)
 
 
 def word(length: int) -> str:

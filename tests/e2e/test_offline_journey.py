@@ -16,6 +16,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from gamification.models import XPEvent
 from habits.models import Habit, Occurrence
 from habits.services import delete_habit, save_habit
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +25,7 @@ PENDING = "Saved on this device, will sync"
 
 
 def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base}/")
+    journeys.log_in(page, base, email, PASSWORD)
 
 
 def copy_kept(page: Page) -> None:

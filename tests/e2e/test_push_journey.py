@@ -24,6 +24,7 @@ from habits.models import Habit, Occurrence
 from habits.services import save_habit
 from habitstory.notifications import push
 from habitstory.notifications.models import Notification, PushSubscription
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -73,11 +74,7 @@ def vapid(settings):
 
 
 def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base}/")
+    journeys.log_in(page, base, email, PASSWORD)
 
 
 def _service_worker(context: BrowserContext, page: Page):

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from habits.models import Habit
 from habits.services import save_habit
 from quests.models import Quest
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +21,7 @@ PASSWORD = "a-long-pass-phrase-91"
 
 
 def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base}/")
+    journeys.log_in(page, base, email, PASSWORD)
 
 
 @pytest.fixture

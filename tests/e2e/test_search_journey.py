@@ -15,6 +15,7 @@ from habits.models import Habit
 from habits.services import save_habit
 from quests.models import Quest
 from tests.conftest import PASSWORD
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +24,7 @@ DESKTOP = {"width": 1100, "height": 800}
 
 
 def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base}/")
+    journeys.log_in(page, base, email, PASSWORD)
 
 
 @pytest.fixture

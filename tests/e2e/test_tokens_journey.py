@@ -8,6 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from habitstory.api import services
 from habitstory.api.models import ApiToken
+from tests.e2e import journeys
 
 pytestmark = pytest.mark.e2e
 
@@ -16,11 +17,7 @@ PHONE = {"width": 360, "height": 780}
 
 
 def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('form button[type="submit"]').last.click()
-    page.wait_for_url(f"{base}/")
+    journeys.log_in(page, base, email, PASSWORD)
 
 
 def assert_fits(page: Page, width: int) -> None:
