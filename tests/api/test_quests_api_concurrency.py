@@ -15,7 +15,7 @@ from habitstory.api import auth
 from habitstory.api import services as token_services
 from quests import services as quest_services
 from quests.models import Dependency, Quest
-from tests.gamification.test_concurrency import run_together
+from tests.concurrency import run_together
 
 from .conftest import ApiClient
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from archetypes import content
 from archetypes.models import Archetype, Choice, ChoiceWeight, House, Question, Rule, Trait
+from tests.concurrency import run_together  # noqa: F401 - the archetypes tests import it from here
 
 SEED = importlib.import_module("archetypes.migrations.0002_content")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -55,24 +55,3 @@ def choice_at(question: Question, position: int) -> int:
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency needs PostgreSQL")
 
 
-def run_together(calls) -> list[BaseException]:
-    """Start every call at once (a barrier), each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors

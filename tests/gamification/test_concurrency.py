@@ -5,11 +5,10 @@ CI's second run.)"""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Sum
 
 from gamification.models import XPEvent
@@ -17,6 +16,7 @@ from habitstory.story.commit import commit
 from goals.models import Goal, GoalHabit
 from habits.models import Habit, Occurrence
 from habits.services import save_habit
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -25,29 +25,6 @@ pytestmark = [
 
 TODAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
-
-
-def run_together(calls) -> list[BaseException]:
-    """Start every call at once (a barrier), each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from habits.models import Habit
 from habits.services import save_habit
 from quests import services
+from tests.concurrency import run_together  # noqa: F401 - the quests tests import it from here
 
 # A Monday, midday in UTC (the users' default time zone).
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -41,29 +41,6 @@ def make_habit(owner):
         return save_habit(Habit(user=user or owner, name=name, **fields))
 
     return make
-
-
-def run_together(calls) -> list[BaseException]:
-    """Start every call at once (a barrier), each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency needs PostgreSQL")

@@ -18,7 +18,7 @@ from habitstory.story.quests import commit_quest
 from quests import services as quest_services
 from quests.models import Quest
 from quests.services import ObjectiveSpec
-from tests.gamification.test_concurrency import run_together
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
