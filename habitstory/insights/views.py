@@ -159,7 +159,7 @@ def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def timeline(request: HttpRequest) -> HttpResponse:
     """Check-ins, life events, level-ups and goals completed, a window of days at a time,
-    newest first, filterable by kind (GET ?kind=…&until=YYYY-MM-DD)."""
+    newest first, filterable by kind and life events by type (GET ?kind=…&type=…&until=YYYY-MM-DD)."""
     today = services.local_today(request.user)
     try:
         end = dt.date.fromisoformat(request.GET.get("until") or today.isoformat())
@@ -167,6 +167,9 @@ def timeline(request: HttpRequest) -> HttpResponse:
         end = today
     end = max(min(end, today), services.EARLIEST)
     kinds = [kind for kind in request.GET.getlist("kind") if kind in story_timeline.KINDS]
-    window = story_timeline.window(request.user, end, kinds=kinds or None, today=today)
-    return render(request, "insights/timeline.html", {"window": window, "kinds": story_timeline.KIND_CHOICES,
-                                                      "chosen": set(kinds)})
+    types = [value for value in request.GET.getlist("type") if value in LifeEvent.Type.values]
+    window = story_timeline.window(request.user, end, kinds=kinds or None, event_types=types or None, today=today)
+    return render(request, "insights/timeline.html", {
+        "window": window, "kinds": story_timeline.KIND_CHOICES, "chosen": set(kinds),
+        "types": LifeEvent.Type.choices, "chosen_type": types[0] if len(types) == 1 else "",
+    })

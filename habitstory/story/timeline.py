@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db.models import Min, OuterRef, Subquery, Sum
 from django.urls import reverse
@@ -67,15 +68,16 @@ class Window:
         return f"{long_date(self.start)} to {long_date(self.end)}"
 
 
-def window(user, end: dt.date, *, kinds: list[str] | None = None, today: dt.date,
-           days: int = WINDOW_DAYS) -> Window:
+def window(user, end: dt.date, *, kinds: list[str] | None = None, event_types: list[str] | None = None,
+           today: dt.date, days: int = WINDOW_DAYS) -> Window:
     """The `days` days ending on `end` (a user's local dates), only the given kinds (all by
-    default)."""
+    default) and, of life events, only the given types (all by default)."""
     kinds = [kind for kind in KINDS if not kinds or kind in kinds]
     end = min(end, today)
     start = end - dt.timedelta(days=days - 1)
     items: dict[dt.date, list[Item]] = defaultdict(list)
-    readers = {"checkin": _checkins, "event": _events, "level_up": _level_ups, "goal": _goals}
+    readers = {"checkin": _checkins, "event": partial(_events, types=event_types), "level_up": _level_ups,
+               "goal": _goals}
     for kind in kinds:
         for day, item in readers[kind](user, start, end):
             items[day].append(item)
@@ -136,8 +138,11 @@ def checkin_detail(checkin: CheckIn) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _events(user, start: dt.date, end: dt.date):
-    for event in LifeEvent.objects.filter(user=user, start__range=(start, end)).order_by("-start", "-id"):
+def _events(user, start: dt.date, end: dt.date, *, types: list[str] | None = None):
+    events = LifeEvent.objects.filter(user=user, start__range=(start, end))
+    if types:
+        events = events.filter(type__in=types)
+    for event in events.order_by("-start", "-id"):
         span = "" if event.end in (None, event.start) else f"{short_date(event.start)} to {short_date(event.end)}"
         yield event.start, Item("event", event.title, span, reverse("insights:event-edit", args=[event.pk]),
                                 event.get_type_display())

@@ -69,6 +69,24 @@ def test_it_filters_by_kind(owner, history):
         days_ago(2): ["goal"], days_ago(3): ["event"]}
 
 
+def test_it_filters_life_events_by_type(owner, history):
+    LifeEvent.objects.create(user=owner, type="exam", title="Finals", start=days_ago(6))
+    only_exams = timeline.window(owner, TODAY, kinds=["event"], event_types=["exam"], today=TODAY)
+    assert [item.title for day in only_exams.days for item in day.items] == ["Finals"]
+    both = timeline.window(owner, TODAY, kinds=["event"], today=TODAY)
+    assert [item.title for day in both.days for item in day.items] == ["Flu", "Finals"]
+
+
+def test_the_page_filters_events_by_type_and_keeps_it_across_windows(owner_client, owner, history):
+    LifeEvent.objects.create(user=owner, type="exam", title="Finals", start=days_ago(40))
+    html = owner_client.get("/insights/timeline/", {"type": "exam", "until": days_ago(35).isoformat()}).content.decode()
+    assert "Finals" in html and '<option value="exam" selected>' in html
+    html = owner_client.get("/insights/timeline/", {"type": "exam"}).content.decode()
+    assert "Flu" not in html and "type=exam&amp;until=" in html  # "Earlier days" keeps the type
+    assert "A walk by the river" in html  # other kinds still shown
+    assert owner_client.get("/insights/timeline/", {"type": "party"}).status_code == 200
+
+
 def test_earlier_windows_until_the_history_starts(owner, history):
     services.save_checkin(owner, days_ago(45), {"mood": "neutral"})  # a backfill before sign-up
     owner.date_joined = NOW - dt.timedelta(days=10)
