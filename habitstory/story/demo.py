@@ -37,7 +37,7 @@ from quests import graph as quest_graph
 from quests import services as quest_services
 from quests.services import ObjectiveSpec
 
-from . import news
+from . import learning, news
 from .commit import lock_user
 from .facts import CommitFacts
 from .quests import commit_objective, commit_quest
@@ -234,4 +234,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
         _demo_inbox(demo, today, now or timezone.now())
         _demo_quests(demo, today, now or timezone.now())
         _demo_life(demo, today)
+        # Its models from its 120 days, once the data is committed (the artifacts go to
+        # storage): the Insights page has a forecast from the first visit, not the first night.
+        transaction.on_commit(lambda: learning.train_now(demo))
     return {"demo": demo_created, "staff": staff_created}

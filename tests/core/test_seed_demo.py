@@ -11,6 +11,7 @@ from gamification.models import Pet, XPEvent
 from gamification.rules import level_for
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
+from habitstory.insights import registry
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,15 @@ def test_it_is_idempotent():
     counts = (User.objects.count(), Habit.objects.count(), Occurrence.objects.count())
     call_command("seed_demo")
     assert (User.objects.count(), Habit.objects.count(), Occurrence.objects.count()) == counts
+
+
+def test_the_demo_is_served_its_own_models_once_seeded(settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    demo = User.objects.get(email=settings.DEMO_EMAIL)
+    served = {kind: registry.champion(demo, kind) for kind in ("mood", "energy", "completion")}
+    assert all(version is not None and version.user_id == demo.pk for version in served.values())
 
 
 def test_the_demo_and_staff_logins_work(client):
