@@ -12,7 +12,7 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from habits.models import Habit, Occurrence
@@ -23,6 +23,7 @@ from habitstory.insights import jobs, pipeline, predictions, state, synth_db, ta
 from habitstory.insights.models import ModelVersion, TrainingState
 from habitstory.story import commit as story_commit
 from habitstory.story import learning
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -204,23 +205,8 @@ def test_a_tick_drops_cached_forecasts(owner):
 def test_two_runs_at_once_train_each_user_once(make_user, fake):
     users = changed_users(make_user, 8)
     fake.pause = 0.05
-    results, errors = [], []
-    start = threading.Barrier(2, timeout=10)
-
-    def run():
-        try:
-            start.wait()
-            results.append(learning.retrain(batch_size=2, pooled=False))
-        except Exception as exc:  # pragma: no cover - shown by the assertion
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = []
+    errors = run_together([lambda: results.append(learning.retrain(batch_size=2, pooled=False))] * 2)
     assert errors == []
     assert sorted(fake.trained) == sorted(u.pk for u in users)  # each once
     assert sum(r["trained"] for r in results) == 8
