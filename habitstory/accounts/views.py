@@ -18,8 +18,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            if "pooled_learning" in form.changed_data:  # the forecasts may come from another model now
-                insights_state.bump(request.user.pk)
+            if "pooled_learning" in form.changed_data:  # as PATCH /api/v1/me: retrain tonight, forecasts go
+                insights_state.data_changed(request.user.pk)
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:profile")
         messages.error(request, "Some settings need another look.")

@@ -5,16 +5,23 @@ ranges from the models' validators)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError
 from ninja import Field
 from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from habitstory.insights.history import INPUTS
-from habitstory.insights.models import DATA_MAX_BYTES, MOODS, CheckIn, LifeEvent
+from habitstory.insights.models import (
+    DATA_MAX_BYTES,
+    DATA_MAX_DEPTH,
+    MOODS,
+    CheckIn,
+    LifeEvent,
+    validate_event_data,
+)
 
 from .envelope import Out
 from .fields import Day, Name, Text, amount
@@ -27,8 +34,8 @@ Kind = Literal["mood", "energy", "completion"]
 MOOD_DOC = ", ".join(f"`{value}` ({label.lower()})" for value, label in CheckIn._meta.get_field("mood").choices)
 START_DOC = "From 1 January 2000 to a year from your local today."
 DATA_DOC = (f"Anything else about it, as a JSON object of at most {DATA_MAX_BYTES // 1024} KB "
-            "(written compactly, non-ASCII characters counted as \\uXXXX escapes); no NUL characters in its "
-            "strings.")
+            "(written compactly, non-ASCII characters counted as \\uXXXX escapes), nested at most "
+            f"{DATA_MAX_DEPTH} levels deep, with finite numbers only and no NUL characters in its strings.")
 
 
 def half_steps(most: int, description: str) -> Any:
@@ -126,10 +133,11 @@ def checkin_data(checkin: CheckIn) -> dict:
 
 
 def _event_data(value: Any) -> Any:
-    if not isinstance(value, dict):
-        raise PydanticCustomError("dict_type", "Send a JSON object.")
-    if len(json.dumps(value, separators=(",", ":")).encode()) > DATA_MAX_BYTES:
-        raise PydanticCustomError("data_size", f"Keep the data under {DATA_MAX_BYTES // 1024} KB.")
+    """The model's own rule (an object, its size, depth and numbers), as a field error."""
+    try:
+        validate_event_data(value)
+    except ValidationError as error:
+        raise PydanticCustomError(f"data_{error.code}", error.messages[0]) from None
     return value
 
 

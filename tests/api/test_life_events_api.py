@@ -54,6 +54,7 @@ def test_a_write_marks_the_data_changed(api, owner, frozen):
     ({"start": "2026-02-30"}, "start"), ({"start": "1999-12-31"}, "start"), ({"start": "2027-03-06", "end": None}, "start"),
     ({"end": "2026-02-19"}, "end"), ({"end": "tomorrow"}, "end"),
     ({"data": [1, 2]}, "data"), ({"data": None}, "data"), ({"data": "text"}, "data"), ({"data": {"blob": "x" * 4100}}, "data"),
+    ({"data": {"a": [[[[[[[[[[[1]]]]]]]]]]]}}, "data"),
     ({"colour": "red"}, "colour"),
 ])
 def test_each_field_is_checked(api, frozen, change, field):
