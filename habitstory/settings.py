@@ -19,6 +19,7 @@ from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from habitstory.core.vapid import keys_from_environment
+from habitstory.core.verification_keys import keys_from_environment as verification_keys_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -352,6 +353,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = keys_from_environment(VAR_DIR / "vapid.json")
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:hello@habitstory.local")
+
+# --- Verification media at rest ----------------------------------------------------------------
+# AES-GCM keys, current first (habitstory/core/verification_keys.py); `make run` writes a local one.
+VERIFICATION_KEYS = verification_keys_from_environment(VAR_DIR / "verification-keys.json")
 if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
     raise ImproperlyConfigured(f"VAPID_SUBJECT must be a mailto: or https:// URL, not {VAPID_SUBJECT!r}")
 
@@ -402,10 +407,11 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_FILE_OVERWRITE = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a request's body apart from its files
-# A file past quests.attachments.MAX_FILE_BYTES (10 MB) is counted to its end, not kept;
-# smaller ones stay in memory up to 2.5 MB (FILE_UPLOAD_MAX_MEMORY_SIZE), then go to disk.
+# A file past habitstory.core.uploads.UPLOAD_MAX_BYTES (30 MB, the largest any upload takes)
+# is counted to its end, not kept; each app refuses what is over its own limit by that size.
+# Smaller ones stay in memory up to 2.5 MB (FILE_UPLOAD_MAX_MEMORY_SIZE), then go to disk.
 FILE_UPLOAD_HANDLERS = [
-    "quests.attachments.UploadLimit",
+    "habitstory.core.uploads.UploadLimit",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -449,6 +455,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:", "blob:", *_MEDIA_ORIGINS],
+        # The capture page previews what it recorded (blob:); proofs play from this site.
+        "media-src": [SELF, "blob:", "mediastream:"],
         # This site only: 'self' covers the page's own host, its ws: and wss: included (CSP 3);
         # SITE_URL's socket origin is named for browsers that read 'self' as http(s) only.
         "connect-src": [SELF, _SOCKET_ORIGIN],

@@ -18,7 +18,6 @@ import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
 from django.db.models import Sum
 from PIL import Image, ImageOps, ImageSequence
@@ -68,25 +67,6 @@ class Prepared:
 
 
 # --- limits on the way in -------------------------------------------------------------------
-
-
-class UploadLimit(FileUploadHandler):
-    """The first of FILE_UPLOAD_HANDLERS: a file past MAX_FILE_BYTES is counted to its end
-    but not kept (neither in memory nor on disk); it arrives as an OversizedUpload whose
-    size says how large it was, and `prepare` refuses it."""
-
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        return raw_data if self.received <= MAX_FILE_BYTES else None
-
-    def file_complete(self, file_size: int) -> UploadedFile | None:
-        if self.received <= MAX_FILE_BYTES:
-            return None  # the next handler (memory or temporary file) has it whole
-        return UploadedFile(io.BytesIO(), self.file_name, self.content_type, self.received)
 
 
 def megabytes(size: int) -> str:

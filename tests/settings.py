@@ -13,6 +13,8 @@ os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("EMAIL_URL", "memory://")
 os.environ.setdefault("VAR_DIR", str(VAR))
 os.environ.setdefault("VAPID_KEYS_FILE", "")  # push is off unless a test turns it on
+# verification media at rest: a fixed test key (tests of rotation add their own)
+os.environ.setdefault("VERIFICATION_KEYS", "test1:" + "A" * 43)
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")  # no worker: a task queued by the code under test runs in place
 
 from habitstory.settings import *  # noqa: E402,F403
