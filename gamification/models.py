@@ -25,6 +25,8 @@ class XPEvent(models.Model):
         QUEST_COMPLETED = "quest_completed", "Quest completed"
         QUEST_REOPENED = "quest_reopened", "Quest reopened"
         VERIFICATION = "verification", "Verification approved"
+        VERIFICATION_REVOKED = "verification_revoked", "Verification taken back"
+        REVIEW = "review", "Proof reviewed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xp_events")
     amount = models.IntegerField()

@@ -13,6 +13,8 @@ from habitstory.core.numbers import round_half_up
 BASE_XP = {"easy": 5, "medium": 10, "hard": 20}
 STREAK_CAP = 21
 GOAL_XP = 100
+REVIEW_XP = 2  # a peer review of someone's proof
+REVIEW_XP_DAILY_CAP = 20  # reviews earn at most this much a day
 PET_STAGES = [(20, "legendary"), (10, "adult"), (5, "young"), (2, "hatchling"), (1, "egg")]
 MAX_LEVEL = 999
 
@@ -43,6 +45,11 @@ def quest_is_late(due_date: dt.date | None, due_time: dt.time | None, completed_
     if due_time is None:
         return completed_on > due_date
     return completed_local.replace(tzinfo=None) > dt.datetime.combine(due_date, due_time)
+
+
+def verification_bonus(tick_xp: int) -> int:
+    """An approved proof's bonus: half of its tick's XP, rounded half up."""
+    return (max(tick_xp, 0) + 1) // 2
 
 
 def xp_to_next(level: int) -> int:

@@ -3,7 +3,7 @@ pet and achievements.
 
 The story layer (habitstory.story.commit) calls `settle()` inside its transaction, while
 holding the user's profile lock, with plain facts of what changed (`Tick`, `GoalChange`,
-`QuestChange`, the facts achievements read, the last 7 days' activity); the day close calls
+`QuestChange`, `proofs.Proof`, `proofs.ReviewCredit`, the facts achievements read, the last 7 days' activity); the day close calls
 `award_closed_days()` with the days it made done (`ClosedDay`) and `move_moods()`. Nothing here reads another
 domain's tables or renders another app's template. Undo is the same step: compensating
 ledger entries. A (source, reason) pair is written once, so retries and double taps never
@@ -24,7 +24,8 @@ from django.utils import timezone
 from habitstory.accounts.models import Profile
 from habitstory.core.sql import array_literal, text_array_literal
 
-from . import achievements, pets, rules
+from . import achievements, pets, proofs, rules
+from .ledger import award, compensate
 from .models import Achievement, Pet, PetEvent, XPEvent
 
 
@@ -86,8 +87,11 @@ def settle(
     quests: list[QuestChange] = (),
     facts: achievements.Facts | None = None,
     activity: pets.Activity | None = None,
+    verified: list[proofs.Proof] = (),
+    reviews: list[proofs.ReviewCredit] = (),
 ) -> Rewards:
-    """XP for the tick, the goals and the quests, then achievements (when `facts` are given), then the
+    """XP for the tick, the goals, the quests, verified proofs (`verified`: the bonus of an
+    approved proof, or its take-back) and peer reviews, then achievements (when `facts` are given), then the
     profile's XP, level and today's XP, and the pet's XP, stage and mood (from `activity`,
     or left as it is). The caller holds the profile's lock (`profile` was read under it)."""
     user = profile.user
@@ -98,6 +102,10 @@ def settle(
         rewards.xp += _goal_xp(user, change, today)
     for change in quests:
         rewards.xp += _quest_xp(user, change, today)
+    for proof in verified:
+        rewards.xp += proofs.proof_xp(user, proof, today)
+    for credit in reviews:
+        rewards.xp += proofs.review_xp(user, credit, today)
     candidates = None
     if facts is not None:
         candidates = achievements.locked(user.pk, tag=_tag(profile))
@@ -105,7 +113,7 @@ def settle(
         rewards.unlocked = achievements.check(user, facts, candidates, level=projected)
         for achievement in rewards.unlocked:
             source = f"achievement:{achievement.code}:{user.pk}"
-            rewards.xp += _award(user, achievement.xp_reward, XPEvent.Reason.ACHIEVEMENT, source, today)
+            rewards.xp += award(user, achievement.xp_reward, XPEvent.Reason.ACHIEVEMENT, source, today)
     _move_profile(profile, rewards, today)
     if candidates is not None:
         still = [a for a in candidates if a not in rewards.unlocked]
@@ -122,31 +130,6 @@ def _tag(profile: Profile) -> tuple:
 
 # --- the ledger --------------------------------------------------------------------------------
 
-def _award(user, amount: int, reason: str, source: str, today: dt.date) -> int:
-    """Write one ledger row. The callers only award what is not yet awarded, and the
-    profile lock serialises a user's commits; the unique (source, reason) constraint is
-    the last line: a double award fails the whole commit rather than counting twice."""
-    if not amount:
-        return 0
-    XPEvent.objects.create(user=user, amount=amount, reason=reason, source=source, on=today)
-    return amount
-
-
-def _compensate(user, source: str, award_reason: str, undo_reason: str, today: dt.date) -> int:
-    """Take back what `source` was awarded, once: one INSERT of the negated award (none
-    when there was no award). The unique (source, reason) makes a second take-back fail."""
-    table = XPEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {table} (user_id, amount, reason, source, "on", created_at)
-            SELECT %s, -amount, %s, source, %s, %s FROM {table} WHERE source = %s AND reason = %s AND amount <> 0
-            RETURNING amount""",
-            [user.pk, undo_reason, today, timezone.now(), source, award_reason],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else 0
-
-
 def _tick_xp(user, tick: Tick, today: dt.date) -> int:
     """XP for a day that became done (today or yesterday only), or back for one undone."""
     source = f"occurrence:{tick.occurrence_id}:{tick.cycle}"
@@ -154,9 +137,9 @@ def _tick_xp(user, tick: Tick, today: dt.date) -> int:
         if not rules.earns_xp(tick.on, today):
             return 0  # backfilled history changes stats, not XP
         amount = rules.tick_xp(tick.difficulty, tick.streak)
-        return _award(user, amount, XPEvent.Reason.HABIT_DONE, source, today)
+        return award(user, amount, XPEvent.Reason.HABIT_DONE, source, today)
     if tick.was_done and not tick.is_done:
-        return _compensate(user, source, XPEvent.Reason.HABIT_DONE, XPEvent.Reason.HABIT_UNDONE, today)
+        return compensate(user, source, XPEvent.Reason.HABIT_DONE, XPEvent.Reason.HABIT_UNDONE, today)
     return 0
 
 
@@ -164,8 +147,8 @@ def _goal_xp(user, change: GoalChange, today: dt.date) -> int:
     """+100 for a goal completed, back for one reopened or deleted."""
     source = f"goal:{change.goal_id}:{change.cycle}"
     if change.completed:
-        return _award(user, rules.GOAL_XP, XPEvent.Reason.GOAL_COMPLETED, source, today)
-    return _compensate(user, source, XPEvent.Reason.GOAL_COMPLETED, XPEvent.Reason.GOAL_REOPENED, today)
+        return award(user, rules.GOAL_XP, XPEvent.Reason.GOAL_COMPLETED, source, today)
+    return compensate(user, source, XPEvent.Reason.GOAL_COMPLETED, XPEvent.Reason.GOAL_REOPENED, today)
 
 
 def _quest_xp(user, change: QuestChange, today: dt.date) -> int:
@@ -174,8 +157,8 @@ def _quest_xp(user, change: QuestChange, today: dt.date) -> int:
     source = f"quest:{change.quest_id}:{change.cycle}"
     if change.completed:
         amount = rules.quest_xp(change.reward, late=change.late)
-        return _award(user, amount, XPEvent.Reason.QUEST_COMPLETED, source, today)
-    return _compensate(user, source, XPEvent.Reason.QUEST_COMPLETED, XPEvent.Reason.QUEST_REOPENED, today)
+        return award(user, amount, XPEvent.Reason.QUEST_COMPLETED, source, today)
+    return compensate(user, source, XPEvent.Reason.QUEST_COMPLETED, XPEvent.Reason.QUEST_REOPENED, today)
 
 
 def _move_profile(profile: Profile, rewards: Rewards, today: dt.date) -> None:

@@ -172,6 +172,7 @@ class DayChange:
     before: DayState | None
     after: DayState | None
     stats: stats.Stats | None
+    proof: str = ""  # the day's Occurrence.verification before the change ("": none)
 
     @property
     def was_done(self) -> bool:
@@ -270,9 +271,7 @@ def _log(habit: Habit, on: dt.date, status: str, value, note: str | None, now: d
         if status == Occurrence.Status.STARTED:
             occurrence.started_at = occurrence.started_at or now
         elif status == Occurrence.Status.DONE:
-            occurrence.completed_at = occurrence.completed_at or now
-            if habit.kind == Habit.Kind.AT_LEAST and amount is None and occurrence.value is None:
-                amount = habit.target_value  # "done" on an "at least" habit means the target was met
+            amount = _mark_done(habit, occurrence, amount, now)
         else:
             occurrence.completed_at = None
         if amount is not None:
@@ -281,6 +280,37 @@ def _log(habit: Habit, on: dt.date, status: str, value, note: str | None, now: d
             occurrence.note = Occurrence.clean_note(note)
 
     return _change(habit, on, now, apply)
+
+
+def _mark_done(habit: Habit, occurrence: Occurrence, amount: Decimal | None, now: dt.datetime) -> Decimal | None:
+    """The day done; returns the amount to record ("done" on an "at least" habit means its
+    target was met)."""
+    occurrence.status = Occurrence.Status.DONE
+    occurrence.completed_at = occurrence.completed_at or now
+    if habit.kind == Habit.Kind.AT_LEAST and amount is None and occurrence.value is None:
+        return habit.target_value
+    return amount
+
+
+def set_proof(habit: Habit, on: dt.date, state: str, *, now: dt.datetime | None = None) -> DayChange:
+    """A proof's state on the day (Occurrence.Verification, set by the story layer for the
+    verification app): "pending" makes the day done (a new tick unless it was done) with
+    its proof in review; "approved" marks it; "rejected" takes the day back (not done: a
+    past day then counts as missed)."""
+    if state not in Occurrence.Verification.values or not state:
+        raise ValidationError({"verification": f"Unknown proof state {state!r}."})
+    now = now or timezone.now()
+
+    def apply(habit: Habit, occurrence: Occurrence, today: dt.date) -> None:
+        if state == Occurrence.Verification.PENDING and occurrence.status != Occurrence.Status.DONE:
+            amount = _mark_done(habit, occurrence, None, now)
+            if amount is not None:
+                occurrence.value = amount
+        elif state == Occurrence.Verification.REJECTED:
+            _reopen(occurrence)
+        occurrence.verification = state
+
+    return _change(habit, on, now, apply, create=state == Occurrence.Verification.PENDING)
 
 
 def _log_value(habit: Habit, on: dt.date, value, note: str | None, now: dt.datetime | None) -> DayChange:
@@ -410,12 +440,28 @@ def _change(habit: Habit, on: dt.date, now: dt.datetime | None, apply: Apply, *,
                 return DayChange(habit, on, today, None, None, None, None)
             occurrence = Occurrence(habit=habit, on=on)
         occurrence.habit = habit
+        proof = occurrence.verification
         apply(habit, occurrence, today)
-        if occurrence.status == Occurrence.Status.DONE and (before is None or before.status != Occurrence.Status.DONE):
+        done = occurrence.status == Occurrence.Status.DONE
+        new_tick = done and (before is None or before.status != Occurrence.Status.DONE)
+        if new_tick:
             occurrence.xp_cycle += 1  # a new tick: its XP (if any) is keyed on the cycle
+        if new_tick or not done:
+            _settle_proof(occurrence)
         occurrence.save()
         result = refresh_stats(habit, today, changed=occurrence)
-    return DayChange(habit, on, today, occurrence, before, DayState(occurrence.status, occurrence.value), result)
+    after = DayState(occurrence.status, occurrence.value)
+    return DayChange(habit, on, today, occurrence, before, after, result, proof)
+
+
+def _settle_proof(occurrence: Occurrence) -> None:
+    """A day no longer done keeps no pending or approved proof (it was withdrawn); a new
+    tick after a rejection starts unverified (set_proof then marks it pending)."""
+    if occurrence.status != Occurrence.Status.DONE:
+        if occurrence.verification in (Occurrence.Verification.PENDING, Occurrence.Verification.APPROVED):
+            occurrence.verification = Occurrence.Verification.NONE
+    elif occurrence.verification == Occurrence.Verification.REJECTED:
+        occurrence.verification = Occurrence.Verification.NONE
 
 
 # --- adaptive suggestions ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ urlpatterns = [
     path("goals/", include("goals.urls")),
     path("quests/", include("quests.urls")),
     path("archetypes/", include("archetypes.urls")),
-    path("verification/", include("verification.urls")),
+    path("verify/", include("verification.urls")),
     path("insights/", include("habitstory.insights.urls")),
     path("rewards/", include("gamification.urls")),
     path("inbox/", include("habitstory.notifications.urls")),

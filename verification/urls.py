@@ -1,5 +1,12 @@
-"""URLs of the verification app, mounted by habitstory/urls.py; its pages land with its issue."""
+"""URLs of the verification app, mounted at /verify/ by habitstory/urls.py."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "verification"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:habit_id>/<str:on>/", views.capture, name="capture"),
+    path("media/<int:pk>/", views.media_view, name="media"),
+]

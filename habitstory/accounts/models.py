@@ -22,6 +22,7 @@ NOTIFICATION_KINDS = {
     "goals": "Goal and quest events",
     "quest_due": "A quest due tomorrow",
     "quest_overdue": "A quest past its due date",
+    "verification": "Your proofs reviewed",
     "digest": "Weekly digest",
 }
 NOTIFICATION_CHANNELS = {"in_app": "In the app", "push": "Push", "email": "E-mail"}

@@ -27,6 +27,8 @@ JOBS = [
     Job("Weekly digest", "notifications.send_digests", "10", description="Last week's digest, on the user's first weekday"),
     Job("Purge deleted habits", "habits.purge_deleted", "40", "3", description="Remove habits deleted 30+ days ago"),
     Job("Retrain models", "insights.retrain", "0", "2", description="Retrain insights models of users with new data"),
+    Job("Purge proof media", "verification.purge_media", "50", "3",
+        description="Delete verification media 30 days after its decision"),
 ]
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from gamification import rules as gamification_rules
 from gamification import services as gamification
 from gamification.pets import Activity
+from gamification.proofs import Proof
 from goals import services as goal_services
 from goals.models import Goal
 from habits import services as habit_services
@@ -38,6 +39,7 @@ from habitstory.notifications.models import Notification
 from habitstory.notifications.services import render_bell
 from quests import services as quest_services
 from quests.models import Quest
+from verification import services as verification_services
 
 from . import news as news_
 from . import render
@@ -59,6 +61,7 @@ class Outcome:
     quests_reopened: list[Quest] = field(default_factory=list)  # reopened or abandoned after done (XP back)
     quests_unlocked: list[Quest] = field(default_factory=list)  # dependents whose last dependency got done
     quests_ready: list[Quest] = field(default_factory=list)  # all objectives done, awaiting "Complete?"
+    proof_news: list[news_.News] = field(default_factory=list)  # a proof decided (story.verification)
     rows: list[today_list.TodayRow] | None = None  # Today's rows after the change, when the day is today
     result: object = None  # what a goal change returned
     news: list[news_.News] = field(default_factory=list)
@@ -125,6 +128,38 @@ def commit_day(habit: Habit, on: dt.date, status: str, *, value=None, note: str 
     return _commit_day(habit, change, ticking=True, now=now)
 
 
+def commit_proof(habit: Habit, on: dt.date, state: str, *, now: dt.datetime | None = None,
+                 proving: Proving | None = None) -> Outcome:
+    """A proof's state on a habit's day (habits.services.set_proof: pending makes the day
+    done, rejected takes it back) and everything that follows; `proving(change)` runs in
+    the same transaction (story.verification: the submission, the bonus, the news)."""
+
+    def change(locked: Habit, now: dt.datetime) -> DayChange:
+        return habit_services.set_proof(locked, on, state, now=now)
+
+    return _commit_day(habit, change, ticking=state == "pending", now=now, proving=proving)
+
+
+@dataclass
+class ProofStep:
+    """What a proof did inside a commit: the XP it moves, and its news."""
+
+    verified: list[Proof] = field(default_factory=list)
+    news: list[news_.News] = field(default_factory=list)
+
+
+Proving = Callable[[DayChange], ProofStep]
+
+
+def withdrawn_proofs(change: DayChange, now: dt.datetime) -> ProofStep:
+    """A done day taken back with a proof (pending or approved): the proof is withdrawn,
+    and an approved one's bonus goes back with the tick's XP."""
+    if not (change.was_done and not change.is_done and change.proof and change.occurrence is not None):
+        return ProofStep()
+    withdrawn = verification_services.withdraw(change.occurrence, now=now)
+    return ProofStep([Proof(s.pk, s.occurrence_id, s.cycle, approved=False) for s in withdrawn if s.state == "approved"])
+
+
 def lock_user(user_id: int) -> Profile:
     """Every commit for a user starts here: the profile row is the user's lock, so their
     commits (ticks on different habits, goal entries) run one after another and always
@@ -134,13 +169,14 @@ def lock_user(user_id: int) -> Profile:
 
 
 def _commit_day(habit: Habit, change_day: Callable[[Habit, dt.datetime], DayChange], *, ticking: bool,
-                now: dt.datetime | None) -> Outcome:
+                now: dt.datetime | None, proving: Proving | None = None) -> Outcome:
     now = now or timezone.now()
     with transaction.atomic(), today_cache.batched():
         profile = lock_user(habit.user_id)
         user = habit.user = profile.user
         today = profile.local_today(now)
         change = change_day(habit, now)  # locks the habit and the day
+        proof = proving(change) if proving is not None else withdrawn_proofs(change, now)
         transitions = goal_services.apply_day_change(change, now=now)
         quest_transitions = quest_services.apply_day_change(change, today=today, now=now)
         recent = today_list.recent(user, today)
@@ -152,9 +188,10 @@ def _commit_day(habit: Habit, change_day: Callable[[Habit, dt.datetime], DayChan
         rewards = gamification.settle(
             profile, today, tick=_tick(change), goals=goal_changes(transitions),
             quests=quest_changes(quest_transitions, profile, now), facts=facts,
-            activity=Activity(today, *today_list.week_activity(recent)),
+            activity=Activity(today, *today_list.week_activity(recent)), verified=proof.verified,
         )
-        outcome = Outcome(profile, rewards, change, completed, reopened_goals(transitions), rows=rows, **quests)
+        outcome = Outcome(profile, rewards, change, completed, reopened_goals(transitions), rows=rows,
+                          proof_news=proof.news, **quests)
         tell(outcome, now)
     insights_state.bump(profile.user_id)  # the day's habits are features: cached forecasts go (no query)
     finish(outcome)
@@ -229,7 +266,7 @@ def news_of(outcome: Outcome) -> list[news_.News]:
     items += [news_.quest_unlocked(q.pk, q.title) for q in outcome.quests_unlocked]
     items += [news_.quest_ready(q.pk, q.completion_cycle, q.title) for q in outcome.quests_ready]
     items += [news_.achievement_unlocked(a.code, a.name) for a in outcome.unlocked]
-    return items
+    return outcome.proof_news + items
 
 
 def finish(outcome: Outcome) -> None:

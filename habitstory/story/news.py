@@ -30,9 +30,11 @@ NOTIFIED_AS = {
     "goal_completed": "goals",
     "quest_completed": "goals",
     "quest_unlocked": "goals",
+    "proof_approved": "verification",
+    "proof_rejected": "verification",
 }
 LIVE_EVENTS = {"level_up", "achievement_unlocked", "goal_completed", "quest_completed", "quest_unlocked",
-               "quest_reopened"}
+               "quest_reopened", "proof_approved", "proof_rejected"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,18 @@ def quest_unlocked(quest_id: int, title: str) -> News:
 def quest_ready(quest_id: int, cycle: int, title: str) -> News:
     return News("quest_ready", f"Every objective of “{title}” is done. Complete it?", f"quest-ready:{quest_id}:{cycle}",
                 tone="info", url=_quest_url(quest_id), data={"quest_id": quest_id})
+
+
+def proof_approved(submission_id: int, habit_id: int, habit_name: str, on: dt.date) -> News:
+    return News("proof_approved", f"Proof approved: {habit_name} on {on:%-d %b}. Bonus XP added.",
+                f"proof:{submission_id}:approved", url=reverse("habits:detail", args=[habit_id]),
+                data={"submission_id": submission_id, "habit_id": habit_id})
+
+
+def proof_rejected(submission_id: int, habit_id: int, habit_name: str, on: dt.date) -> News:
+    return News("proof_rejected", f"Proof not accepted: {habit_name} on {on:%-d %b} no longer counts as done.",
+                f"proof:{submission_id}:rejected", tone="info", url=reverse("habits:detail", args=[habit_id]),
+                data={"submission_id": submission_id, "habit_id": habit_id})
 
 
 def _quest_url(quest_id: int) -> str:
