@@ -29,6 +29,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py vapid_keys --ensure
+	$(BIN)/python manage.py verification_keys --ensure
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo ""
