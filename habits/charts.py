@@ -314,8 +314,10 @@ def _trend_desc(points: list[tuple[dt.date, float | None]], what: str, scale: st
 # --- all of them ---------------------------------------------------------------------------
 
 
-def build_charts(habit, entries: list[stats.Entry], today: dt.date, week_start: int) -> dict:
-    """What habits/_charts.html draws for one habit. Pure: no queries."""
+def build_charts(habit, entries: list[stats.Entry], today: dt.date, week_start: int,
+                 proofs: dict[dt.date, str] | None = None) -> dict:
+    """What habits/_charts.html draws for one habit (`proofs`: the days' proof states, for
+    the calendar). Pure: no queries."""
     schedule = habit.schedule_spec(week_start)
     measure = habit.measure
     by_day = {entry.on: entry for entry in entries}
@@ -348,7 +350,7 @@ def build_charts(habit, entries: list[stats.Entry], today: dt.date, week_start: 
     )
     return {
         "id": f"habit-{habit.pk}-chart",
-        "heatmap": heatmap(habit, by_day, schedule, measure, today),
+        "heatmap": heatmap(habit, by_day, schedule, measure, today, proofs),
         "weekly": weekly,
         "monthly": monthly,
         "consistency": consistency,
@@ -367,15 +369,16 @@ def history_of(habit, day: dt.date, week_start: int) -> dict:
     key = today_cache.list_key(habit.user_id, "habit-history", habit.pk, day.isoformat(), week_start)
     history = cache.get(key)
     if history is None:
-        rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note"))
-        entries = [stats.Entry(on=on, status=status, value=value) for on, status, value, _ in rows]
-        charts = build_charts(habit, entries, day, week_start)
+        rows = list(Occurrence.objects.filter(habit=habit).values_list("on", "status", "value", "note", "verification"))
+        entries = [stats.Entry(on=on, status=status, value=value) for on, status, value, *_ in rows]
+        proofs = {on: proof for on, *_, proof in rows if proof}
+        charts = build_charts(habit, entries, day, week_start, proofs)
         context = {"charts": charts, "habit": habit}
         history = {
             "chart_id": charts["id"],
             "calendar_html": render_to_string("habits/_charts.html#calendar", context),
             "trends_html": render_to_string("habits/_charts.html#trends", context),
-            "notes": sorted(((on, note) for on, _, _, note in rows if note), reverse=True)[:5],
+            "notes": sorted(((on, note) for on, _, _, note, _ in rows if note), reverse=True)[:5],
         }
         cache.set(key, history, today_cache.LIST_SECONDS)
     return history

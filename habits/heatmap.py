@@ -62,6 +62,8 @@ STATE_LABELS = {
     "paused": "paused",
 }
 LEGEND = ["done", "partial", "skipped", "missed", "open", "not_expected", "paused"]
+# A day's proof (Occurrence.verification), added to its words; the square gets an outline.
+PROOF_WORDS = {"pending": "proof in review", "approved": "verified", "rejected": "proof not accepted"}
 
 # A tap on a day moves it on: done → skipped → clear (its log taken back) → done.
 NEXT_ACTION = {"done": "skip", "skipped": "undo"}
@@ -76,6 +78,7 @@ class Cell(NamedTuple):
     title: str  # "Tue 3 Mar 2026: done"
     href: str  # the day editor, for days up to today (before the start: its offer to move it); else ""
     action: str  # what a tap does (habits.views.log): "done", "skip", "undo"; "" opens the editor
+    proof: str = ""  # the day's proof: "", "pending", "approved", "rejected"
 
 
 @dataclass
@@ -107,8 +110,9 @@ class Drawing:
         left, top, step = self.geometry.left, self.geometry.top, self.geometry.step
         size = f'width="{self.geometry.cell}" height="{self.geometry.cell}" rx="2"'
         parts = []
-        for i, (day, state, _, title, href, action) in enumerate(self.cells):
-            rect = f'<rect class="hm hm-{state}" x="{left + i // 7 * step}" y="{top + i % 7 * step}" {size}/>'
+        for i, (day, state, _, title, href, action, proof) in enumerate(self.cells):
+            marked = f" hm-proof-{proof}" if proof else ""
+            rect = f'<rect class="hm hm-{state}{marked}" x="{left + i // 7 * step}" y="{top + i % 7 * step}" {size}/>'
             if not href:
                 parts.append(f"{rect[:-2]}><title>{escape(title)}</title></rect>")
                 continue
@@ -199,7 +203,8 @@ def _desc(habit, schedule: stats.Schedule, today: dt.date, weeks: int, counts: C
 
 
 def heatmap(
-    habit, by_day: dict[dt.date, stats.Entry], schedule: stats.Schedule, measure, today: dt.date
+    habit, by_day: dict[dt.date, stats.Entry], schedule: stats.Schedule, measure, today: dt.date,
+    proofs: dict[dt.date, str] | None = None,
 ) -> Heatmap:
     first = week_bounds(today, schedule.week_start)[0] - dt.timedelta(weeks=HEATMAP_WEEKS - 1)
     day_url = reverse("habits:day", args=[habit.pk, SAMPLE_DAY])
@@ -211,11 +216,14 @@ def heatmap(
             day = first + dt.timedelta(days=column * 7 + row)
             entry = by_day.get(day)
             state = day_state(day, entry, schedule, measure, today)
+            proof = (proofs or {}).get(day, "")
             text = _cell_text(state, entry, measure, habit.unit)
+            if proof in PROOF_WORDS:
+                text = f"{text}, {PROOF_WORDS[proof]}"
             texts.append(text)
             href = day_url.replace(SAMPLE_DAY, day.isoformat()) if day <= today else ""
             action = NEXT_ACTION.get(state, "done") if href and state != "before_start" else ""
-            cells.append(Cell(day, state, text, f"{long_date(day)}: {text}", href, action))
+            cells.append(Cell(day, state, text, f"{long_date(day)}: {text}", href, action, proof))
         start = first + dt.timedelta(weeks=column)
         rows.append((f"{start.day} {start:%b %Y}", texts))
     counts = Counter(cell.state for cell in cells)

@@ -27,6 +27,7 @@ class TodayRow:
     week_done: int = 0  # N per week: done this week so far
     log_url: str = ""
     detail_url: str = ""
+    capture_url: str = ""  # a habit that asks for proof: its tick opens the capture page
     streak_at_stake: int | None = None  # over an "at most" limit: the streak lowering it keeps
     slip_chance: int | None = None  # under 40 %: today's chance (%) it gets done, from insights (Today's view)
 
@@ -37,6 +38,11 @@ class TodayRow:
     @property
     def is_done(self) -> bool:
         return self.status == Occurrence.Status.DONE
+
+    @property
+    def proof(self) -> str:
+        """The day's proof: "", "pending", "approved" or "rejected" (Occurrence.Verification)."""
+        return self.occurrence.verification if self.occurrence else ""
 
     @property
     def is_open(self) -> bool:
@@ -64,7 +70,7 @@ class TodayRow:
         return self.habit.kind == Habit.Kind.AT_MOST and self.status == Occurrence.Status.MISSED
 
 
-OCCURRENCE_COLUMNS = ("id", "habit_id", "on", "status", "value", "started_at", "updated_at")
+OCCURRENCE_COLUMNS = ("id", "habit_id", "on", "status", "value", "started_at", "updated_at", "verification")
 
 
 @dataclass
@@ -116,19 +122,20 @@ def _rows(user, habits: list[Habit], day: dt.date, occurrence_rows: list[tuple] 
         occurrence_rows = Occurrence.objects.filter(habit__in=habits, on__range=(week_start, day)).values_list(
             *OCCURRENCE_COLUMNS
         )
-    for pk, habit_id, on, status, value, started_at, updated_at in occurrence_rows:
+    for pk, habit_id, on, status, value, started_at, updated_at, verification in occurrence_rows:
         if not week_start <= on <= day:
             continue
         if on == day:
             occurrences[habit_id] = Occurrence(
                 id=pk, habit_id=habit_id, on=on, status=status, value=value,
-                started_at=started_at, updated_at=updated_at,
+                started_at=started_at, updated_at=updated_at, verification=verification,
             )
         if status == Occurrence.Status.DONE:
             week_done[habit_id] += 1
     # Reversed once per request, not once per row and link: the page has dozens.
     log_url = reverse("habits:log", args=[_PK, day.isoformat()]).replace(str(_PK), "{}")
     detail_url = reverse("habits:detail", args=[_PK]).replace(str(_PK), "{}")
+    capture_url = reverse("verification:capture", args=[_PK, day.isoformat()]).replace(str(_PK), "{}")
     rows = []
     for habit in habits:
         row = TodayRow(
@@ -137,6 +144,7 @@ def _rows(user, habits: list[Habit], day: dt.date, occurrence_rows: list[tuple] 
             week_done.get(habit.pk, 0),
             log_url=log_url.format(habit.pk),
             detail_url=detail_url.format(habit.pk),
+            capture_url=capture_url.format(habit.pk) if habit.requires_verification else "",
         )
         if row.is_over_limit:  # today failed broke the streak: show the one lowering the value keeps
             row.streak_at_stake = streak_through_yesterday(habit, user.profile.week_start, day)
@@ -155,7 +163,7 @@ TODAY_FIELDS = [
     "id", "user_id", "name", "status", "schedule", "weekdays", "times_per_week", "every_n_days",
     "start_date", "pauses", "kind", "target_value", "unit", "timer_minutes", "current_streak",
     "updated_at", "position", "last_done_on", "consistency", "pillar__id", "pillar__name", "pillar__icon",
-    "pillar__position", "stats_state", "stats_through",
+    "pillar__position", "stats_state", "stats_through", "requires_verification",
 ]
 _PK = 987654321  # a placeholder id for reversing URL patterns once
 
@@ -176,6 +184,7 @@ def today_row(habit: Habit, day: dt.date) -> TodayRow | None:
         Occurrence.objects.filter(habit=habit, on=day).first(),
         log_url=reverse("habits:log", args=[habit.pk, day.isoformat()]),
         detail_url=reverse("habits:detail", args=[habit.pk]),
+        capture_url=reverse("verification:capture", args=[habit.pk, day.isoformat()]) if habit.requires_verification else "",
     )
 
 

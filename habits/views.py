@@ -247,7 +247,10 @@ def day(request: HttpRequest, pk: int, on: str) -> HttpResponse:
             news.flash(request, outcome.news)
             return redirect("habits:detail", pk=habit.pk)
     context = {"habit": habit, "date": date, "form": form, "occurrence": occurrence, "today": today_,
-               "earns_xp": earns_xp(date, today_)}
+               "earns_xp": earns_xp(date, today_),
+               "is_done": occurrence is not None and occurrence.status == Occurrence.Status.DONE,
+               "capture_url": reverse("verification:capture", args=[habit.pk, date.isoformat()])
+               if habit.requires_verification else ""}
     return render(request, "habits/day.html", context)
 
 

@@ -24,6 +24,8 @@ EVENTS = frozenset(
         "quest_completed",
         "quest_unlocked",
         "quest_reopened",
+        "proof_approved",
+        "proof_rejected",
         "nudge",
         "review_requested",
         "notification",
