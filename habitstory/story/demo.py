@@ -1,7 +1,8 @@
 """The demo account: a believable person with ~90 days of history (habits, XP, a pet that
 grew with it, two goals, a few quests (one fed by a habit, a chain of three, one done), the achievements that history earned and an inbox that told them
 so), ~120 days of check-ins and life events (the insights' synthetic generator), and a
-staff login.
+staff login. Its Run asks for proof, and a neighbour's proof waits in its review queue
+(demo_proofs).
 
 Idempotent: an existing demo account is left as it is (delete it to start over).
 """
@@ -39,6 +40,7 @@ from quests.services import ObjectiveSpec
 
 from . import learning, news
 from .commit import lock_user
+from .demo_proofs import seed_proofs
 from .facts import CommitFacts
 from .quests import commit_objective, commit_quest
 
@@ -234,6 +236,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
         _demo_inbox(demo, today, now or timezone.now())
         _demo_quests(demo, today, now or timezone.now())
         _demo_life(demo, today)
+        seed_proofs(demo, today, now or timezone.now(), HISTORY_DAYS)
         # Its models from its 120 days, once the data is committed (the artifacts go to
         # storage): the Insights page has a forecast from the first visit, not the first night.
         transaction.on_commit(lambda: learning.train_now(demo))
