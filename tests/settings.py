@@ -12,6 +12,7 @@ os.environ.setdefault("STATIC_MANIFEST", "0")  # tests run without collectstatic
 os.environ.setdefault("LOG_FORMAT", "text")
 os.environ.setdefault("EMAIL_URL", "memory://")
 os.environ.setdefault("VAR_DIR", str(VAR))
+os.environ.setdefault("MEDIA_ROOT", str(VAR / "media"))  # uploads (the demo's proof, attachments) stay under var/
 os.environ.setdefault("VAPID_KEYS_FILE", "")  # push is off unless a test turns it on
 # verification media at rest: a fixed test key (tests of rotation add their own)
 os.environ.setdefault("VERIFICATION_KEYS", "test1:" + "A" * 43)
