@@ -9,8 +9,9 @@ const SCORE_THRESHOLD = 0.35; // lower than face-api's 0.5: a false blur costs l
 
 let detectorLoading = null;
 
-// The module and its weights load once. TensorFlow.js runs on WebGL where it works, else on
-// the CPU (headless Chromium with --disable-gpu); never WASM, which the CSP does not allow.
+// The module and its weights load once (modelUrl: the weights manifest; the .bin it names
+// is fetched from beside it). TensorFlow.js runs on WebGL where it works, else on the CPU
+// (headless Chromium with --disable-gpu); never WASM, which the CSP does not allow.
 export function loadDetector(moduleUrl, modelUrl) {
   detectorLoading ??= (async () => {
     const faceapi = await import(moduleUrl);
