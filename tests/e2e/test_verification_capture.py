@@ -18,6 +18,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import Page, Route, expect
@@ -231,6 +232,12 @@ def no_overflow(page: Page, width: int) -> None:
     assert page.locator("html").evaluate("e => e.scrollWidth") <= width
 
 
+def axe_violations(page: Page) -> list[str]:
+    results = Axe().run(page).response
+    return [f"{violation['id']}: {node['target']}" for violation in results["violations"]
+            for node in violation["nodes"]]
+
+
 # --- Journeys -------------------------------------------------------------------------------
 
 def test_source_frame_shows_a_face():
@@ -307,6 +314,7 @@ def test_without_a_camera_a_message_and_a_chosen_photo_goes_the_same_way(server,
     expect(page.locator("#capture-status")).to_have_attribute("data-state", "ready")
     shoot(page, "no-camera-360-light")
     no_overflow(page, PHONE["width"])
+    assert axe_violations(page) == []
 
     page.get_by_label("Or use a photo, video or voice clip from this device").set_input_files(fake_devices["jpeg"])
     expect(page.locator("#capture-status")).to_have_attribute("data-state", "review", timeout=SLOW)
@@ -358,6 +366,11 @@ def test_a_refused_upload_shows_why_and_keeps_the_proof(server, camera_page):
     sent, submission = upload(page, uploads, habit)  # the same proof, sent again
     assert sent["sha256"] == submission.sha256 == sha256
 
+    # The capture page again: the proof is sent, nothing to capture.
+    page.goto(server.url + reverse("verification:capture", args=[habit.pk, submission.on.isoformat()]))
+    expect(page.locator("#capture-sent")).to_contain_text("In peer review")
+    expect(page.locator("#capture")).to_have_count(0)
+
 
 def test_a_face_the_detector_misses_stays_hidden_and_widens(server, camera_page):
     page = camera_page
@@ -386,6 +399,7 @@ def test_the_page_fits_and_follows_the_colour_scheme(server, camera_browser, vie
     page = _page(camera_browser, viewport=viewport, color_scheme=color_scheme)
     open_capture(page, server.url, f"fit-{color_scheme}-{viewport['width']}@example.com")
     no_overflow(page, viewport["width"])
+    assert axe_violations(page) == []
     background = page.locator("#capture").evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == ("rgb(26, 24, 48)" if color_scheme == "dark" else "rgb(255, 255, 255)")
     name = f"{viewport['width']}-{color_scheme}"
@@ -393,11 +407,13 @@ def test_the_page_fits_and_follows_the_colour_scheme(server, camera_browser, vie
     page.locator("#capture-open").click()
     expect(page.locator("#capture-status")).to_have_attribute("data-state", "live", timeout=SLOW)
     no_overflow(page, viewport["width"])
+    assert axe_violations(page) == []
     shoot(page, f"live-{name}")
     page.locator("#capture-take").click()
     expect(page.locator("#capture-status")).to_have_attribute("data-state", "review", timeout=SLOW)
     page.locator("#proof-sha256").locator("xpath=..").locator("summary").click()
     no_overflow(page, viewport["width"])
+    assert axe_violations(page) == []
     shoot(page, f"review-{name}")
     page.context.close()
 
