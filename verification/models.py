@@ -108,6 +108,7 @@ class Review(models.Model):
     claimed_at = models.DateTimeField()
     lease_until = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+    passed = models.BooleanField(default=False, help_text="The reviewer passed on it: not offered to them again.")
     # Once the submission's outcome is final: did this decision agree with it (trust score)?
     agreed = models.BooleanField(null=True, blank=True)
 

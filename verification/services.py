@@ -48,7 +48,12 @@ PURGE_BATCH = 500
 
 
 class VerificationError(ValidationError):
-    """A refusal the user can act on; `code` names it for the API (e.g. already_submitted)."""
+    """A refusal the user can act on; `code` names it for the API (e.g. already_submitted),
+    also when the message is a dict naming fields (Django's own keeps no code then)."""
+
+    def __init__(self, message, code: str = "validation_error", params=None) -> None:
+        super().__init__(message, code=code, params=params)
+        self.code = code
 
 
 @dataclass
@@ -99,6 +104,7 @@ def opt_out(user) -> None:
     Reviewer.objects.filter(user_id=user.pk).update(active=False)
     Submission.objects.filter(claimed_by_id=user.pk, state=Submission.State.PENDING).update(
         claimed_by=None, lease_until=None)
+    Review.objects.filter(reviewer_id=user.pk, decision="").delete()
 
 
 def median_trust() -> float | None:
@@ -208,7 +214,8 @@ def claim_next(user, now: dt.datetime | None = None) -> Review | None:
     if why_no_work(user, now):
         return None
     with transaction.atomic():
-        decided = Review.objects.filter(reviewer_id=user.pk).exclude(decision="").values("submission_id")
+        seen = Review.objects.filter(reviewer_id=user.pk).filter(~Q(decision="") | Q(passed=True))
+        decided = seen.values("submission_id")
         submission = (
             Submission.objects.select_for_update(skip_locked=True)
             .filter(state=Submission.State.PENDING)
@@ -222,16 +229,18 @@ def claim_next(user, now: dt.datetime | None = None) -> Review | None:
         Submission.objects.filter(pk=submission.pk).update(claimed_by_id=user.pk, lease_until=lease)
         review, _ = Review.objects.update_or_create(
             submission=submission, reviewer_id=user.pk,
-            defaults={"claimed_at": now, "lease_until": lease, "decision": "", "reason": ""},
+            defaults={"claimed_at": now, "lease_until": lease, "decision": "", "reason": "", "passed": False},
         )
     return Review.objects.select_related("submission", "submission__habit").get(pk=review.pk)
 
 
-def release(review: Review) -> None:
-    """The reviewer passes on their claim: it goes back to the queue."""
+def release(review: Review, now: dt.datetime | None = None) -> None:
+    """The reviewer passes on their claim: it goes back to the queue for the others, and
+    is not offered to them again."""
+    now = now or timezone.now()
     Submission.objects.filter(pk=review.submission_id, claimed_by_id=review.reviewer_id).update(
         claimed_by=None, lease_until=None)
-    Review.objects.filter(pk=review.pk, decision="").delete()
+    Review.objects.filter(pk=review.pk, decision="").update(passed=True, lease_until=now)
 
 
 # --- decisions ---------------------------------------------------------------------------------
@@ -258,9 +267,10 @@ def decide(review: Review, decision: str, reason: str = "", now: dt.datetime | N
             raise VerificationError("You already decided on this proof.", code="already_decided")
         if submission.state != Submission.State.PENDING:
             raise VerificationError("This proof is no longer waiting for review.", code="not_pending")
-        lapsed = submission.claimed_by_id != review.reviewer_id and submission.lease_until and submission.lease_until > now
-        if lapsed:
-            raise VerificationError("Your claim on this proof ran out; it went to another reviewer.",
+        holds = (submission.claimed_by_id == review.reviewer_id and submission.lease_until is not None
+                 and submission.lease_until > now)
+        if not holds:
+            raise VerificationError("Your 15 minutes with this proof ran out; ask for the next one.",
                                     code="claim_expired")
         review.decision, review.reason, review.decided_at = decision, reason, now
         review.save(update_fields=["decision", "reason", "decided_at"])

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import io
 import json
 import os
 import zlib
@@ -34,6 +36,7 @@ import zlib
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from PIL import Image
 
 from archetypes.models import Archetype
 from goals.models import Goal
@@ -54,6 +57,15 @@ from .archetype_content import Small
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
 EARLIEST = dt.date(2000, 1, 1)
 EVENT_START = "2026-01-01"  # the fixture's life event's, which a PATCH may leave as it is
+
+
+def _grey_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (128, 128, 128)).save(out, "JPEG")
+    return out.getvalue()
+
+
+PROOF_JPEG = _grey_jpeg()  # a photo a proof may be
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
 schema.app = application
@@ -153,6 +165,16 @@ def _complete_answers(drawn) -> dict:
             for index, (question, choices) in enumerate(QUIZ_CHOICES.items())}
 
 
+def _steer_proof(case, today: dt.date) -> None:
+    """A valid proof's file is one of the types taken, sent with its own hash, for a habit
+    and a day (the user has none: a 404 unless a test gave it one)."""
+    if case.path != "/api/v1/verifications" or case.method != "POST" or not isinstance(case.body, dict):
+        return
+    case.body.update(kind="photo", file=PROOF_JPEG, sha256=hashlib.sha256(PROOF_JPEG).hexdigest(),
+                     habit=str(OWN.get("habit_id", 1)), on=today.isoformat())
+    case.body.pop("occurrence", None)
+
+
 @schema.hook
 def map_case(context, case):
     """Keep valid requests inside the rules the schema states in words (see above); a
@@ -166,6 +188,7 @@ def map_case(context, case):
         if case.path == "/api/v1/archetypes/assign":  # a valid body answers the quiz as it is
             case.body["answers"] = _complete_answers(case.body.get("answers"))
     _steer_insights(case, today)
+    _steer_proof(case, today)
     if isinstance(case.query, dict):
         _steer_range(case.query, 1 if case.path.endswith("xp-events") else 2)
         case.query.pop("cursor", None)

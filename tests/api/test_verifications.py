@@ -54,8 +54,6 @@ def test_a_good_upload_makes_the_day_done_with_its_proof_pending(api, proof_habi
     assert len(stored_files(_media)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="routers/verifications.py reads `faces` with _int, which refuses 0 "
-                   "(\"No such id.\"); the capture page sends faces=0 when it found no face")
 def test_no_face_blurred_is_a_good_upload(api, proof_habit):
     response = upload(api, proof_habit, jpeg(), faces="0")
     assert response.status_code == 201, response.content

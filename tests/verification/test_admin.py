@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from habits.models import Occurrence
 from habitstory.story import verification as story
+from verification import services
 from verification.models import Review, Reviewer, StaffDecision, Submission
 
 from .factories import make_habit, make_reviewer, submit_photo
@@ -47,7 +48,8 @@ def proof(owner) -> Submission:
 def flagged(proof, make_user) -> Submission:
     """The proof, flagged by a reviewer: waiting for staff."""
     reviewer = make_reviewer(make_user("reviewer@example.com"))
-    review = Review.objects.create(submission=proof, reviewer=reviewer, claimed_at=NOW, lease_until=NOW)
+    review = services.claim_next(reviewer)
+    assert review.submission_id == proof.pk
     story.review(reviewer, review.pk, "flag")
     proof.refresh_from_db()
     assert proof.state == "escalated"

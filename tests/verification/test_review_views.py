@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from habitstory.accounts.models import Profile
+from verification import services
 from verification.models import Review, Reviewer, Submission
 
 from .factories import make_habit, make_reviewer, submit_photo
@@ -205,9 +206,10 @@ def test_pass_gives_it_back(reviewer_client, proof):
     review = claim(reviewer_client)
     response = reviewer_client.post(reverse("verification:review-pass", args=[review.pk]))
     assert response.status_code == 302
-    assert not Review.objects.filter(pk=review.pk).exists()
+    assert Review.objects.get(pk=review.pk).passed
     proof.refresh_from_db()
     assert (proof.claimed_by_id, proof.lease_until) == (None, None)
+    assert services.claim_next(review.reviewer) is None  # not offered to them again
 
 
 def test_a_strangers_review_is_a_404(stranger, reviewer_client, proof):

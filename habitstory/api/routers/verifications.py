@@ -6,6 +6,7 @@ anyone else gets a 404). The rules are verification's and the story layer's."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
@@ -61,9 +62,10 @@ def _target(user, occurrence: str | None, habit: str | None, on: str | None) -> 
     response={201: Envelope[SubmissionOut], frozenset({400, 401, 403, 404, 413, 429, 503}): ErrorEnvelope},
     summary="Prove a habit's day",
 )
-def create_verification(request: HttpRequest, file: File[UploadedFile], kind: Form[str], sha256: Form[str],
-                        occurrence: Form[str] = None, habit: Form[str] = None, on: Form[str] = None,
-                        faces: Form[str] = None):
+def create_verification(request: HttpRequest, file: File[UploadedFile],
+                        kind: Literal["photo", "video", "audio"] = Form(...), sha256: str = Form(...),
+                        occurrence: str = Form(None), habit: str = Form(None), on: str = Form(None),
+                        faces: int = Form(None, ge=0, le=1000)):
     """`multipart/form-data`: `occurrence` (an id) or `habit` and `on` (YYYY-MM-DD, your
     local date); `kind` (photo, video or audio); `file`; `sha256` (hex of the exact bytes
     sent); `faces` (how many faces your client blurred, optional).
@@ -77,7 +79,7 @@ def create_verification(request: HttpRequest, file: File[UploadedFile], kind: Fo
     user = user_of(request)
     habit_id, day = _target(user, occurrence, habit, on)
     try:
-        submission = story.submit(user, habit_id, day, kind, file, sha256, faces=_int(faces, "faces"))
+        submission = story.submit(user, habit_id, day, kind, file, sha256, faces=faces)
     except Habit.DoesNotExist:
         raise Http404("No such habit") from None
     except media.MediaError as error:
