@@ -195,7 +195,14 @@ async function recordClip() {
   const done = recording.start();
   setState("recording", kind === "audio" ? "Recording your voice, lowered." : "Recording, faces blurred.");
   ui.stop.focus();
-  if (live.url) await live.element.play(); // a file plays once, into the recording
+  if (live.url) {
+    // a file plays once, into the recording
+    await live.element.play().catch((error) => {
+      recording.stop();
+      recording = null;
+      throw error;
+    });
+  }
   const { blob, seconds } = await done;
   recording = null;
   const faces = pipeline ? pipeline.faces : null;
@@ -203,6 +210,8 @@ async function recordClip() {
   return { blob, kind, faces, seconds };
 }
 
+// A chosen video or sound file, decoded by a hidden element, its sound into the shifter
+// and (video) its frames into the face pipeline. A WebM with sound only counts as audio.
 async function openClipFile(file, kind) {
   const element = mediaElement(ui.stage, kind === "video" ? "video" : "audio");
   live = { kind, element, url: URL.createObjectURL(file) };
@@ -211,21 +220,20 @@ async function openClipFile(file, kind) {
     element.addEventListener("loadedmetadata", resolve, { once: true });
     element.addEventListener("error", () => reject(new Error("the file could not be read")), { once: true });
   });
-  if (kind === "video" && !element.videoWidth) live.kind = kind = "audio"; // a WebM with sound only
+  if (kind === "video" && !element.videoWidth) live.kind = "audio";
   element.addEventListener("ended", () => recording?.stop());
   live.voice = await VoiceShifter.create(config.worklet, semitones);
   live.voice.fromElement(element);
-  if (kind === "video") {
+  if (live.kind === "video") {
     await firstFrame(element);
     live.pipeline = await watchFaces(element);
   }
-  return kind;
 }
 
 // --- Files ----------------------------------------------------------------------------------
 
 async function useFile(file) {
-  let kind = kindOfFile(file);
+  const kind = kindOfFile(file);
   if (!kind || !limits[kind]) {
     failed("That file is not a photo, a video or a sound clip this page can use.");
     return;
@@ -240,7 +248,7 @@ async function useFile(file) {
       return;
     }
     setState("processing", "Reading the file…");
-    kind = await openClipFile(file, kind);
+    await openClipFile(file, kind);
     await review(await recordClip(), false);
   } catch (error) {
     releaseLive();
@@ -323,7 +331,7 @@ function retake() {
   showReview(false);
   showKind(selectedKind());
   setState("ready", "Ready.");
-  if (again) openDevice();
+  if (again) act(openDevice);
   else ui.open.focus();
 }
 
