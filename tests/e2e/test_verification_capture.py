@@ -54,8 +54,7 @@ def fake_devices(tmp_path_factory):
 
 
 def _launch(browser_type, launch_args, extra):
-    # Autoplay: a chosen file plays into the recording right after the picker closes.
-    args = [*CHROMIUM_FLAGS, "--autoplay-policy=no-user-gesture-required", *extra]
+    args = [*CHROMIUM_FLAGS, *extra]
     return browser_type.launch(**{**launch_args, "args": args})
 
 
@@ -344,6 +343,30 @@ def test_a_chosen_video_file_is_played_through_the_same_processing(server, devic
     for frame in [*frames[:: max(1, len(frames) // 12)], frames[-1]]:
         assert_no_face(frame)
     assert_shifted_tone(audio, rate)
+    assert page.errors == []
+    page.context.close()
+
+
+def test_a_chosen_clip_the_browser_will_not_play_yet_waits_for_a_press(server, deviceless_browser, fake_devices):
+    page = _page(deviceless_browser)
+    # The browser's autoplay refusal, once (as when nothing on the page was pressed yet).
+    page.add_init_script("""{
+        const play = HTMLMediaElement.prototype.play;
+        let refused = false;
+        HTMLMediaElement.prototype.play = function () {
+            if (refused) return play.call(this);
+            refused = true;
+            return Promise.reject(new DOMException("play() needs a press", "NotAllowedError"));
+        };
+    }""")
+    open_capture(page, server.url, "press@example.com")
+    page.get_by_label("Or use a photo, video or voice clip from this device").set_input_files(fake_devices["webm"])
+    process = page.get_by_role("button", name="Process the chosen file")
+    expect(process).to_be_focused(timeout=SLOW)
+    expect(page.locator("#capture-status")).to_contain_text("only after a press")
+    page.keyboard.press("Enter")
+    expect(page.locator("#capture-status")).to_have_attribute("data-state", "review", timeout=SLOW)
+    expect(page.locator("#faces-blurred")).to_have_text("1")
     assert page.errors == []
     page.context.close()
 

@@ -5,11 +5,11 @@
 // (proof.js) only when the user presses Upload. The raw media stays in hidden elements and
 // is never offered for upload.
 
-import { FaceTracker, anonymiseAll, detectFaces, loadDetector } from "./faces.js";
+import { FaceTracker, anonymiseAll, detectFaces, loadDetector, scaleBox } from "./faces.js";
 import { FramePipeline, firstFrame } from "./frames.js";
 import { VoiceShifter } from "./voice.js";
 import { Recording, proofFilename } from "./recorder.js";
-import { describeBytes, sha256Hex, uploadProof } from "./proof.js";
+import { describeBytes, describeSeconds, sha256Hex, uploadProof } from "./proof.js";
 import { LABELS, deviceProblem, getStream, kindOfFile, mediaElement } from "./sources.js";
 
 const PHOTO_INPUT_SIZE = 416;  // one still: a larger detector input, finer faces
@@ -23,7 +23,7 @@ const ui = {
   controls: byId("capture-controls"), canvas: byId("capture-canvas"), stage: byId("capture-stage"),
   voiceNote: byId("capture-voice"), open: byId("capture-open"), take: byId("capture-take"),
   stop: byId("capture-stop"), timer: byId("capture-timer"), nodevice: byId("capture-nodevice"),
-  fallback: byId("capture-fallback"), file: byId("capture-file"), status: byId("capture-status"), review: byId("capture-review"),
+  fallback: byId("capture-fallback"), file: byId("capture-file"), process: byId("capture-process"), status: byId("capture-status"), review: byId("capture-review"),
   reviewTitle: byId("capture-review-title"), preview: byId("proof-preview"), faces: byId("faces-blurred"),
   facesNote: byId("faces-note"), size: byId("proof-size"), duration: byId("proof-duration"),
   durationRow: byId("proof-duration-row"), sha256: byId("proof-sha256"), error: byId("upload-error"),
@@ -38,6 +38,7 @@ let detector = null;  // face-api, once loaded
 let live = null;      // the source being processed: {kind, stream?, element?, url?, pipeline?, voice?}
 let recording = null;
 let proof = null;     // {blob, kind, faces, seconds, sha256, url, fromDevice}
+let heldFile = null;  // a chosen clip the browser would not play without a press
 
 // --- State and controls ---------------------------------------------------------------------
 
@@ -48,6 +49,7 @@ function setState(state, message) {
   const busy = ["processing", "recording", "uploading", "uploaded"].includes(state);
   for (const input of root.querySelectorAll('input[name="kind"]')) input.disabled = busy;
   ui.file.disabled = busy;
+  ui.process.disabled = busy;
   ui.open.disabled = busy;
   ui.open.hidden = state === "live" || state === "recording";
   ui.take.hidden = state !== "live";
@@ -64,10 +66,6 @@ function selectedKind() {
 function showKind(kind) {
   ui.open.textContent = LABELS[kind].open;
   ui.take.textContent = LABELS[kind].take;
-}
-
-function describeSeconds(seconds) {
-  return `${seconds.toFixed(1)} s`;
 }
 
 // The capture controls and the file picker, or the review: one or the other.
@@ -170,10 +168,6 @@ async function processPhoto(source, width, height, prior = [], priorWidth = widt
   return { blob, kind: "photo", faces: tracker.most, seconds: null };
 }
 
-function scaleBox(box, factor) {
-  return { x: box.x * factor, y: box.y * factor, width: box.width * factor, height: box.height * factor };
-}
-
 async function takePhoto() {
   const { element, pipeline } = live;
   const result = await processPhoto(element, element.videoWidth, element.videoHeight,
@@ -239,6 +233,8 @@ async function useFile(file) {
     return;
   }
   releaseLive();
+  heldFile = null;
+  ui.process.hidden = true;
   try {
     if (kind === "photo") {
       const bitmap = await createImageBitmap(file);
@@ -252,10 +248,21 @@ async function useFile(file) {
     await review(await recordClip(), false);
   } catch (error) {
     releaseLive();
+    if (error?.name === "NotAllowedError") {
+      holdFile(file); // autoplay refused: a press on the button below plays it
+      return;
+    }
     failed("That file could not be processed.", error);
   } finally {
     ui.file.value = "";
   }
+}
+
+function holdFile(file) {
+  heldFile = file;
+  ui.process.hidden = false;
+  setState("ready", "The browser plays the file only after a press: press “Process the chosen file”.");
+  ui.process.focus();
 }
 
 // --- Review and upload ----------------------------------------------------------------------
@@ -368,6 +375,7 @@ function wire() {
   ui.take.addEventListener("click", () => live && act(live.kind === "photo" ? takePhoto : recordClip));
   ui.stop.addEventListener("click", () => recording?.stop());
   ui.file.addEventListener("change", () => ui.file.files[0] && useFile(ui.file.files[0]));
+  ui.process.addEventListener("click", () => heldFile && useFile(heldFile));
   ui.upload.addEventListener("click", upload);
   ui.retake.addEventListener("click", retake);
   window.addEventListener("pagehide", releaseLive);

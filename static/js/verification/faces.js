@@ -78,6 +78,10 @@ export class FaceTracker {
   }
 }
 
+export function scaleBox(box, factor) {
+  return { x: box.x * factor, y: box.y * factor, width: box.width * factor, height: box.height * factor };
+}
+
 // A box grown by `margin` of its size on each side, in whole pixels, inside the frame.
 export function widen(box, margin, width, height) {
   const left = Math.max(0, Math.floor(box.x - box.width * margin));

@@ -3,7 +3,7 @@
 // the drawing, as fast as it can; each frame drawn uses the latest regions. The canvas is
 // what the preview shows and what canvas.captureStream() records: never the <video>.
 
-import { FaceTracker, anonymiseAll, detectFaces } from "./faces.js";
+import { FaceTracker, anonymiseAll, detectFaces, scaleBox } from "./faces.js";
 
 const MAX_WIDTH = 960;
 
@@ -60,10 +60,7 @@ export class FramePipeline {
 
   async detect() {
     const found = await detectFaces(this.faceapi, this.video, this.inputSize);
-    const scale = this.scale;
-    this.tracker.update(found.map((box) => ({
-      x: box.x * scale, y: box.y * scale, width: box.width * scale, height: box.height * scale,
-    })));
+    this.tracker.update(found.map((box) => scaleBox(box, this.scale)));
   }
 
   async detectLoop() {

@@ -33,3 +33,7 @@ export function describeBytes(bytes) {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+export function describeSeconds(seconds) {
+  return `${seconds.toFixed(1)} s`;
+}

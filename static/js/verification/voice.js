@@ -2,6 +2,18 @@
 // through the pitch-shifting worklet (pitch-worklet.js) into a MediaStreamAudioDestinationNode,
 // whose track is what gets recorded. Nothing raw reaches the recording or the speakers.
 
+const START_WAIT_MS = 1000;
+
+// Without a user's press the browser may keep a new AudioContext suspended (resume() then
+// waits for one): that is refused as autoplay is, with a NotAllowedError.
+async function startOrRefuse(context) {
+  await Promise.race([context.resume(), new Promise((resolve) => setTimeout(resolve, START_WAIT_MS))]);
+  if (context.state !== "running") {
+    context.close().catch(() => {});
+    throw new DOMException("the audio could not start without a press", "NotAllowedError");
+  }
+}
+
 export class VoiceShifter {
   // semitones: the fixed shift (the page's pitch_semitones, -5: ratio 2 ** (-5 / 12) = 0.749).
   static async create(workletUrl, semitones) {
@@ -15,7 +27,7 @@ export class VoiceShifter {
     });
     const destination = context.createMediaStreamDestination();
     shifter.connect(destination);
-    await context.resume();
+    await startOrRefuse(context);
     return new VoiceShifter(context, shifter, destination);
   }
 
