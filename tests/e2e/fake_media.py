@@ -6,7 +6,9 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+import av
 import numpy as np
+from PIL import Image
 from skimage import data, transform
 
 WIDTH, HEIGHT = 640, 480
@@ -60,7 +62,6 @@ def write_sine_wav(path: Path, frequency: float = 600.0, seconds: float = 4.0, r
 
 def astronaut_jpeg(path: Path) -> Path:
     """The same frame as a JPEG file, for the file picker."""
-    from PIL import Image
 
     Image.fromarray(astronaut_frame()).save(path, "JPEG", quality=92)
     return path
@@ -68,7 +69,6 @@ def astronaut_jpeg(path: Path) -> Path:
 
 def astronaut_webm(path: Path, seconds: float = 3.0, fps: int = 15, frequency: float = 600.0) -> Path:
     """The astronaut with the sine as sound, a VP8 + Opus WebM, for the file picker."""
-    import av
 
     rate = 48_000
     with av.open(str(path), "w", format="webm") as container:
