@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import math
 import os
 import re
 import struct
@@ -23,6 +22,7 @@ from django.db.models import Sum
 from PIL import Image, ImageOps, ImageSequence
 
 from habitstory.accounts.models import Profile
+from habitstory.core.formatting import megabytes
 
 from .models import Attachment, Quest
 
@@ -67,11 +67,6 @@ class Prepared:
 
 
 # --- limits on the way in -------------------------------------------------------------------
-
-
-def megabytes(size: int) -> str:
-    """"10 MB", "12.4 MB": rounded up, so a file over a limit never reads as the limit."""
-    return f"{math.ceil(size * 10 / MB) / 10:.1f}".removesuffix(".0") + " MB"
 
 
 def used_bytes(user_id: int) -> int:

@@ -18,6 +18,8 @@ import av
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps
 
+from habitstory.core.formatting import megabytes
+
 from . import faces
 
 MB = 1024 * 1024
@@ -64,11 +66,6 @@ class Prepared:
     uploaded_sha256: str  # of the bytes received (== the client's)
     sha256: str  # of `content` (what is stored, before encryption)
     faces_found: int  # the backstop's count (0, or it raised face_visible)
-
-
-def megabytes(size: int) -> str:
-    """"5 MB", "5.1 MB": rounded up, so a file over a limit never reads as the limit."""
-    return f"{math.ceil(size * 10 / MB) / 10:.1f}".removesuffix(".0") + " MB"
 
 
 def _unsupported(message: str) -> MediaError:

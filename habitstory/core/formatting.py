@@ -4,6 +4,7 @@ localised: the same text whatever the locale, as the charts' descriptions need).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -32,3 +33,11 @@ def times(count: int) -> str:
 def plural(count: int, noun: str) -> str:
     """"1 day", "3 days" (nouns that take an s)."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+MB = 1024 * 1024
+
+
+def megabytes(size: int) -> str:
+    """"10 MB", "12.4 MB": rounded up, so a file over a limit never reads as the limit."""
+    return f"{math.ceil(size * 10 / MB) / 10:.1f}".removesuffix(".0") + " MB"
