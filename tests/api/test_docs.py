@@ -68,6 +68,13 @@ PATHS = {
     "/api/v1/insights/what-if": {"post"},
     "/api/v1/insights/statements": {"get"},
     "/api/v1/insights/models": {"get"},
+    "/api/v1/verifications": {"post"},
+    "/api/v1/verifications/{verification_id}": {"get"},
+    "/api/v1/verifications/{verification_id}/media": {"get"},
+    "/api/v1/reviews/claim": {"post"},
+    "/api/v1/reviews/opt-in": {"post"},
+    "/api/v1/reviews/opt-out": {"post"},
+    "/api/v1/reviews/{review_id}/decision": {"post"},
 }
 
 

@@ -77,6 +77,8 @@ def _pages(demo) -> list[str]:
         f"/insights/events/{event.pk}/",
         f"/insights/events/{event.pk}/delete/",
         "/insights/timeline/",
+        f"/verify/{Habit.objects.get(user=demo, name='Run').pk}/{today.isoformat()}/",
+        "/verify/review/",
     ]
 
 

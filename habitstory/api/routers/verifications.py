@@ -100,19 +100,19 @@ def _own(user, pk: int) -> Submission:
     return submission
 
 
-@router.get("/verifications/{int:pk}", response=responses(SubmissionOut), summary="Read a proof's state")
-def read_verification(request: HttpRequest, pk: int):
+@router.get("/verifications/{int:verification_id}", response=responses(SubmissionOut), summary="Read a proof's state")
+def read_verification(request: HttpRequest, verification_id: int):
     """Your proof: its state (pending, escalated: with staff, approved, rejected,
     withdrawn) and, once decided, the decision."""
-    return ok(submission_data(_own(user_of(request), pk)))
+    return ok(submission_data(_own(user_of(request), verification_id)))
 
 
-@router.get("/verifications/{int:pk}/media", response={frozenset({401, 404, 429}): ErrorEnvelope},
+@router.get("/verifications/{int:verification_id}/media", response={frozenset({401, 404, 429}): ErrorEnvelope},
             summary="A proof's media", openapi_extra={"responses": {"200": {
                 "description": "The anonymised media, decrypted",
                 "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in MEDIA_TYPES}}}})
-def verification_media(request: HttpRequest, pk: int):
+def verification_media(request: HttpRequest, verification_id: int):
     """For its owner, staff and the reviewer holding its claim (anyone else: 404), with
     `Cache-Control: private, no-store`; a 404 once the media is deleted (30 days after
     the decision)."""
-    return media_response(viewable(user_of(request), pk))
+    return media_response(viewable(user_of(request), verification_id))
