@@ -77,3 +77,14 @@ def test_the_capture_page_is_the_owners_for_a_day_up_to_today(owner_client, clie
     assert owner_client.get(f"/verify/{proven.pk}/not-a-day/").status_code == 404
     client.force_login(stranger)
     assert client.get(capture_url(proven)).status_code == 404
+
+
+def test_mark_done_without_proof_from_the_capture_page(owner_client, proven):
+    page = owner_client.get(capture_url(proven)).content.decode()
+    assert "Mark done without proof" in page
+    answer = owner_client.post(reverse("habits:log", args=[proven.pk, TODAY.isoformat()]),
+                               {"action": "done", "next": "/"})
+    assert answer.status_code == 302 and answer["Location"] == "/"
+    day = Occurrence.objects.get(habit=proven, on=TODAY)
+    assert (day.status, day.verification) == ("done", "")
+    assert "Mark done without proof" not in owner_client.get(capture_url(proven)).content.decode()

@@ -89,7 +89,7 @@ def create_verification(request: HttpRequest, file: File[UploadedFile],
         raise ApiError(503, str(error), code="verification_unavailable") from None
     except ValidationError as error:
         code = getattr(error, "code", None) or "validation_error"
-        raise ApiError(400, error.messages[0], model_error_details(error), code=code) from None
+        raise ApiError(400, error.messages[0], model_error_details(error, {"date": "on"}), code=code) from None
     return Status(201, ok(submission_data(submission)))
 
 
