@@ -75,6 +75,7 @@ PATHS = {
     "/api/v1/reviews/opt-in": {"post"},
     "/api/v1/reviews/opt-out": {"post"},
     "/api/v1/reviews/{review_id}/decision": {"post"},
+    "/api/v1/reviews/{review_id}/pass": {"post"},
 }
 
 

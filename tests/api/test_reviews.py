@@ -204,3 +204,14 @@ def test_ten_reviewers_claiming_at_once_get_ten_different_proofs(owner, make_use
     assert run_together([claim_with(token) for token in tokens]) == []
     assert len(claims) == 10 and len(set(claims)) == 10
     assert Submission.objects.exclude(claimed_by=None).count() == 10
+
+
+@pytest.mark.django_db
+def test_passing_gives_the_proof_back_and_not_to_you_again(reviewer_api, proof, make_user, stranger):
+    review = claimed(reviewer_api)
+    assert client_of(stranger).post(f"/api/v1/reviews/{review['id']}/pass").status_code == 404
+    response = reviewer_api.post(f"/api/v1/reviews/{review['id']}/pass")
+    assert response.status_code == 200 and response.json()["data"] is None
+    assert reviewer_api.post("/api/v1/reviews/claim").status_code == 204
+    other = client_of(make_reviewer(make_user("other@example.com")))
+    assert claimed(other)["submission"]["id"] == proof.pk

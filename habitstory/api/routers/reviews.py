@@ -69,7 +69,7 @@ def decide_review(request: HttpRequest, review_id: int, payload: ReviewDecisionI
     """`approve`, `reject` (with a `reason`) or `flag` (inappropriate: staff look at it).
     Two approvals approve the proof; two rejections or a flag send it to staff. `xp` is
     what the review earned you. 400 `validation_error` (naming `reason` or `decision`),
-    `claim_expired` (another reviewer holds it now), `not_pending`, `already_decided`;
+    `claim_expired` (your 15 minutes ran out), `not_pending`, `already_decided`;
     404 for a review that is not yours."""
     user = user_of(request)
     if not (review_id < 2**63 and Review.objects.filter(pk=review_id, reviewer_id=user.pk).exists()):
@@ -83,3 +83,16 @@ def decide_review(request: HttpRequest, review_id: int, payload: ReviewDecisionI
     reason = "" if payload.decision == Review.Decision.APPROVE else payload.reason or ""
     return ok({"id": review_id, "decision": payload.decision, "reason": reason,
                "state": result.submission.state, "final": result.final, "xp": result.xp})
+
+
+@router.post("/reviews/{int:review_id}/pass", response=responses(None), summary="Pass on a claimed proof")
+def pass_review(request: HttpRequest, review_id: int):
+    """Not sure? The proof goes back to the queue for the others and is not offered to you
+    again. Answers 200 with `data: null`; 404 for a review that is not yours."""
+    user = user_of(request)
+    review = Review.objects.filter(pk=review_id, reviewer_id=user.pk).first() if review_id < 2**63 else None
+    if review is None:
+        raise Http404("No such review")
+    services.release(review)
+    return ok(None)
+
