@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "verification",
     "gamification",
     "habitstory.insights",
+    "habitstory.billing",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "habitstory.accounts.middleware.UserTimezoneMiddleware",
+    "habitstory.billing.middleware.PlanLimitMiddleware",
 ]
 
 ROOT_URLCONF = "habitstory.urls"
@@ -363,6 +365,15 @@ if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
+# Billing (docs/billing.md): Stripe's hosted Checkout and Customer Portal. Without the secret
+# key, the webhook secret and a price, billing is off and nothing is limited.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_PRICE_MONTHLY = os.environ.get("STRIPE_PRICE_MONTHLY", "")
+STRIPE_PRICE_YEARLY = os.environ.get("STRIPE_PRICE_YEARLY", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # another Stripe API (tests' local fake)
+
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfigured(f"TIME_ZONE must be an IANA time zone name, not {TIME_ZONE!r}")

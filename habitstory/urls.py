@@ -25,6 +25,7 @@ urlpatterns = [
     path("insights/", include("habitstory.insights.urls")),
     path("rewards/", include("gamification.urls")),
     path("inbox/", include("habitstory.notifications.urls")),
+    path("billing/", include("habitstory.billing.urls")),
     path("search/", story_views.search, name="search"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # any other path under /api/: a JSON 404 too

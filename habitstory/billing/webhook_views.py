@@ -1,0 +1,5 @@
+"""Placeholder: helper A (Stripe) writes this (docs/dev/17-brief.md)."""
+
+
+def webhook(request):
+    raise NotImplementedError
