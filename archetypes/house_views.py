@@ -1,6 +1,10 @@
-"""House pages: the houses and this week's cup, one house's page, changing house."""
+"""House pages: the houses and this week's cup, past weeks' cups (Premium's when billing is
+on), one house's page, changing house."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
 
 from django import forms
 from django.contrib import messages
@@ -9,6 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
+
+from habitstory.billing import limits
+from habitstory.billing.models import Feature
+from habitstory.core.days import week_bounds
 
 from . import houses
 from .models import House
@@ -35,7 +43,28 @@ def house_list(request: HttpRequest) -> HttpResponse:
     return render(request, "archetypes/house_list.html", {
         "standings": standings,
         "in_a_house": any(standing.yours for standing in standings),
+        "cup_history": limits.has_feature(request.user, Feature.CUP_HISTORY),  # no query with billing off
     })
+
+
+@login_required
+@require_safe
+def cup_history(request: HttpRequest) -> HttpResponse:
+    """The last weeks' cups, each week dated in the viewer's own weeks; Free sees what it is
+    and an upgrade card (nothing computed)."""
+    if not limits.has_feature(request.user, Feature.CUP_HISTORY):
+        return render(request, "archetypes/house_cup_history.html", {"locked": True})
+    profile = request.user.profile
+    this_week, _ = week_bounds(profile.local_today(), profile.week_start)
+    mine = houses.house_of(request.user)
+    weeks = []
+    for past in houses.cup_history():
+        start = this_week - dt.timedelta(weeks=past.weeks_ago)
+        standings = [replace(standing, yours=mine is not None and standing.house.pk == mine.pk)
+                     for standing in past.standings]
+        weeks.append({"start": start, "end": start + dt.timedelta(days=6), "standings": standings,
+                      "winners": past.winners})
+    return render(request, "archetypes/house_cup_history.html", {"locked": False, "weeks": weeks})
 
 
 @login_required

@@ -1,5 +1,5 @@
 """Houses: a user's membership (set by their first assignment, changed by them at most
-once a week) and the weekly house cup (docs/archetypes.md, "Houses")."""
+once a week), the weekly house cup and its history (docs/archetypes.md, "Houses")."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from . import badge
 from .models import House, Membership
 
 CHANGE_EVERY = dt.timedelta(days=7)
+HISTORY_WEEKS = 8
 
 
 class HouseChangeTooSoon(Exception):
@@ -84,7 +85,7 @@ def change_house(user, house: House, *, now: dt.datetime | None = None) -> Membe
         membership.house = house
         membership.changed_at = now
         membership.save(update_fields=["house", "changed_at"])
-        transaction.on_commit(lambda: cache.delete(CUP_KEY))
+        transaction.on_commit(lambda: cache.delete_many([CUP_KEY, HISTORY_KEY]))
         transaction.on_commit(lambda: badge.forget(user.pk))  # the header's crest
     return membership
 
@@ -156,6 +157,21 @@ class LocalWeekStart(Func):
 
 CUP_KEY = "houses:cup:v1"
 CUP_SECONDS = 60
+HISTORY_KEY = "houses:cup-history:v1"
+HISTORY_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class PastCup:
+    """One finished week's cup: `weeks_ago` 1 is last week."""
+
+    weeks_ago: int
+    standings: list[Standing]
+
+    @property
+    def winners(self) -> list[Standing]:
+        """The houses ranked first, when any XP was earned that week."""
+        return [standing for standing in self.standings if standing.rank == 1 and standing.xp > 0]
 
 
 def cup(*, now: dt.datetime | None = None, viewer=None) -> list[Standing]:
@@ -179,10 +195,25 @@ def cup(*, now: dt.datetime | None = None, viewer=None) -> list[Standing]:
     return [replace(standing, yours=standing.house.pk == mine) for standing in standings]
 
 
-def _standings(now: dt.datetime) -> list[Standing]:
-    totals = {row["house_id"]: row for row in _totals(now)}
+def cup_history(*, now: dt.datetime | None = None, weeks: int = HISTORY_WEEKS) -> list[PastCup]:
+    """The cups of the last `weeks` finished weeks, newest first, computed from the ledger
+    as cup() is: each member's net XP in their own week that many weeks back. Members are
+    today's (a house's members now count for every week shown). Without `now`, read from
+    the cache (at most every 10 minutes; a change of house clears it); 1 + `weeks` queries."""
+    if now is None:
+        history = cache.get(HISTORY_KEY)
+        if history is None or len(history) != weeks:
+            history = cup_history(now=timezone.now(), weeks=weeks)
+            cache.set(HISTORY_KEY, history, HISTORY_SECONDS)
+        return history
+    houses = list(House.objects.all())
+    return [PastCup(back, _standings(now, weeks_back=back, houses=houses)) for back in range(1, weeks + 1)]
+
+
+def _standings(now: dt.datetime, *, weeks_back: int = 0, houses: list[House] | None = None) -> list[Standing]:
+    totals = {row["house_id"]: row for row in _totals(now, weeks_back)}
     houses = sorted(
-        House.objects.all(),
+        House.objects.all() if houses is None else houses,
         key=lambda house: (-max(totals.get(house.pk, {}).get("xp") or 0, 0), house.name.casefold(), house.pk),
     )
     standings, rank = [], 0
@@ -195,9 +226,10 @@ def _standings(now: dt.datetime) -> list[Standing]:
     return standings
 
 
-def _totals(now: dt.datetime):
-    """Per house: members, and their XP each in their own week. One pass over the
-    memberships: each member's week from their profile, their events by (user, on)."""
+def _totals(now: dt.datetime, weeks_back: int = 0):
+    """Per house: members, and their XP each in their own week (`weeks_back` weeks before
+    the current one). One pass over the memberships: each member's week from their
+    profile, their events by (user, on)."""
     own_week = (
         XPEvent.objects.filter(user_id=OuterRef("user_id"), on__gte=OuterRef("first"), on__lte=OuterRef("last"))
         .order_by()
@@ -207,8 +239,8 @@ def _totals(now: dt.datetime):
     )
     return (
         Membership.objects.annotate(
-            first=LocalWeekStart(now, "user__profile__"),
-            last=LocalWeekStart(now, "user__profile__", days=6),
+            first=LocalWeekStart(now, "user__profile__", days=-7 * weeks_back),
+            last=LocalWeekStart(now, "user__profile__", days=6 - 7 * weeks_back),
         )
         .annotate(week_xp=Subquery(own_week, output_field=IntegerField()))
         .order_by()

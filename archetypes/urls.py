@@ -17,5 +17,6 @@ urlpatterns = [
     # The houses, the house cup and changing house (archetypes/house_views.py).
     path("houses/", house_views.house_list, name="houses"),
     path("houses/change/", house_views.change_house, name="change_house"),
+    path("houses/cup-history/", house_views.cup_history, name="cup_history"),
     path("houses/<slug:slug>/", house_views.house_detail, name="house"),
 ]

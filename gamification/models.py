@@ -51,6 +51,9 @@ class Pet(models.Model):
         OWL = "owl", "Owl"
         DRAGON = "dragon", "Dragon"
         TURTLE = "turtle", "Turtle"
+        # Premium's (gamification.pets.PREMIUM_SPECIES) when billing is on; a pet keeps its species after a downgrade.
+        RABBIT = "rabbit", "Rabbit"
+        PHOENIX = "phoenix", "Phoenix"
 
     class Stage(models.TextChoices):
         EGG = "egg", "Egg"

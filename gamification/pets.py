@@ -1,6 +1,6 @@
 """The pet as people see it: what its drawing shows (gamification/_pet_svg.html), its page's
 facts, its mood's rule (`Activity`), and the one writer of its name and species,
-`rename_pet`.
+`rename_pet`. The rabbit and the phoenix are Premium's when billing is on.
 
 XP, level, stage and mood move only through gamification.services (the commit step's
 `settle` and the day close's `move_moods`); this module never writes them.
@@ -15,6 +15,8 @@ from fractions import Fraction
 from django import forms
 from django.core.exceptions import ValidationError
 
+from habitstory.billing import limits
+from habitstory.billing.models import Feature
 from habitstory.core.numbers import round_half_up
 from habitstory.core.text import validate_label
 
@@ -22,6 +24,7 @@ from . import rules
 from .models import Pet, PetEvent
 
 NAME_MAX = 30
+PREMIUM_SPECIES = frozenset({Pet.Species.RABBIT, Pet.Species.PHOENIX})
 HISTORY_LIMIT = 30
 
 # How big the creature is drawn at each stage; an egg is drawn on its own.
@@ -98,8 +101,8 @@ class Drawing:
 
     @property
     def mouth_dy(self) -> int:
-        """The owl's mouth sits under its beak."""
-        return 5 if self.species == Pet.Species.OWL and not self.is_egg else 0
+        """A bird's mouth (the owl's, the phoenix's) sits under its beak."""
+        return 5 if self.species in (Pet.Species.OWL, Pet.Species.PHOENIX) and not self.is_egg else 0
 
 
 def describe(pet: Pet, species: str | None = None) -> str:
@@ -162,9 +165,30 @@ class PetForm(forms.Form):
     )
 
 
+@dataclass(frozen=True)
+class SpeciesChoice:
+    """One species in the picker: its drawing, and whether it waits for Premium."""
+
+    value: str
+    label: str
+    sketch: Drawing
+    locked: bool
+
+
+def species_choices(pet: Pet, user) -> list[SpeciesChoice]:
+    """Every species drawn as this pet; Premium's are locked on Free (billing on), except
+    the one the pet already is (kept after a downgrade)."""
+    premium = limits.has_feature(user, Feature.PET_SPECIES)
+    return [SpeciesChoice(value, label, drawing(pet, value),
+                          locked=not premium and value in PREMIUM_SPECIES and value != pet.species)
+            for value, label in Pet.Species.choices]
+
+
 def rename_pet(pet: Pet, name: str, species: str) -> Pet:
     """Give the pet a name (trimmed, 1–30 characters) and a species. Only these two fields
-    are written, so a tick moving the pet's XP at the same moment is not overwritten."""
+    are written, so a tick moving the pet's XP at the same moment is not overwritten.
+    Choosing one of PREMIUM_SPECIES on Free is refused (PlanLimitReached); a pet that is
+    one already keeps it."""
     name = (name or "").strip()
     errors = {}
     if not name:
@@ -180,6 +204,8 @@ def rename_pet(pet: Pet, name: str, species: str) -> Pet:
         errors["species"] = "Pick one of the species shown."
     if errors:
         raise ValidationError(errors)
+    if species in PREMIUM_SPECIES and species != pet.species and limits.enabled():
+        limits.ensure_feature(pet.user, Feature.PET_SPECIES)
     pet.name, pet.species = name, species
     pet.save(update_fields=["name", "species", "updated_at"])
     return pet

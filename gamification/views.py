@@ -9,13 +9,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from archetypes import houses
+from habitstory.billing.limits import PlanLimitReached
 from habitstory.core.days import week_bounds
 from habitstory.story.facts import progress_facts
 
 from . import achievements as achievement_rules
 from . import leaderboard as boards
 from . import pets
-from .models import Achievement, Pet, UserAchievement
+from .models import Achievement, UserAchievement
 from .services import pet_of, xp_summary
 
 PROGRESS_UNITS = {
@@ -68,12 +69,16 @@ def pet(request: HttpRequest) -> HttpResponse:
         form = pets.PetForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            renamed = pets.rename_pet(pet_of(request.user), data["name"], data["species"])
-            messages.success(request, f"Saved: {renamed}.")
-            return redirect("gamification:pet")
+            try:
+                renamed = pets.rename_pet(pet_of(request.user), data["name"], data["species"])
+            except PlanLimitReached as exc:
+                form.add_error("species", exc.html())  # a Premium species on Free; the name typed stays
+            else:
+                messages.success(request, f"Saved: {renamed}.")
+                return redirect("gamification:pet")
     else:
         form = pets.PetForm(initial={"name": current.name, "species": current.species})
-    species = [(value, label, pets.drawing(current, value)) for value, label in Pet.Species.choices]
+    species = pets.species_choices(current, request.user)
     return render(request, "gamification/pet.html", {
         "pet": current,
         "drawing": pets.drawing(current),
@@ -81,6 +86,7 @@ def pet(request: HttpRequest) -> HttpResponse:
         "history": pets.history(current),
         "form": form,
         "species_choices": species,
+        "species_locked": any(choice.locked for choice in species),
         "chosen_species": form["species"].value() or current.species,
     })
 

@@ -14,10 +14,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 
 from habits.models import Habit, Occurrence
 from habits.services import DayChange, DayState
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
 
 from .models import Goal, GoalEntry, GoalHabit
 
@@ -151,12 +154,36 @@ def unlink_habit(goal: Goal, habit: Habit) -> bool:
     return bool(deleted)
 
 
+def active_count(user) -> int:
+    """The user's goals not completed (billing's "goals" count: Free has a limit on them)."""
+    return Goal.objects.filter(user_id=user.pk, completed_at__isnull=True).count()
+
+
 def save_goal(goal: Goal) -> Goal:
     """Validate and save a new goal with no progress yet (its links and entries come
-    after, through the commit step or a seed's refresh_goals)."""
+    after, through the commit step or a seed's refresh_goals). A Free account at its
+    limit of active goals is refused (PlanLimitReached) before anything is written."""
     goal.full_clean()
-    goal.save()
+    with transaction.atomic():
+        limits.ensure_can_add(goal.user, Kind.GOALS)
+        goal.save()
     return goal
+
+
+def save_changes(goal: Goal, fields: list[str]) -> Goal:
+    """Save a goal's settings (`fields`, already set on the locked instance). A completed
+    goal that a new target or start date would take back under its target is reopened by
+    that: on Free, only while there is room for one more active goal (PlanLimitReached
+    otherwise, and nothing is written). Progress and completion are refresh_goals' to write."""
+    goal.save(update_fields=[*fields, "updated_at"])
+    if goal.completed_at is not None and limits.enabled() and not limits.is_premium(goal.user) and _would_reopen(goal):
+        limits.ensure_can_add(goal.user, Kind.GOALS)
+    return goal
+
+
+def _would_reopen(goal: Goal) -> bool:
+    value = contribution([goal.pk]).get(goal.pk, Decimal(0)) + manual([goal.pk]).get(goal.pk, Decimal(0))
+    return value < goal.target_value
 
 
 def delete_goal(goal: Goal) -> None:

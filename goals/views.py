@@ -12,11 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from habitstory.billing.limits import PlanLimitReached
 from habitstory.story import goals as story
 from habitstory.story import news
 from habits.models import Habit
 
-from . import charts
+from . import charts, services
 from .forms import EntryForm, GoalForm, LinkForm
 from .models import Goal, GoalHabit
 
@@ -54,12 +55,16 @@ def create(request: HttpRequest) -> HttpResponse:
     today = request.user.profile.local_today()
     form = GoalForm(request.POST or None, user=request.user, today=today)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            goal = form.save()
-            outcome = story.commit_goal_change(goal)
-        messages.success(request, f"“{goal.name}” is set. Link the habits that move it forward.")
-        _settle(request, outcome)
-        return redirect("goals:detail", pk=goal.pk)
+        try:
+            with transaction.atomic():
+                goal = services.save_goal(form.save(commit=False))
+                outcome = story.commit_goal_change(goal)
+        except PlanLimitReached as exc:
+            form.add_error(None, exc.html())  # what was typed stays
+        else:
+            messages.success(request, f"“{goal.name}” is set. Link the habits that move it forward.")
+            _settle(request, outcome)
+            return redirect("goals:detail", pk=goal.pk)
     return render(request, "goals/form.html", {"form": form, "goal": None})
 
 
@@ -77,12 +82,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             # Only the form's fields: progress and completion are the commit step's to write.
             for name, value in fields.items():
                 setattr(locked, name, value)
-            locked.save(update_fields=[*fields, "updated_at"])
+            services.save_changes(locked, list(fields))
 
-        outcome = story.commit_goal_change(goal, change=change)
-        messages.success(request, "Saved.")
-        _settle(request, outcome)
-        return redirect("goals:detail", pk=goal.pk)
+        try:
+            outcome = story.commit_goal_change(goal, change=change)
+        except PlanLimitReached as exc:
+            form.add_error(None, exc.html())  # a completed goal this edit would reopen, on Free at the limit
+        else:
+            messages.success(request, "Saved.")
+            _settle(request, outcome)
+            return redirect("goals:detail", pk=goal.pk)
     return render(request, "goals/form.html", {"form": form, "goal": goal, "name": name})
 
 

@@ -20,6 +20,8 @@ from django.utils import timezone
 from habits.models import Habit
 from habits.services import DayChange
 from habitstory.accounts.models import Profile
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
 
 from . import graph, learned, progress
 from .errors import DependencyCycle, QuestError, QuestLocked
@@ -27,7 +29,7 @@ from .models import DEFAULT_CATEGORIES, EFFORT_MAX, OBJECTIVES_MAX, XP_MAX, XP_M
 
 __all__ = [
     "DependencyCycle", "ObjectiveSpec", "QuestError", "QuestLocked", "Transition", "abandon", "apply_day_change",
-    "categories", "complete", "create_quest", "delete_quest", "lock", "reopen", "set_objective", "start",
+    "categories", "complete", "create_quest", "delete_quest", "lock", "open_count", "reopen", "set_objective", "start",
     "suggest_xp", "update_quest",
 ]
 
@@ -77,11 +79,13 @@ def create_quest(user, *, title: str, description: str = "", category=None, prio
     """A new quest (open, or active from `today`) with its objectives, validated. A category
     may be one of the user's, its id, or a name (created for the user when new). Without an
     XP reward, suggest_xp's. Moves no XP: an active quest whose objectives are all met
-    already is marked ready."""
+    already is marked ready. A Free account at its limit of open quests is refused
+    (PlanLimitReached) before anything is written."""
     if status not in (Status.OPEN, Status.ACTIVE):
         raise ValidationError({"status": "A new quest is open or active."})
     now = now or timezone.now()
     with transaction.atomic():
+        limits.ensure_can_add(user, Kind.QUESTS)
         quest = Quest(user=user, title=_stripped(title), description=description or "", priority=priority,
                       due_date=due_date, due_time=due_time, effort_minutes=effort_minutes,
                       xp_reward=xp_reward if xp_reward is not None else _suggested(effort_minutes, priority),
@@ -143,6 +147,11 @@ def delete_quest(quest: Quest) -> list[Transition]:
     return transitions
 
 
+def open_count(user) -> int:
+    """The user's open and active quests (billing's "quests" count: Free has a limit on them)."""
+    return Quest.objects.filter(user_id=user.pk, status__in=(Status.OPEN, Status.ACTIVE)).count()
+
+
 def categories(user) -> list[Category]:
     """The user's categories; DEFAULT_CATEGORIES are created the first time (two first
     uses at once create them once: the names are unique per user)."""
@@ -190,9 +199,18 @@ def complete(quest: Quest, *, today: dt.date, now: dt.datetime) -> list[Transiti
 
 
 def reopen(quest: Quest, *, today: dt.date, now: dt.datetime) -> list[Transition]:
-    """done or abandoned → active. A done quest's XP goes back: [(quest, "reopened")]."""
+    """done or abandoned → active, by the user's choice: on Free, only while there is room
+    for one more open quest (PlanLimitReached otherwise). A done quest's XP goes back:
+    [(quest, "reopened")]."""
     if not quest.is_finished:
         return []
+    limits.ensure_can_add(quest.user, Kind.QUESTS)
+    return _reopen(quest, today=today)
+
+
+def _reopen(quest: Quest, *, today: dt.date) -> list[Transition]:
+    """done or abandoned → active (also when an undone habit day takes a done quest's
+    objective back: tracking is never refused, so no limit here)."""
     was_done = quest.status == Status.DONE
     quest.status, quest.ready = Status.ACTIVE, False
     quest.activated_on = quest.activated_on or today
@@ -270,7 +288,7 @@ def _recount_done(quest: Quest, objectives: list[Objective], streaks: dict[int, 
     kinds = progress.HABIT_KINDS if recent else (Objective.Kind.HABIT_COUNT,)
     changed = progress.measure(quest, objectives, streaks=streaks, until=quest.completed_on, kinds=kinds, now=now)
     if any(not objective.done for objective in changed):
-        return reopen(quest, today=today, now=now)
+        return _reopen(quest, today=today)
     return []
 
 

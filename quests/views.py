@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from habitstory.billing.limits import PlanLimitReached
 from habitstory.core.redirects import next_url
 from habitstory.story import news
 from habitstory.story import quests as story
@@ -110,6 +111,8 @@ def _form_page(request: HttpRequest, quest: Quest | None) -> HttpResponse:
                 _settle(request, outcome, "Saved.")
         except ValidationError as exc:
             _put_errors(form, exc)
+        except PlanLimitReached as exc:
+            form.add_error(None, exc.html())  # what was typed stays
         else:
             return redirect("quests:detail", pk=saved.pk)
     context = {"form": form, "formset": formset, "quest": quest, "title": quest.title if quest else ""}

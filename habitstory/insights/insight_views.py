@@ -3,7 +3,9 @@ the statements found in the user's days, the models' state, and mood and energy 
 with life events marked. What-if is a plain GET form (/insights/what-if/) that htmx
 sends on every slider move, answered with the result region alone.
 
-Thin: the numbers come from predictions, statements, whatif and charts."""
+Thin: the numbers come from predictions, statements, whatif and charts. Forecasts and
+what-if are Premium's when billing is on (habitstory.billing.limits.has_feature): a Free
+account sees its statements and charts, and an upgrade card where they would be."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
+
+from habitstory.billing import limits
+from habitstory.billing.models import Feature
 
 from . import charts, drivers, predictions, services, statements, whatif
 from .history import INPUTS
@@ -93,10 +98,12 @@ def _asked(query: QueryDict) -> dict[str, str]:
 def _page(request: HttpRequest, today: dt.date, *, asked: dict | None = None, result: dict | None = None,
           errors: dict | None = None) -> dict:
     user = request.user
-    forecast = predictions.forecast(user, today)
-    values = {**_logged_values(user, today), **_slider_values(asked or {}, errors or {})}
+    premium = limits.has_feature(user, Feature.FORECASTS)
+    forecast = predictions.forecast(user, today) if premium else {"status": predictions.status(user).as_dict()}
+    values = {**_logged_values(user, today), **_slider_values(asked or {}, errors or {})} if premium else {}
     return {
         "today": today,
+        "premium": {"forecasts": premium, "what_if": premium and limits.has_feature(user, Feature.WHAT_IF)},
         "status": forecast.get("status") or {},
         "forecast": _forecast_view(forecast),
         "sliders": _sliders(values, errors),
@@ -118,9 +125,12 @@ def insights(request: HttpRequest) -> HttpResponse:
 @require_safe
 @vary_on_headers("HX-Request")
 def what_if(request: HttpRequest) -> HttpResponse:
-    """The forecast with the sliders' values; with htmx, the result region only."""
+    """The forecast with the sliders' values; with htmx, the result region only. On Free
+    (billing on) the Insights page, whose what-if card offers Premium."""
     user = request.user
     today = services.local_today(user)
+    if not limits.has_feature(user, Feature.WHAT_IF):
+        return render(request, "insights/insights.html", _page(request, today))
     asked = _asked(request.GET)
     result, errors = None, {}
     try:

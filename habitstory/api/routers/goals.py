@@ -20,6 +20,7 @@ from ninja.responses import Status
 
 from habitstory.story.goals import commit_goal_change, commit_goal_delete, commit_goal_entry, commit_link, commit_unlink
 from goals import charts
+from goals import services as goal_services
 from goals.forms import GoalForm, LinkForm
 from goals.models import Goal, GoalEntry, GoalHabit
 
@@ -141,7 +142,7 @@ def create_goal(request: HttpRequest, payload: GoalIn):
     today = user.profile.local_today()
     goal = _validated(user, None, payload.model_dump(), today)
     with transaction.atomic():
-        goal.save()
+        goal_services.save_goal(goal)  # Free at its limit of active goals: 403 plan_limit
         commit_goal_change(goal)
     return Status(201, _goal_response(user, goal.pk))
 
@@ -162,7 +163,8 @@ def update_goal(request: HttpRequest, goal_id: int, payload: GoalPatch):
     goal = _validated(user, _own(user, goal_id), data, today)  # a 400 before anything is written
 
     def change(locked: Goal) -> None:
-        _validated(user, locked, data, today).save(update_fields=[*EDITABLE, "updated_at"])  # never progress
+        # Never progress; a completed goal a new target reopens needs room on Free (403 plan_limit).
+        goal_services.save_changes(_validated(user, locked, data, today), EDITABLE)
 
     if SETTLES & set(data):
         commit_goal_change(goal, change=change)

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router
 
+from habitstory.billing import limits
+from habitstory.billing.models import Feature
 from habitstory.insights import predictions, statements, whatif
 from habitstory.insights.models import ModelVersion
 from habitstory.insights.services import EARLIEST
@@ -65,8 +67,10 @@ def read_prediction(request: HttpRequest, day: DayPath):
     likeliest mood and each mood's probability, energy with an interval, each due habit's
     chance of being done, and what drives mood and energy most. `mood` and `energy` are
     null while no model serves you (`status` says how far the learning is). Cached for a
-    day, or until you log something or a model changes."""
+    day, or until you log something or a model changes. Premium's where billing is on
+    (Free: 403 `plan_limit`, kind `forecasts`)."""
     user = user_of(request)
+    limits.ensure_feature(user, Feature.FORECASTS)
     on = forecast_day(user, parse_day(day, "date"))
     return ok(forecast_data(predictions.forecast(user, on), on))
 
@@ -77,8 +81,9 @@ def what_if(request: HttpRequest, payload: WhatIfIn):
     values given (`after`; null: as if not logged), how far mood and energy move, and a
     sentence; e.g. `{"date": "2026-03-04", "changes": {"sleep_hours": 8}}`. The day is
     your local today or before. Nothing is saved; with no model yet, the forecasts' parts
-    are null."""
+    are null. Premium's where billing is on (Free: 403 `plan_limit`, kind `what_if`)."""
     user = user_of(request)
+    limits.ensure_feature(user, Feature.WHAT_IF)
     changes = {name: _plain(value) for name, value in payload.changes.model_dump(exclude_unset=True).items()}
     try:
         answer = whatif.what_if(user, payload.date, changes)
