@@ -71,6 +71,8 @@ def _pages(demo) -> list[str]:
         "/archetypes/quiz/14/",
         "/archetypes/result/",
         "/archetypes/history/",
+        "/archetypes/houses/",
+        "/archetypes/houses/cup-history/",
         f"/insights/day/{(today - dt.timedelta(days=1)).isoformat()}/",
         "/insights/events/",
         "/insights/events/new/",
