@@ -83,9 +83,13 @@ class HandledEvent(models.Model):
     type = models.CharField(max_length=100)
     created = models.DateTimeField()  # the event's own time
     handled_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=20)  # applied, stale or ignored
+    outcome = models.CharField(max_length=20)  # applied, stale, ignored, or unmatched (kept for its customer)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
+    # An event that came before its customer was linked to a user is kept whole, and applied
+    # when Checkout's event links that customer (webhooks.replay_unmatched).
+    customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    payload = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]

@@ -22,7 +22,7 @@ Status = Subscription.Status
 TERMINAL = frozenset({Status.CANCELED, Status.INCOMPLETE_EXPIRED})  # never revived, whatever arrives later
 PAID = frozenset({Status.ACTIVE, Status.TRIALING})  # a subscription in these has nothing unpaid
 
-APPLIED, STALE, IGNORED = "applied", "stale", "ignored"
+APPLIED, STALE, IGNORED, UNMATCHED = "applied", "stale", "ignored", "unmatched"
 SUBSCRIPTION_EVENTS = frozenset({"customer.subscription.created", "customer.subscription.updated",
                                  "customer.subscription.deleted"})
 INVOICE_EVENTS = frozenset({"invoice.paid", "invoice.payment_failed"})
@@ -182,30 +182,72 @@ def invoice_subscription(invoice: dict) -> str:
     return object_id(details.get("subscription") or invoice.get("subscription"))
 
 
+def event_user_id(kind: str, obj: dict) -> str | None:
+    """The user an event names itself: Checkout's client_reference_id, or the `user_id` our
+    Checkout puts in the subscription's metadata (an invoice carries it in its parent)."""
+    if kind == "checkout.session.completed":
+        return obj.get("client_reference_id")
+    if kind in INVOICE_EVENTS:
+        details = (obj.get("parent") or {}).get("subscription_details") or {}
+        return (details.get("metadata") or {}).get("user_id")
+    return (obj.get("metadata") or {}).get("user_id")
+
+
+def locked_row(kind: str, obj: dict) -> Subscription | None:
+    """The row an event is about: by its customer once linked, else by the user it names (and
+    then the customer is linked to that user)."""
+    customer = object_id(obj.get("customer"))
+    row = None if kind == "checkout.session.completed" else locked_row_of_customer(customer)
+    if row is None:
+        row = locked_row_of_reference(event_user_id(kind, obj))
+        if row is not None and link_customer(row, customer):
+            row.save(update_fields=["customer_id", "updated_at"])
+    return row or locked_row_of_customer(customer)
+
+
+def apply_to(row: Subscription, kind: str, obj: dict, at: int) -> bool:
+    if kind == "checkout.session.completed":
+        return on_checkout(row, obj, at)
+    if kind in SUBSCRIPTION_EVENTS:
+        return apply_state(row, subscription_state(obj, at, deleted=kind.endswith(".deleted")))
+    return payment_news(row, at, paid=kind == "invoice.paid")
+
+
 def apply_event(event: dict) -> tuple[str, Subscription | None]:
-    """Apply one verified event to its user's row, under that row's lock: (outcome, row)."""
+    """Apply one verified event to its user's row, under that row's lock: (outcome, row). An
+    event whose customer no user has yet is `unmatched`: kept, and applied once Checkout links it."""
     kind, obj, at = event["type"], event["data"]["object"], int(event["created"])
     if kind not in SUBSCRIPTION_EVENTS | INVOICE_EVENTS | {"checkout.session.completed"}:
         return IGNORED, None
-    if kind == "invoice.paid" or kind == "invoice.payment_failed":
-        if not invoice_subscription(obj):
-            return IGNORED, None  # not a subscription's invoice
-    row = None
-    if kind == "checkout.session.completed":
-        row = locked_row_of_reference(obj.get("client_reference_id"))
-    row = row or locked_row_of_customer(object_id(obj.get("customer")))
+    if kind in INVOICE_EVENTS and not invoice_subscription(obj):
+        return IGNORED, None  # not a subscription's invoice
+    row = locked_row(kind, obj)
     if row is None:
-        log.warning("Stripe event %s (%s) for unknown customer %s: ignored", event["id"], kind, obj.get("customer"))
+        if kind != "checkout.session.completed" and object_id(obj.get("customer")):
+            log.info("Stripe event %s (%s) for customer %s, not linked yet: kept", event["id"], kind, obj.get("customer"))
+            return UNMATCHED, None
+        log.warning("Stripe event %s (%s) names no known user: ignored", event["id"], kind)
         return IGNORED, None
-    if kind == "checkout.session.completed":
-        changed = on_checkout(row, obj, at)
-    elif kind in SUBSCRIPTION_EVENTS:
-        changed = apply_state(row, subscription_state(obj, at, deleted=kind.endswith(".deleted")))
-    else:
-        changed = payment_news(row, at, paid=kind == "invoice.paid")
+    changed = apply_to(row, kind, obj, at)
+    changed = replay_unmatched(row) or changed
     if changed:
         row.save()
     return (APPLIED if changed else STALE), row
+
+
+def replay_unmatched(row: Subscription) -> bool:
+    """Apply the events kept for this row's customer before it was linked, oldest first."""
+    if not row.customer_id:
+        return False
+    changed = False
+    for kept in HandledEvent.objects.select_for_update().filter(outcome=UNMATCHED, customer_id=row.customer_id
+                                                                ).order_by("created", "id"):
+        payload = kept.payload or {}
+        applied = apply_to(row, kept.type, payload["data"]["object"], int(payload["created"]))
+        kept.outcome, kept.user_id, kept.payload = (APPLIED if applied else STALE), row.user_id, None
+        kept.save(update_fields=["outcome", "user", "payload"])
+        changed = applied or changed
+    return changed
 
 
 def verify(payload: bytes, sig_header: str | None) -> dict:
@@ -235,6 +277,8 @@ def handle(payload: bytes, sig_header: str | None) -> HandledEvent:
             return handled
         outcome, row = apply_event(event)
         handled.outcome, handled.user_id = outcome, row.user_id if row else None
-        handled.save(update_fields=["outcome", "user"])
+        if outcome == UNMATCHED:
+            handled.customer_id, handled.payload = object_id(event["data"]["object"].get("customer")), event
+        handled.save(update_fields=["outcome", "user", "customer_id", "payload"])
     log.info("Stripe event %s (%s): %s", handled.id, handled.type, handled.outcome)
     return handled

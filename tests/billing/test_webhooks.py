@@ -164,11 +164,42 @@ def test_an_unknown_event_is_accepted_and_ignored(client, owner, customer):
     assert HandledEvent.objects.get().outcome == "ignored" and row(owner).status == ""
 
 
-def test_an_event_for_an_unknown_customer_is_ignored(client, owner, customer, caplog):
+def test_an_event_for_a_customer_not_linked_yet_is_kept_not_lost(client, owner, customer):
     obj = subscription("sub_9", "cus_unknown", "active", created=T, period_end=T + DAY)
-    assert post(client, event("customer.subscription.created", obj, created=T)).status_code == 200
-    assert HandledEvent.objects.get().outcome == "ignored" and "cus_unknown" in caplog.text
+    sent = event("customer.subscription.created", obj, created=T)
+    assert post(client, sent).status_code == 200
+    kept = HandledEvent.objects.get()
+    assert (kept.outcome, kept.customer_id, kept.payload["id"]) == ("unmatched", "cus_unknown", sent["id"])
     assert row(owner).status == ""
+    assert post(client, sent).status_code == 200 and HandledEvent.objects.count() == 1  # a replay: still once
+
+
+def test_kept_events_are_applied_when_checkout_links_their_customer(client, make_user, billing_on):
+    buyer = make_user("buyer@example.com")
+    created = subscription("sub_7", "cus_7", "active", created=T, period_end=T + 30 * DAY)
+    deleted = subscription("sub_7", "cus_7", "canceled", created=T, period_end=T + 30 * DAY, canceled_at=T + 20)
+    post(client, event("customer.subscription.created", created, created=T + 10))
+    post(client, event("customer.subscription.deleted", deleted, created=T + 20))
+    assert not Subscription.objects.filter(user=buyer).exists()
+    post(client, checkout_event(buyer, T + 5, sub_id="sub_7", customer="cus_7"))
+    stored = row(buyer)
+    assert (stored.customer_id, stored.subscription_id, stored.status) == ("cus_7", "sub_7", "canceled")
+    assert set(HandledEvent.objects.values_list("outcome", flat=True)) <= {"applied", "stale"}
+    assert not HandledEvent.objects.exclude(payload=None).exists()  # the kept payloads are dropped once applied
+
+
+def test_the_user_id_in_the_subscriptions_metadata_links_it_without_checkout(client, make_user, billing_on):
+    buyer = make_user("buyer@example.com")
+    obj = subscription("sub_8", "cus_8", "active", created=T, period_end=T + 30 * DAY)
+    obj["metadata"] = {"user_id": str(buyer.pk)}
+    post(client, event("customer.subscription.created", obj, created=T))
+    assert (row(buyer).customer_id, row(buyer).status) == ("cus_8", "active")
+
+
+def test_an_event_naming_no_customer_at_all_is_ignored(client, owner, customer, caplog):
+    obj = subscription("sub_9", "", "active", created=T, period_end=T + DAY)
+    assert post(client, event("customer.subscription.created", obj, created=T)).status_code == 200
+    assert HandledEvent.objects.get().outcome == "ignored" and "no known user" in caplog.text
 
 
 def test_an_invoice_without_a_subscription_is_ignored(client, owner, customer):
@@ -361,3 +392,24 @@ def test_any_order_with_duplicates_of_the_lifecycle_reaches_the_in_order_state(c
     extra = data.draw(st.lists(st.sampled_from(events), max_size=4))
     shuffled = data.draw(st.permutations(events + extra))
     assert final_state(owner, shuffled, client) == expected
+
+
+def unlinked_final_state(user, events, client) -> tuple:
+    """As final_state, but nobody knows the customer until Checkout's event says whose it is."""
+    Subscription.objects.filter(user=user).delete()
+    HandledEvent.objects.all().delete()
+    for one in events:
+        assert post(client, one).status_code == 200
+    return tuple(Subscription.objects.filter(user=user).values_list(*FIELDS).get())
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_before_the_customer_is_known_reaches_the_in_order_state(client, owner, billing_on, data):
+    events = lifecycle(owner)
+    expected = unlinked_final_state(owner, events, client)
+    assert dict(zip(FIELDS, expected, strict=True))["status"] == "canceled"
+    extra = data.draw(st.lists(st.sampled_from(events), max_size=3))
+    shuffled = data.draw(st.permutations(events + extra))
+    assert unlinked_final_state(owner, shuffled, client) == expected
+    assert not HandledEvent.objects.filter(outcome="unmatched").exists()
