@@ -23,6 +23,11 @@ class NoCustomer(Exception):
     """The user never started a Checkout, so Stripe has no customer (and no portal) for them."""
 
 
+class AlreadySubscribed(Exception):
+    """The user has a live subscription (even one in its grace): a change of plan or card is
+    the portal's, not a second Checkout (which would bill twice)."""
+
+
 def forget_cached(user) -> None:
     if hasattr(user, "_billing_subscription"):
         del user._billing_subscription
@@ -64,6 +69,8 @@ def start_checkout(user, interval: str, *, success_url: str, cancel_url: str) ->
     if not limits.enabled():
         raise BillingOff
     price = price_for(interval)
+    if Subscription.objects.filter(user_id=user.pk, status__in=limits.LIVE).exists():
+        raise AlreadySubscribed
     customer = ensure_customer(user)
     session = stripe_api.client().v1.checkout.sessions.create({
         "mode": "subscription",

@@ -106,3 +106,19 @@ def test_two_checkout_starts_at_once_make_one_customer(owner, billing_on):
     assert len(billing_on.customers) == 1 and len(posts(billing_on, "/v1/customers")) == 1
     assert Subscription.objects.get(user=owner).customer_id in billing_on.customers
     assert {session["customer"] for session in billing_on.checkout_sessions.values()} == set(billing_on.customers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["active", "trialing", "past_due"])
+def test_a_live_subscription_gets_no_second_checkout(owner, billing_on, make_premium, status):
+    make_premium(owner, status=status)
+    with pytest.raises(services.AlreadySubscribed):
+        services.start_checkout(owner, "month", success_url="http://testserver/s/", cancel_url="http://testserver/c/")
+    assert not billing_on.checkout_sessions
+
+
+@pytest.mark.django_db
+def test_after_cancellation_checkout_starts_again(owner, billing_on, make_premium):
+    make_premium(owner, status="canceled")
+    url = services.start_checkout(owner, "year", success_url="http://testserver/s/", cancel_url="http://testserver/c/")
+    assert url.startswith(billing_on.url)
