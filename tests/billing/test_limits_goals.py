@@ -54,6 +54,7 @@ def test_it_refuses_a_fourth_goal_on_the_page_keeping_what_was_typed(billing_on,
     assert "The Free plan allows 3 active goals; you have 3." in page
     assert f'href="{reverse("billing:pricing")}"' in page  # the upgrade link, as a link
     assert 'value="Read 12 books"' in page and "Novels too" in page
+    assert "Please fix the fields" not in page  # nothing wrong with them
     assert Goal.objects.filter(user=owner).count() == 3
 
 

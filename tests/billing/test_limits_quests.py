@@ -71,6 +71,7 @@ def test_it_refuses_an_eleventh_quest_on_the_page_keeping_what_was_typed(billing
     assert "The Free plan allows 10 open quests; you have 10." in page
     assert f'href="{reverse("billing:pricing")}">See Premium</a>' in page
     assert 'value="Paint the shed"' in page and 'value="Outline"' in page
+    assert "Please fix the fields" not in page
     assert Quest.objects.filter(user=owner).count() == 10
 
 
