@@ -16,8 +16,10 @@ from goals import services
 from goals.models import Goal
 from habitstory.api import services as token_services
 from habitstory.billing.limits import PlanLimitReached
+from habitstory.billing.models import PlanLimit
 from habitstory.story.goals import commit_goal_entry
 from tests.api.conftest import ApiClient
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +32,12 @@ FORM = {"name": "Read 12 books", "description": "Novels too", "target_value": "1
 @pytest.fixture(autouse=True)
 def frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture(autouse=True)
+def free_limit(db):
+    """Migration 0002's limit, again: a transactional test elsewhere flushes seeded rows."""
+    PlanLimit.objects.update_or_create(kind="goals", defaults={"free_limit": 3})
 
 
 @pytest.fixture
@@ -142,3 +150,15 @@ def test_no_limit_and_no_billing_query_with_billing_off(owner, owner_client):
     assert "billing_" not in sql and "COUNT(" not in sql and "accounts_profile" not in sql
     assert owner_client.post(reverse("goals:create"), FORM).status_code == 302
     assert Goal.objects.filter(user=owner).count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_goals_at_once_take_the_last_place_once(billing_on, owner):
+    goal(owner, "One"), goal(owner, "Two")
+    errors = run_together([
+        lambda n=n: services.save_goal(Goal(user=owner, name=f"At once {n}", target_value=5, start_date=TODAY))
+        for n in range(4)
+    ])
+    assert [type(error) for error in errors] == [PlanLimitReached] * 3
+    assert services.active_count(owner) == 3

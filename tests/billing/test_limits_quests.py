@@ -16,11 +16,13 @@ from habits import services as habit_services
 from habits.models import Habit
 from habitstory.api import services as token_services
 from habitstory.billing.limits import PlanLimitReached
+from habitstory.billing.models import PlanLimit
 from habitstory.story.quests import commit_quest
 from quests import services, templates_
 from quests.models import Quest, QuestTemplate, TemplateObjective
 from quests.services import ObjectiveSpec
 from tests.api.conftest import ApiClient
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,12 @@ TODAY = dt.date(2026, 11, 23)
 @pytest.fixture(autouse=True)
 def frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture(autouse=True)
+def free_limit(db):
+    """Migration 0002's limit, again: a transactional test elsewhere flushes seeded rows."""
+    PlanLimit.objects.update_or_create(kind="quests", defaults={"free_limit": 10})
 
 
 @pytest.fixture
@@ -173,3 +181,12 @@ def test_billing_off_has_no_limit_and_costs_no_billing_query(owner):
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     assert "billing_" not in sql and "accounts_profile" not in sql
     assert services.open_count(owner) == 11
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_quests_at_once_take_the_last_place_once(billing_on, owner):
+    [quest(owner, f"Quest {n}") for n in range(9)]
+    errors = run_together([lambda n=n: quest(owner, f"At once {n}") for n in range(4)])
+    assert [type(error) for error in errors] == [PlanLimitReached] * 3
+    assert services.open_count(owner) == 10
