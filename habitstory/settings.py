@@ -160,6 +160,7 @@ TEMPLATES = [
                 "habitstory.core.context_processors.shell",
                 "gamification.context_processors.xp",
                 "habitstory.notifications.context_processors.bell",
+                "habitstory.billing.context_processors.banner",
             ],
         },
     },
@@ -460,6 +461,12 @@ if AWS_STORAGE_BUCKET_NAME:
         _MEDIA_ORIGINS = ["https://*.amazonaws.com"]
 _site = urlparse(SITE_URL)
 _SOCKET_ORIGIN = f"{'wss' if HTTPS or _site.scheme == 'https' else 'ws'}://{_site.netloc}"
+# Upgrade and Manage post here and are answered with a redirect to Stripe's hosted pages,
+# which form-action must allow (Chromium checks a form's redirects too); STRIPE_API_BASE
+# (a local fake) serves its stand-ins for them itself.
+_api_base = urlparse(STRIPE_API_BASE)
+_STRIPE_FORM_ORIGINS = ["https://checkout.stripe.com", "https://billing.stripe.com",
+                        *([f"{_api_base.scheme}://{_api_base.netloc}"] if _api_base.netloc else [])]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -475,7 +482,7 @@ CONTENT_SECURITY_POLICY = {
         "manifest-src": [SELF],
         "worker-src": [SELF],
         "frame-ancestors": ["'none'"],
-        "form-action": [SELF],
+        "form-action": [SELF, *_STRIPE_FORM_ORIGINS],
         "base-uri": [SELF],
         "object-src": ["'none'"],
     },

@@ -1,8 +1,146 @@
-"""Placeholder: helper B (pages) writes these (docs/dev/17-brief.md)."""
+"""Billing's pages (docs/billing.md, "Pages"): the user's plan and usage (/billing/), the
+public pricing table, and the two buttons that leave for Stripe's hosted pages (Checkout,
+the Customer Portal) by a POST answered with a 303. The success page waits for the webhook
+(polling a small region) rather than trusting the redirect: only Stripe's signed events
+make anyone Premium."""
+
+from __future__ import annotations
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from . import limits, services
+from .models import Feature, Kind, PlanLimit, Subscription
+
+STRIPE_DOWN = "Stripe could not be reached; nothing was charged. Try again."
+BILLING_OFF = "Billing is off on this server: everything is unlimited."
+POLL_EVERY = 2  # seconds between the success page's looks at the plan
+POLL_TRIES = 60  # then it stops and says the plan will change once Stripe tells us
 
 
-def billing(request):
-    raise NotImplementedError
+def _intervals() -> list[tuple[str, str]]:
+    """The intervals with a price configured, as (interval, label)."""
+    offered = [("month", "monthly", settings.STRIPE_PRICE_MONTHLY), ("year", "yearly", settings.STRIPE_PRICE_YEARLY)]
+    return [(interval, label) for interval, label, price in offered if price]
 
 
-pricing = checkout = portal = success = cancel = billing
+def _see_other(url: str) -> HttpResponse:
+    """A form's POST answered with Stripe's page: 303, so the browser GETs it."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _plan(user) -> dict:
+    """What the billing page and the success page say about the user's plan now."""
+    on = limits.enabled()
+    sub: Subscription | None = limits.subscription_of(user) if on else None
+    now = timezone.now()
+    premium = on and limits.premium_state(sub, now)
+    grace = on and limits.in_grace(sub, now)
+    return {
+        "billing_on": on,
+        "premium": premium,
+        "plan": limits.plan_name(user) if on else "Unlimited",
+        "sub": sub,
+        "interval_label": {"month": "Monthly", "year": "Yearly"}.get(sub.interval if sub else "", ""),
+        "cancelling": premium and sub.cancel_at_period_end,
+        "grace_until": sub.past_due_since + limits.GRACE if grace else None,
+        # a subscription to change or cancel, or an ended one whose receipts the portal lists
+        "can_manage": on and bool(sub and sub.customer_id and sub.subscription_id),
+        "intervals": _intervals() if on and not premium else [],
+    }
+
+
+@login_required
+@require_safe
+def billing(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/billing.html", {
+        **_plan(request.user), "usage": limits.usage(request.user), "nav_section": "profile",
+    })
+
+
+@require_safe
+def pricing(request: HttpRequest) -> HttpResponse:
+    free = dict(PlanLimit.objects.values_list("kind", "free_limit"))
+    signed_in = request.user.is_authenticated
+    on = limits.enabled()
+    return render(request, "billing/pricing.html", {
+        "billing_on": on,
+        "limits": [(kind.label, free.get(kind.value)) for kind in Kind],
+        "features": Feature.choices,
+        "intervals": _intervals() if on else [],
+        "premium": on and signed_in and limits.premium_state(limits.subscription_of(request.user)),
+        "nav_section": "profile" if signed_in else "",
+    })
+
+
+@login_required
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    if limits.enabled() and limits.is_premium(request.user):
+        messages.info(request, "You already have Premium: change or cancel it with Manage subscription.")
+        return redirect("billing:billing")
+    try:
+        url = services.start_checkout(
+            request.user, request.POST.get("interval", ""),
+            success_url=request.build_absolute_uri(reverse("billing:success")),
+            cancel_url=request.build_absolute_uri(reverse("billing:cancel")),
+        )
+    except services.BillingOff:
+        messages.info(request, BILLING_OFF)
+        return redirect("billing:billing")
+    except ValidationError:
+        messages.error(request, "Choose monthly or yearly to upgrade.")
+        return redirect("billing:billing")
+    except stripe.StripeError:
+        messages.error(request, STRIPE_DOWN)
+        return redirect("billing:billing")
+    return _see_other(url)
+
+
+@login_required
+@require_POST
+def portal(request: HttpRequest) -> HttpResponse:
+    try:
+        url = services.portal_url(request.user, request.build_absolute_uri(reverse("billing:billing")))
+    except services.BillingOff:
+        messages.info(request, BILLING_OFF)
+        return redirect("billing:billing")
+    except services.NoCustomer:
+        messages.info(request, "There is no subscription to manage yet: upgrade first.")
+        return redirect("billing:billing")
+    except stripe.StripeError:
+        messages.error(request, STRIPE_DOWN)
+        return redirect("billing:billing")
+    return _see_other(url)
+
+
+@login_required
+@require_safe
+def success(request: HttpRequest) -> HttpResponse:
+    """Back from Checkout: thanks, and the plan as the webhooks have told it so far. Until
+    it is Premium the status region asks again every POLL_EVERY seconds (htmx), for a while."""
+    try:
+        tries = max(0, int(request.GET.get("tries", "0")))
+    except ValueError:
+        tries = 0
+    context = {**_plan(request.user), "tries": tries + 1, "waiting": tries < POLL_TRIES,
+               "poll_every": POLL_EVERY, "nav_section": "profile"}
+    if request.htmx:
+        return render(request, "billing/success.html#status", context)
+    return render(request, "billing/success.html", context)
+
+
+@login_required
+@require_safe
+def cancel(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/cancel.html", {"nav_section": "profile"})

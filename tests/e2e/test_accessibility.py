@@ -28,7 +28,7 @@ from quests.models import Quest
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 360, "height": 780}
-SIGNED_OUT = ["/accounts/login/", "/accounts/signup/"]
+SIGNED_OUT = ["/accounts/login/", "/accounts/signup/", "/billing/pricing/"]
 AXE = Axe()
 
 
@@ -81,6 +81,10 @@ def _pages(demo) -> list[str]:
         "/insights/timeline/",
         f"/verify/{Habit.objects.get(user=demo, name='Run').pk}/{today.isoformat()}/",
         "/verify/review/",
+        "/billing/",
+        "/billing/pricing/",
+        "/billing/success/",
+        "/billing/cancel/",
     ]
 
 
