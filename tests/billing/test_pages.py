@@ -30,6 +30,14 @@ def frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
+@pytest.fixture(autouse=True)
+def free_limits():
+    """The suggested Free limits, set here (a transactional test elsewhere may have flushed
+    the rows the migration seeded)."""
+    for kind, limit in {"pillars": 3, "habits": 10, "goals": 3, "quests": 10, "uploads": 10}.items():
+        PlanLimit.objects.update_or_create(kind=kind, defaults={"free_limit": limit})
+
+
 @pytest.fixture
 def unreachable(settings, billing_on):
     """Billing on, but Stripe's API does not answer (a port nobody listens on)."""
