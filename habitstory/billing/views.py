@@ -86,9 +86,6 @@ def pricing(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
-    if limits.enabled() and limits.is_premium(request.user):
-        messages.info(request, "You already have Premium: change or cancel it with Manage subscription.")
-        return redirect("billing:billing")
     try:
         url = services.start_checkout(
             request.user, request.POST.get("interval", ""),
@@ -97,6 +94,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
         )
     except services.BillingOff:
         messages.info(request, BILLING_OFF)
+        return redirect("billing:billing")
+    except services.AlreadySubscribed:
+        messages.info(request, "You already have a subscription: change it, or update your card, "
+                               "with Manage subscription.")
         return redirect("billing:billing")
     except ValidationError:
         messages.error(request, "Choose monthly or yearly to upgrade.")

@@ -251,11 +251,13 @@ def test_upgrade_with_a_bad_interval_goes_back(owner_client, billing_on):
     assert billing_on.checkout_sessions == {}
 
 
-def test_premium_is_not_sold_twice(owner_client, owner, billing_on, make_premium):
-    make_premium(owner)
+@pytest.mark.parametrize("fields", [{}, {"status": "past_due", "past_due_since": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}])
+def test_premium_is_not_sold_twice(owner_client, owner, billing_on, make_premium, fields):
+    """Premium, or a subscription whose grace is over (its card to update): no second Checkout."""
+    make_premium(owner, **fields)
     response = owner_client.post(CHECKOUT, {"interval": "month"})
     assert response.status_code == 302 and response["Location"] == BILLING
-    assert "already have Premium" in _messages(response)[0]
+    assert "already have a subscription" in _messages(response)[0]
     assert billing_on.requests == []
 
 
