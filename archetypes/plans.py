@@ -17,6 +17,8 @@ from django.db import transaction
 from habits import library
 from habits.models import Habit
 from habitstory.accounts.models import Profile
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
 from quests import templates_
 from quests.models import Quest
 
@@ -56,7 +58,8 @@ def accept(user, archetype: Archetype, *, habit_ids: Iterable[Any], quest_ids: I
            now: dt.datetime | None = None) -> Accepted:
     """Make the chosen plan items (StarterHabit and StarterQuest ids) the user's; an id not
     in the archetype's plan is refused (ValidationError naming it), an item whose template
-    the user already has a habit (alive) or quest from is left out and named in `already`."""
+    the user already has a habit (alive) or quest from is left out and named in `already`.
+    Beyond the Free plan's limits nothing is made (limits.PlanLimitReached)."""
     plan = starter_plan(archetype)
     habit_items, habit_unknown = _chosen(plan.habits, habit_ids)
     quest_items, quest_unknown = _chosen(plan.quests, quest_ids)
@@ -73,6 +76,8 @@ def accept(user, archetype: Archetype, *, habit_ids: Iterable[Any], quest_ids: I
         had_quests = set(Quest.objects.filter(
             user=user, template_id__in=[item.template_id for item in quest_items]
         ).values_list("template_id", flat=True))
+        _ensure_room(user, [item for item in habit_items if item.template_id not in had_habits],
+                     [item for item in quest_items if item.template_id not in had_quests])
         for item in habit_items:  # habits first: a quest's habit-fed objective finds them by name
             if item.template_id in had_habits:
                 accepted.already.append(item.template.name)
@@ -86,6 +91,17 @@ def accept(user, archetype: Archetype, *, habit_ids: Iterable[Any], quest_ids: I
             accepted.quests.append(templates_.from_template(user, item.template, today=today))
             had_quests.add(item.template_id)
     return accepted
+
+
+def _ensure_room(user, habit_items: list[StarterHabit], quest_items: list[StarterQuest]) -> None:
+    """All or nothing: the new pillars, habits and quests the plan would make, counted
+    before any is made, against the Free plan's limits (limits.PlanLimitReached)."""
+    if limits.is_premium(user):  # billing off or Premium: no limits, no queries
+        return
+    pillar_names = [item.template.pillar_name for item in habit_items]
+    limits.ensure_can_add(user, Kind.PILLARS, len(library.missing_pillars(user, pillar_names)) if habit_items else 0)
+    limits.ensure_can_add(user, Kind.HABITS, len(habit_items))
+    limits.ensure_can_add(user, Kind.QUESTS, len(quest_items))
 
 
 def _chosen(items: list, ids: Iterable[Any]) -> tuple[list, list[str]]:

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
+from habitstory.billing.limits import PlanLimitReached
+
 from . import badge, confidence, content, pages, plans, services
 from .forms import PlanForm, StepForm
 from .models import Assignment
@@ -152,10 +154,14 @@ def accept(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST, habits=plan.habits, quests=plan.quests)
     if not form.is_valid():
         return _result_page(request, assignment, form)
-    accepted = plans.accept(
-        request.user, archetype, habit_ids=form.cleaned_data["habits"], quest_ids=form.cleaned_data["quests"],
-        today=request.user.profile.local_today(),
-    )
+    try:
+        accepted = plans.accept(
+            request.user, archetype, habit_ids=form.cleaned_data["habits"], quest_ids=form.cleaned_data["quests"],
+            today=request.user.profile.local_today(),
+        )
+    except PlanLimitReached as exc:  # nothing was made; the ticks stay as they were
+        form.add_error(None, exc.html())
+        return _result_page(request, assignment, form)
     messages.success(request, pages.accepted_text(accepted))
     return redirect("core:today")
 

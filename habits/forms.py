@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import services
 from .library import fields_of
 from .models import Habit, HabitTemplate, Occurrence, Pillar
 
@@ -31,14 +32,11 @@ class PillarForm(forms.ModelForm):
         return name
 
     def save(self, commit: bool = True) -> Pillar:
+        """The pillar as typed, saved through services.save_pillar (a new one goes last
+        and counts against the Free plan's limit)."""
         pillar = super().save(commit=False)
         pillar.user = self.user
-        if pillar.pk is None:
-            last = Pillar.objects.filter(user=self.user).order_by("-position").first()
-            pillar.position = last.position + 1 if last else 0
-        if commit:
-            pillar.save()
-        return pillar
+        return services.save_pillar(pillar) if commit else pillar
 
 
 class HabitForm(forms.ModelForm):

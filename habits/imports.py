@@ -18,6 +18,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
+
 from . import recompute, services
 from .exports import FORMAT, VERSION
 from .models import Habit, Occurrence, Pillar
@@ -331,7 +334,8 @@ def import_json(user, data: dict) -> dict:
     matched by date and created or updated. Days after the user's local today are refused;
     days before a habit's start date are kept (editing the start date can leave such
     days, and an export must import again). Raises ValidationError({path: message}) and
-    writes nothing when the file is wrong."""
+    writes nothing when the file is wrong, and limits.PlanLimitReached (nothing written)
+    when its new pillars or new active habits would pass the Free plan's limits."""
     plan = _Reader(user, user.profile.local_today()).read(data)
     summary = dict.fromkeys(
         ["pillars_created", "habits_created", "habits_matched", "occurrences_created", "occurrences_updated"], 0
@@ -354,6 +358,7 @@ def _pillars(user, plan: _Plan, summary: dict) -> dict[str, Pillar]:
         if name is not None and name not in existing and name not in new:
             top += 1
             new[name] = Pillar(user=user, name=name, position=top)  # named by a habit only
+    limits.ensure_can_add(user, Kind.PILLARS, len(new))
     Pillar.objects.bulk_create(new.values())
     summary["pillars_created"] = len(new)
     return existing | new
@@ -373,6 +378,7 @@ def _habits(user, plan: _Plan, pillars: dict[str, Pillar], summary: dict) -> lis
             new.append(habit)
             match = habit
         targets.append(match)
+    limits.ensure_can_add(user, Kind.HABITS, sum(habit.status == Habit.Status.ACTIVE for habit in new))
     Habit.objects.bulk_create(new)
     summary["habits_created"] = len(new)
     summary["habits_matched"] = len(targets) - len(new)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from . import services
 from .models import Habit, HabitTemplate, Pillar
@@ -128,17 +128,14 @@ def check_template(template: HabitTemplate) -> None:
 
 
 def pillar_named(user, name: str) -> Pillar:
-    """The user's pillar of that name (any case), made (last in their order) when missing."""
+    """The user's pillar of that name (any case), made (last in their order) when missing
+    (limits.PlanLimitReached when that would pass the Free plan's pillars)."""
     existing = Pillar.objects.filter(user=user, name__iexact=name).first()
     if existing is not None:
         return existing
     color, icon = PILLAR_LOOKS.get(name.casefold(), DEFAULT_LOOK)
-    last = Pillar.objects.filter(user=user).aggregate(last=Max("position"))["last"]
-    try:
-        with transaction.atomic():
-            return Pillar.objects.create(
-                user=user, name=name, color=color, icon=icon, position=0 if last is None else last + 1
-            )
+    try:  # a new pillar counts against the Free plan's limit (services.save_pillar)
+        return services.save_pillar(Pillar(user=user, name=name, color=color, icon=icon))
     except IntegrityError:  # made meanwhile by another request
         return Pillar.objects.get(user=user, name=name)
 
@@ -160,3 +157,10 @@ def habit_from_template(user, template: HabitTemplate, *, today: dt.date) -> Hab
     template's pillar name (made when missing). Refuses a template no longer active."""
     habit = Habit(user=user, start_date=today, **fields_of(template))
     return save_from_template(habit, template, new_pillar=True)
+
+
+def missing_pillars(user, names: list[str]) -> set[str]:
+    """The pillar names (any case) among `names` the user has no pillar of: what
+    pillar_named would make."""
+    have = {name.casefold() for name in Pillar.objects.filter(user=user).values_list("name", flat=True)}
+    return {name.casefold() for name in names} - have

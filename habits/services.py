@@ -20,6 +20,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
+
 from . import stats
 from .models import DELETED_KEPT_DAYS, EARLIEST_START, Habit, Occurrence, Pillar
 from .recompute import compute, entries_of, recompute_stats, refresh_stats
@@ -39,6 +42,18 @@ def create_default_pillars(user) -> list[Pillar]:
         Pillar(user=user, name=name, color=color, icon=icon, position=i)
         for i, (name, color, icon) in enumerate(DEFAULT_PILLARS)
     )
+
+
+def save_pillar(pillar: Pillar) -> Pillar:
+    """A new or changed pillar (the pillars page and the API). A new one goes last and
+    counts against the Free plan's limit (limits.PlanLimitReached)."""
+    with transaction.atomic():
+        if pillar.pk is None:
+            limits.ensure_can_add(pillar.user, Kind.PILLARS)
+            last = Pillar.objects.filter(user=pillar.user).aggregate(last=Max("position"))["last"]
+            pillar.position = 0 if last is None else last + 1
+        pillar.save()
+    return pillar
 
 
 @transaction.atomic
@@ -72,14 +87,28 @@ def next_position(user, pillar: Pillar | None) -> int:
 
 def save_habit(habit: Habit) -> Habit:
     """Validate and save a new or edited habit, then bring its statistics up to date
-    (a changed schedule or start date changes them)."""
+    (a changed schedule or start date changes them). A new active habit counts against
+    the Free plan's limit (limits.PlanLimitReached)."""
     habit.full_clean()
     with transaction.atomic():
         if habit.pk is None:
+            if habit.status == Habit.Status.ACTIVE:
+                limits.ensure_can_add(habit.user, Kind.HABITS)
             habit.position = next_position(habit.user, habit.pillar)
         habit.save()
         refresh_stats(habit)
     return habit
+
+
+def create_habit(habit: Habit, status: str | None = None, today: dt.date | None = None) -> Habit:
+    """A new habit, created paused or archived when `status` says so (the API can): only
+    one created active counts against the Free plan's limit."""
+    if not status or status == Habit.Status.ACTIVE:
+        return save_habit(habit)
+    with transaction.atomic():
+        habit.status = status  # never active, so nothing is added
+        save_habit(habit)
+        return set_status(habit, status, today)  # its pause starts today
 
 
 def add_history(occurrences: list[Occurrence]) -> None:
@@ -95,8 +124,12 @@ def delete_habit(habit: Habit, now: dt.datetime | None = None) -> None:
 
 
 def restore_habit(habit: Habit) -> None:
-    habit.deleted_at = None
-    habit.save(update_fields=["deleted_at", "updated_at"])
+    """Back from the bin; an active one counts against the Free plan's limit again."""
+    with transaction.atomic():
+        if habit.status == Habit.Status.ACTIVE:
+            limits.ensure_can_add(habit.user, Kind.HABITS)
+        habit.deleted_at = None
+        habit.save(update_fields=["deleted_at", "updated_at"])
 
 
 def purge_deleted(now: dt.datetime | None = None) -> int:
@@ -106,7 +139,9 @@ def purge_deleted(now: dt.datetime | None = None) -> int:
 
 
 def set_status(habit: Habit, status: str, today: dt.date | None = None) -> Habit:
-    """Pause, resume, archive or unarchive. Paused days are not expected days."""
+    """Pause, resume, archive or unarchive. Paused days are not expected days. Resuming or
+    unarchiving counts against the Free plan's limit of active habits; pausing and
+    archiving are always allowed (a downgrade takes nothing away)."""
     today = today or _today(habit)
     pauses = [list(p) for p in (habit.pauses or [])]
     paused_now = bool(pauses) and pauses[-1][1] is None
@@ -120,6 +155,8 @@ def set_status(habit: Habit, status: str, today: dt.date | None = None) -> Habit
         else:
             pauses[-1][1] = end.isoformat()
     with transaction.atomic():
+        if status == Habit.Status.ACTIVE and habit.status != Habit.Status.ACTIVE:
+            limits.ensure_can_add(habit.user, Kind.HABITS)
         habit.status = status
         habit.pauses = pauses
         habit.save(update_fields=["status", "pauses", "updated_at"])

@@ -17,10 +17,12 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from gamification.rules import earns_xp
+from habitstory.billing.limits import PlanLimitReached
 from habitstory.core.formatting import long_date
 from habitstory.core.redirects import next_url
 from habitstory.core.streaming import served
@@ -156,13 +158,17 @@ def create(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That template is not in the library: start from a blank habit or pick another.")
     form = HabitForm(request.POST or None, instance=habit, user=request.user, today=today_, template=template)
     if request.method == "POST" and (template or not slug) and form.is_valid():
-        if template is None:
-            services.save_habit(form.save(commit=False))
+        try:
+            if template is None:
+                services.save_habit(form.save(commit=False))
+            else:
+                library.save_from_template(form.save(commit=False), template,
+                                           new_pillar=form.cleaned_data.get("new_pillar", False))
+        except PlanLimitReached as exc:  # what was typed stays, with the upgrade link
+            form.add_error(None, exc.html())
         else:
-            library.save_from_template(form.save(commit=False), template,
-                                       new_pillar=form.cleaned_data.get("new_pillar", False))
-        messages.success(request, f"“{habit.name}” is on your list.")
-        return redirect("core:today")
+            messages.success(request, f"“{habit.name}” is on your list.")
+            return redirect("core:today")
     context = {"form": form, "habit": None, "chosen": template, **_library(request)}
     return render(request, "habits/form.html", context)
 
@@ -366,6 +372,8 @@ def import_json(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for path, errors in list(exc.message_dict.items())[:10]:
                 form.add_error("file", f"{path}: {' '.join(errors)}")
+        except PlanLimitReached as exc:
+            form.add_error(None, format_html("Nothing was imported. {}", exc.html()))
         else:
             messages.success(
                 request,
@@ -405,9 +413,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def pillars(request: HttpRequest) -> HttpResponse:
     form = PillarForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        pillar = form.save()
-        messages.success(request, f"Pillar “{pillar.name}” added.")
-        return redirect("habits:pillars")
+        try:
+            pillar = services.save_pillar(form.save(commit=False))
+        except PlanLimitReached as exc:  # what was typed stays, with the upgrade link
+            form.add_error(None, exc.html())
+        else:
+            messages.success(request, f"Pillar “{pillar.name}” added.")
+            return redirect("habits:pillars")
     day = request.user.profile.local_today()
     return render(
         request, "habits/pillars.html", {"form": form, "summaries": today_list.pillar_summaries(request.user, day)}
@@ -420,7 +432,7 @@ def pillar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pillar = _get_pillar(request, pk)
     form = PillarForm(request.POST or None, instance=pillar, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_pillar(form.save(commit=False))
         messages.success(request, "Pillar saved.")
         return redirect("habits:pillars")
     return render(request, "habits/pillar_form.html", {"form": form, "pillar": pillar})

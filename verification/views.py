@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from habits.models import Habit, Occurrence
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
 from habitstory.core.redirects import next_url
 from habitstory.story.verification import claim_of
 
@@ -52,7 +54,18 @@ def capture(request: HttpRequest, habit_id: int, on: str) -> HttpResponse:
         "log_url": reverse("habits:log", args=[habit.pk, day.isoformat()]),
         "limits": limits, "pitch_semitones": PITCH_SEMITONES, "submission": live,
         "is_done": occurrence is not None and occurrence.status == Occurrence.Status.DONE,
+        "upload_refusal": _upload_refusal(request.user) if live is None else "",
     })
+
+
+def _upload_refusal(user) -> str:
+    """The Free plan's message with its upgrade link when this month's uploads are used up
+    ("": an upload may be sent; billing off or Premium asks nothing)."""
+    try:
+        limits.ensure_can_add(user, Kind.UPLOADS)
+    except limits.PlanLimitReached as exc:
+        return exc.html()
+    return ""
 
 
 def media_response(submission: Submission) -> HttpResponse:

@@ -31,6 +31,8 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.schema import DjangoGetter
 from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
+from habitstory.billing.limits import PlanLimitReached
+
 from . import fields
 
 logger = logging.getLogger(__name__)
@@ -96,7 +98,8 @@ class Envelope(Out, Generic[T]):
 class ErrorBody(Out):
     code: str
     message: str
-    details: dict[str, list[str]]
+    # Each field's messages; for 403 `plan_limit`: {"limit": 10, "used": 10, "kind": "habits"}.
+    details: dict[str, list[str] | int | str]
 
 
 class ErrorEnvelope(Out):
@@ -224,6 +227,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @api.exception_handler(PlanLimitReached)
+    def on_plan_limit(request: HttpRequest, exc: PlanLimitReached) -> HttpResponse:
+        return error_response(403, exc.code, exc.message, exc.details)
 
     @api.exception_handler(NinjaValidationError)
     def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -30,6 +30,7 @@ from habits import services as habit_services
 from habits import today_list
 from habits.models import Habit, Occurrence
 from habitstory.accounts.models import User
+from habitstory.billing import limits
 from habitstory.insights import synth, synth_db
 from habitstory.insights.models import LifeEvent
 from habitstory.notifications.models import Notification
@@ -219,25 +220,26 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
     demo, demo_created = _ensure_user(
         settings.DEMO_EMAIL, settings.DEMO_PASSWORD, staff=False, tz="Europe/London", name="Robin"
     )
-    if demo_created:
-        today = demo.profile.local_today(now or timezone.now())
-        start = today - dt.timedelta(days=HISTORY_DAYS)
-        rng = random.Random(20261123)
-        pillars = {pillar.name: pillar for pillar in habit_services.create_default_pillars(demo)}
-        occurrences = []
-        for name, pillar, schedule, kind, difficulty, reminder, rate in HABITS:
-            habit = habit_services.save_habit(Habit(
-                user=demo, pillar=pillars[pillar], name=name, start_date=start, difficulty=difficulty,
-                reminder_time=reminder, **schedule, **kind,
-            ))
-            occurrences += _history(habit, today, rate, rng)
-        habit_services.add_history(occurrences)
-        _demo_rewards(demo, start, today, now or timezone.now())
-        _demo_inbox(demo, today, now or timezone.now())
-        _demo_quests(demo, today, now or timezone.now())
-        _demo_life(demo, today)
-        seed_proofs(demo, today, now or timezone.now(), HISTORY_DAYS)
-        # Its models from its 120 days, once the data is committed (the artifacts go to
-        # storage): the Insights page has a forecast from the first visit, not the first night.
-        transaction.on_commit(lambda: learning.train_now(demo))
+    with limits.lifted():  # the demo's own seeding: no plan limits
+        if demo_created:
+            today = demo.profile.local_today(now or timezone.now())
+            start = today - dt.timedelta(days=HISTORY_DAYS)
+            rng = random.Random(20261123)
+            pillars = {pillar.name: pillar for pillar in habit_services.create_default_pillars(demo)}
+            occurrences = []
+            for name, pillar, schedule, kind, difficulty, reminder, rate in HABITS:
+                habit = habit_services.save_habit(Habit(
+                    user=demo, pillar=pillars[pillar], name=name, start_date=start, difficulty=difficulty,
+                    reminder_time=reminder, **schedule, **kind,
+                ))
+                occurrences += _history(habit, today, rate, rng)
+            habit_services.add_history(occurrences)
+            _demo_rewards(demo, start, today, now or timezone.now())
+            _demo_inbox(demo, today, now or timezone.now())
+            _demo_quests(demo, today, now or timezone.now())
+            _demo_life(demo, today)
+            seed_proofs(demo, today, now or timezone.now(), HISTORY_DAYS)
+            # Its models from its 120 days, once the data is committed (the artifacts go to
+            # storage): the Insights page has a forecast from the first visit, not the first night.
+            transaction.on_commit(lambda: learning.train_now(demo))
     return {"demo": demo_created, "staff": staff_created}

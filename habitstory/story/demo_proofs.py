@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from habits import services as habit_services
 from habits.models import Habit
 from habitstory.accounts.models import User
+from habitstory.billing import limits
 from verification import services as verification
 from verification.media import MediaError
 
@@ -39,6 +40,11 @@ def pool_photo() -> bytes:
 
 
 def seed_proofs(demo: User, today: dt.date, now: dt.datetime, history_days: int) -> None:
+    with limits.lifted():  # the demo's seeding: no plan limits (Sam's habit and proof)
+        _seed_proofs(demo, today, now, history_days)
+
+
+def _seed_proofs(demo: User, today: dt.date, now: dt.datetime, history_days: int) -> None:
     demo.date_joined = now - dt.timedelta(days=history_days)
     demo.save(update_fields=["date_joined"])
     Habit.objects.filter(user=demo, name="Run").update(requires_verification=True)

@@ -23,6 +23,8 @@ from habits.models import Habit, Occurrence
 from habits.services import DayChange
 from habitstory import live
 from habitstory.accounts.models import Profile
+from habitstory.billing import limits
+from habitstory.billing.models import Kind
 from verification import crypto, media
 from verification import services as verification
 from verification.models import Review, Submission
@@ -52,7 +54,9 @@ def submit(user, habit_id: int, on: dt.date, kind: str, upload: UploadedFile, sh
            faces: int | None = None, now: dt.datetime | None = None) -> Submission:
     """The proof of `user`'s habit on `on`: checked, stripped and encrypted (media.prepare,
     before any lock), then the day done with its proof pending, in one commit. Raises
-    Habit.DoesNotExist (not theirs, or deleted), media.MediaError, Unavailable, or a
+    Habit.DoesNotExist (not theirs, or deleted), media.MediaError, Unavailable,
+    limits.PlanLimitReached (the Free plan's uploads this month: refused before the file
+    is read or stored, and again under the commit's lock, which discards it), or a
     ValidationError (the day; already_submitted)."""
     habit = Habit.objects.select_related("user__profile").get(pk=habit_id, user_id=user.pk, deleted_at__isnull=True)
     if kind not in Submission.Kind.values:
@@ -61,11 +65,13 @@ def submit(user, habit_id: int, on: dt.date, kind: str, upload: UploadedFile, sh
         crypto.current_key_id()
     except crypto.MediaKeyError:
         raise Unavailable("Proofs cannot be stored here yet: no encryption key is set up.") from None
+    limits.ensure_can_add(user, Kind.UPLOADS)
     prepared = media.prepare(upload, kind, sha256)
     stored = verification.store_media(prepared)
     created: list[Submission] = []
 
     def proving(change: DayChange) -> ProofStep:
+        limits.ensure_can_add(user, Kind.UPLOADS)  # two uploads at once: one takes the last place
         claim = claim_of(change.habit, change.occurrence)
         created.append(verification.create_submission(change.occurrence, prepared, stored, claim=claim, faces=faces))
         return ProofStep()

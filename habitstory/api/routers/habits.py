@@ -104,9 +104,14 @@ def _apply(habit: Habit, data: dict, user) -> None:
 
 
 def _save(habit: Habit, data: dict, status: str | None, today: dt.date) -> None:
+    """A new habit, or the changes sent. An active one beyond the Free plan's limit
+    (created, resumed or unarchived) is refused: 403 plan_limit (envelope)."""
     try:
         with transaction.atomic():
-            if data or habit.pk is None:
+            if habit.pk is None:
+                services.create_habit(habit, status, today)
+                return
+            if data:
                 services.save_habit(habit)
             if status and status != habit.status:
                 services.set_status(habit, status, today)
@@ -137,7 +142,9 @@ def list_habits(request: HttpRequest, status: HabitStatus | None = None,
 @router.post("/habits", response=responses(HabitOut, 201, body=True), summary="Create a habit")
 def create_habit(request: HttpRequest, payload: HabitIn):
     """`start_date` defaults to your local today and may be in the past (imports,
-    backfills). For an every_n_days schedule, `schedule.start` may stand in for it."""
+    backfills). For an every_n_days schedule, `schedule.start` may stand in for it.
+    On the Free plan, an active habit past its limit of active habits is refused: 403
+    `plan_limit` with `details` {limit, used, kind} (a paused one is not)."""
     user = user_of(request)
     today = user.profile.local_today()
     habit = Habit(user=user, start_date=today)
@@ -158,7 +165,8 @@ def read_habit(request: HttpRequest, habit_id: int):
 @router.patch("/habits/{int:habit_id}", response=responses(HabitOut, body=True), summary="Change a habit")
 def update_habit(request: HttpRequest, habit_id: int, payload: HabitPatch):
     """Partial: only the fields sent change; `schedule` and `target` are replaced whole.
-    A `status` change pauses, resumes or archives (paused days are not expected days)."""
+    A `status` change pauses, resumes or archives (paused days are not expected days);
+    resuming past the Free plan's limit of active habits: 403 `plan_limit`."""
     user = user_of(request)
     today = user.profile.local_today()
     habit = habit_for(user, habit_id)

@@ -1,10 +1,11 @@
-"""/pillars: list, create, read, rename/recolour, delete. Validation and saving go through
+"""/pillars: list, create, read, rename/recolour, delete. Validation goes through
 habits.forms.PillarForm, the one place the pillar rules live (a name unique per user,
-ignoring case; a new pillar goes last)."""
+ignoring case), and saving through habits.services.save_pillar (a new pillar goes last,
+within the Free plan's limit)."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
@@ -31,9 +32,8 @@ def _save(user, pillar: Pillar | None, data: dict) -> Pillar:
         if form.has_error("name", "duplicate"):  # a clash with what is stored, not bad input
             raise ApiError(409, details=details)
         raise invalid(details)
-    try:
-        with transaction.atomic():
-            return form.save()
+    try:  # a new one may pass the Free plan's limit: 403 plan_limit (envelope)
+        return services.save_pillar(form.save(commit=False))
     except IntegrityError:  # the same name sent twice at once
         raise ApiError(409, details={"name": [DUPLICATE]}) from None
 
@@ -46,7 +46,8 @@ def list_pillars(request: HttpRequest):
 
 @router.post("/pillars", response=responses(PillarOut, 201, body=True), summary="Create a pillar")
 def create_pillar(request: HttpRequest, payload: PillarIn):
-    """A new pillar goes last. `color` defaults to the app's accent colour."""
+    """A new pillar goes last. `color` defaults to the app's accent colour. On the Free
+    plan, past its pillars: 403 `plan_limit` with `details` {limit, used, kind}."""
     color = payload.color if payload.color is not None else Pillar._meta.get_field("color").default
     pillar = _save(user_of(request), None, {"name": payload.name, "color": color, "icon": payload.icon})
     return Status(201, ok(pillar_data(pillar)))

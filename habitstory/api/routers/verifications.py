@@ -74,8 +74,9 @@ def create_verification(request: HttpRequest, file: File[UploadedFile],
     413 `payload_too_large` (photo 5 MB, video 30 MB, audio 5 MB); 400 `unsupported_file`
     (the type is read from the content: JPEG/PNG/WebP, WebM/MP4, WebM/Ogg audio),
     `too_long` (video 15 s, audio 30 s), `hash_mismatch`, `face_visible` (a face could
-    still be seen: nothing is stored), `already_submitted`; 503 when proofs cannot be
-    stored here. Metadata (EXIF, GPS, tags) is stripped before the file is encrypted."""
+    still be seen: nothing is stored), `already_submitted`; 403 `plan_limit` on the Free
+    plan past its uploads this month (`details` {limit, used, kind}: nothing is stored);
+    503 when proofs cannot be stored here. Metadata (EXIF, GPS, tags) is stripped before the file is encrypted."""
     user = user_of(request)
     habit_id, day = _target(user, occurrence, habit, on)
     try:

@@ -326,6 +326,12 @@ async function upload() {
   }
   ui.error.textContent = result.error.message;
   ui.error.dataset.code = result.error.code;
+  if (result.error.code === "plan_limit" && config.pricingUrl) {
+    const upgrade = document.createElement("a");
+    upgrade.href = config.pricingUrl;
+    upgrade.textContent = "See Premium";
+    ui.error.append(" ", upgrade);
+  }
   ui.error.hidden = false;
   setState("error", "Not uploaded. You can try again or retake.");
 }
