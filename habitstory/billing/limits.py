@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 
 from habitstory.accounts.models import Profile
 
-from .models import Feature, Kind, PlanLimit, Subscription
+from .models import DEFAULT_FREE_LIMITS, Feature, Kind, PlanLimit, Subscription
 
 GRACE = dt.timedelta(days=7)  # past_due keeps Premium this long after the payment failed
 LIVE = frozenset({Subscription.Status.ACTIVE, Subscription.Status.TRIALING, Subscription.Status.PAST_DUE})
@@ -113,9 +113,15 @@ def plan_name(user) -> str:
     return "Premium" if enabled() and premium_state(subscription_of(user)) else "Free"
 
 
+def free_limits() -> dict[str, int | None]:
+    """The Free plan's limit of each kind: staff's rows, and for a kind without one the
+    suggested default (DEFAULT_FREE_LIMITS), so a missing row never means "unlimited"."""
+    return {**DEFAULT_FREE_LIMITS, **dict(PlanLimit.objects.values_list("kind", "free_limit"))}
+
+
 def free_limit(kind: str) -> int | None:
-    row = PlanLimit.objects.filter(kind=kind).values_list("free_limit", flat=True).first()
-    return row
+    found = PlanLimit.objects.filter(kind=kind).values_list("free_limit", flat=True)
+    return found[0] if found else DEFAULT_FREE_LIMITS[kind]
 
 
 def ensure_can_add(user, kind: str, adding: int = 1) -> None:
@@ -166,7 +172,7 @@ class Usage:
 def usage(user) -> list[Usage]:
     """Each kind's count against the user's limit (for the billing page and admin)."""
     premium = is_premium(user)
-    limits = dict(PlanLimit.objects.values_list("kind", "free_limit"))
+    limits = free_limits()
     return [Usage(kind=kind.value, label=kind.label, used=_counters[kind.value](user) if kind.value in _counters else 0,
                   limit=None if premium else limits.get(kind.value))
             for kind in Kind]

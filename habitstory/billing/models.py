@@ -17,6 +17,11 @@ class Kind(models.TextChoices):
     UPLOADS = "uploads", "Verification uploads this month"
 
 
+# The suggested Free limits; migration 0002 writes them as rows staff edit, and a kind
+# without a row falls back to them (limits.free_limits).
+DEFAULT_FREE_LIMITS = {Kind.PILLARS: 3, Kind.HABITS: 10, Kind.GOALS: 3, Kind.QUESTS: 10, Kind.UPLOADS: 10}
+
+
 class Feature(models.TextChoices):
     """What only Premium has (when billing is on)."""
 

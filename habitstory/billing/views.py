@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from . import limits, services
-from .models import Feature, Kind, PlanLimit, Subscription
+from .models import Feature, Kind, Subscription
 
 STRIPE_DOWN = "Stripe could not be reached; nothing was charged. Try again."
 BILLING_OFF = "Billing is off on this server: everything is unlimited."
@@ -70,7 +70,7 @@ def billing(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def pricing(request: HttpRequest) -> HttpResponse:
-    free = dict(PlanLimit.objects.values_list("kind", "free_limit"))
+    free = limits.free_limits()
     signed_in = request.user.is_authenticated
     on = limits.enabled()
     return render(request, "billing/pricing.html", {

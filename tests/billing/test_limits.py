@@ -160,9 +160,21 @@ def test_the_subscription_is_read_once_per_user_object(billing_on, owner, django
         limits.plan_name(owner)
 
 
-def test_free_limits_are_seeded():
-    assert dict(PlanLimit.objects.values_list("kind", "free_limit")) == {
-        "pillars": 3, "habits": 10, "goals": 3, "quests": 10, "uploads": 10}
+SUGGESTED = {"pillars": 3, "habits": 10, "goals": 3, "quests": 10, "uploads": 10}
+
+
+def test_a_kind_without_a_row_has_the_suggested_limit_not_none():
+    PlanLimit.objects.all().delete()
+    assert limits.free_limits() == SUGGESTED
+    assert limits.free_limit("habits") == 10
+    PlanLimit.objects.create(kind="habits", free_limit=None)
+    assert limits.free_limit("habits") is None and limits.free_limits()["habits"] is None
+
+
+def test_the_migration_seeds_the_suggested_limits():
+    seeded = dict(PlanLimit.objects.values_list("kind", "free_limit"))
+    assert seeded in ({}, SUGGESTED)  # {} only after a transactional test flushed the table
+    assert limits.free_limits() == SUGGESTED
 
 
 def test_timezone_now_is_the_default_clock(billing_on, owner, make_premium):
