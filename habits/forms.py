@@ -6,7 +6,7 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import services
+from . import pillars
 from .library import fields_of
 from .models import Habit, HabitTemplate, Occurrence, Pillar
 
@@ -32,11 +32,11 @@ class PillarForm(forms.ModelForm):
         return name
 
     def save(self, commit: bool = True) -> Pillar:
-        """The pillar as typed, saved through services.save_pillar (a new one goes last
+        """The pillar as typed, saved through pillars.save_pillar (a new one goes last
         and counts against the Free plan's limit)."""
         pillar = super().save(commit=False)
         pillar.user = self.user
-        return services.save_pillar(pillar) if commit else pillar
+        return pillars.save_pillar(pillar) if commit else pillar
 
 
 class HabitForm(forms.ModelForm):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from . import services
+from . import pillars, services
 from .models import Habit, HabitTemplate, Pillar
 
 Q_MAX = 80  # characters of a search kept
@@ -22,7 +22,7 @@ COPIED = [
     "difficulty", "timer_minutes",
 ]
 # How a pillar made for a template looks: the default pillars' looks, then these.
-PILLAR_LOOKS = {name.casefold(): (color, icon) for name, color, icon in services.DEFAULT_PILLARS} | {
+PILLAR_LOOKS = {name.casefold(): (color, icon) for name, color, icon in pillars.DEFAULT_PILLARS} | {
     "social": ("#c2417a", Pillar.Icon.PEOPLE),
     "home": ("#2b8fd9", Pillar.Icon.SUN),
     "work": ("#7a6a2b", Pillar.Icon.COIN),
@@ -52,8 +52,8 @@ def clean_query(query: str) -> str:
 def _shelf_order(template: HabitTemplate) -> tuple:
     """The default pillars first, in their order, then the others by name."""
     pillar = template.pillar_name.casefold()
-    rank = next((i for i, (name, _, _) in enumerate(services.DEFAULT_PILLARS) if name.casefold() == pillar),
-                len(services.DEFAULT_PILLARS))
+    rank = next((i for i, (name, _, _) in enumerate(pillars.DEFAULT_PILLARS) if name.casefold() == pillar),
+                len(pillars.DEFAULT_PILLARS))
     return rank, pillar, template.position, template.name.casefold()
 
 
@@ -134,8 +134,8 @@ def pillar_named(user, name: str) -> Pillar:
     if existing is not None:
         return existing
     color, icon = PILLAR_LOOKS.get(name.casefold(), DEFAULT_LOOK)
-    try:  # a new pillar counts against the Free plan's limit (services.save_pillar)
-        return services.save_pillar(Pillar(user=user, name=name, color=color, icon=icon))
+    try:  # a new pillar counts against the Free plan's limit (pillars.save_pillar)
+        return pillars.save_pillar(Pillar(user=user, name=name, color=color, icon=icon))
     except IntegrityError:  # made meanwhile by another request
         return Pillar.objects.get(user=user, name=name)
 

@@ -1,4 +1,5 @@
-"""Habit rules that change data: pillars, habits, and every change to a habit's day.
+"""Habit rules that change data: habits and every change to a habit's day (pillars:
+habits.pillars).
 
 Views, the API, commands and the story layer's commit step (habitstory.story.commit)
 call these; nothing writes habits or occurrences another way. A change to a day is one
@@ -28,41 +29,10 @@ from .models import DELETED_KEPT_DAYS, EARLIEST_START, Habit, Occurrence, Pillar
 from .recompute import compute, entries_of, recompute_stats, refresh_stats
 from .today_cache import touch
 
-DEFAULT_PILLARS = [("Health", "#2f9e6b", "heart"), ("Mind", "#5b4bdb", "brain"), ("Craft", "#d9822b", "hammer")]
 MAX_VALUE = Decimal("9999999")
 
 
-# --- pillars -------------------------------------------------------------------------------
-
-def create_default_pillars(user) -> list[Pillar]:
-    if Pillar.objects.filter(user=user).exists():
-        return []
-    touch(user.pk)
-    return Pillar.objects.bulk_create(
-        Pillar(user=user, name=name, color=color, icon=icon, position=i)
-        for i, (name, color, icon) in enumerate(DEFAULT_PILLARS)
-    )
-
-
-def save_pillar(pillar: Pillar) -> Pillar:
-    """A new or changed pillar (the pillars page and the API). A new one goes last and
-    counts against the Free plan's limit (limits.PlanLimitReached)."""
-    with transaction.atomic():
-        if pillar.pk is None:
-            limits.ensure_can_add(pillar.user, Kind.PILLARS)
-            last = Pillar.objects.filter(user=pillar.user).aggregate(last=Max("position"))["last"]
-            pillar.position = 0 if last is None else last + 1
-        pillar.save()
-    return pillar
-
-
-@transaction.atomic
-def delete_pillar(pillar: Pillar) -> None:
-    """Its habits stay, moved to "Unsorted"."""
-    Habit.objects.filter(pillar=pillar).update(pillar=None)
-    touch(pillar.user_id)
-    pillar.delete()
-
+# --- order ---------------------------------------------------------------------------------
 
 def move(obj, siblings, direction: str) -> None:
     """Move a pillar or habit one place up or down among `siblings` (same ordering)."""

@@ -33,6 +33,7 @@ from habitstory.story import news
 from habitstory.story import render as fragments
 
 from . import exports, imports, library, services, today_cache, today_list
+from . import pillars as pillar_services
 from .charts import history_of
 from .current import stats_now
 from .forms import DayForm, HabitForm, ImportForm, PillarForm
@@ -414,7 +415,7 @@ def pillars(request: HttpRequest) -> HttpResponse:
     form = PillarForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            pillar = services.save_pillar(form.save(commit=False))
+            pillar = pillar_services.save_pillar(form.save(commit=False))
         except PlanLimitReached as exc:  # what was typed stays, with the upgrade link
             form.add_error(None, exc.html())
         else:
@@ -432,7 +433,7 @@ def pillar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pillar = _get_pillar(request, pk)
     form = PillarForm(request.POST or None, instance=pillar, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.save_pillar(form.save(commit=False))
+        pillar_services.save_pillar(form.save(commit=False))
         messages.success(request, "Pillar saved.")
         return redirect("habits:pillars")
     return render(request, "habits/pillar_form.html", {"form": form, "pillar": pillar})
@@ -442,7 +443,7 @@ def pillar_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pillar_delete(request: HttpRequest, pk: int) -> HttpResponse:
     pillar = _get_pillar(request, pk)
-    services.delete_pillar(pillar)
+    pillar_services.delete_pillar(pillar)
     messages.success(request, f"Pillar “{pillar.name}” deleted; its habits are now unsorted.")
     return redirect("habits:pillars")
 

@@ -29,6 +29,9 @@ from .models import DEFAULT_FREE_LIMITS, Feature, Kind, PlanLimit, Subscription
 GRACE = dt.timedelta(days=7)  # past_due keeps Premium this long after the payment failed
 LIVE = frozenset({Subscription.Status.ACTIVE, Subscription.Status.TRIALING, Subscription.Status.PAST_DUE})
 
+ONE = {Kind.PILLARS: "pillar", Kind.HABITS: "active habit", Kind.GOALS: "active goal",
+       Kind.QUESTS: "open quest", Kind.UPLOADS: "verification upload this month"}
+
 Counter = Callable[[object], int]
 _counters: dict[str, Counter] = {}
 _lifted = contextvars.ContextVar("billing_limits_lifted", default=False)
@@ -46,9 +49,9 @@ class PlanLimitReached(Exception):
 
     @property
     def message(self) -> str:
-        label = Kind(self.kind).label.lower() if self.kind in Kind.values else Feature(self.kind).label
         if self.kind in Feature.values:
-            return f"{label} come with Premium."
+            return f"{Feature(self.kind).label} come with Premium."
+        label = Kind(self.kind).label.lower() if self.limit != 1 else ONE[self.kind]
         return (f"The Free plan allows {self.limit} {label}; you have {self.used}. "
                 "Everything you have stays; upgrade to add more.")
 

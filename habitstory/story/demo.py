@@ -26,6 +26,7 @@ from gamification.pets import Activity, rename_pet
 from gamification.rules import tick_xp
 from goals import services as goal_services
 from goals.models import Goal
+from habits import pillars as habit_pillars
 from habits import services as habit_services
 from habits import today_list
 from habits.models import Habit, Occurrence
@@ -225,7 +226,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, bool]:
             today = demo.profile.local_today(now or timezone.now())
             start = today - dt.timedelta(days=HISTORY_DAYS)
             rng = random.Random(20261123)
-            pillars = {pillar.name: pillar for pillar in habit_services.create_default_pillars(demo)}
+            pillars = {pillar.name: pillar for pillar in habit_pillars.create_default_pillars(demo)}
             occurrences = []
             for name, pillar, schedule, kind, difficulty, reminder, rate in HABITS:
                 habit = habit_services.save_habit(Habit(

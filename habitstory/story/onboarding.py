@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gamification.services import pet_of
-from habits.services import create_default_pillars
+from habits.pillars import create_default_pillars
 
 
 def welcome(user) -> None:

@@ -91,6 +91,14 @@ def test_free_user_at_the_limit_is_refused_with_the_numbers(billing_on, owner, c
     assert 'href="/billing/pricing/"' in refused.value.html()
 
 
+def test_a_limit_of_one_reads_as_one(billing_on, owner, counted):
+    PlanLimit.objects.update_or_create(kind=Kind.PILLARS, defaults={"free_limit": 1})
+    counted["used"] = 1
+    with pytest.raises(limits.PlanLimitReached) as refused:
+        limits.ensure_can_add(owner, Kind.PILLARS)
+    assert refused.value.message.startswith("The Free plan allows 1 pillar; you have 1.")
+
+
 def test_adding_several_counts_them_all(billing_on, owner, counted):
     counted["used"] = 1
     limits.ensure_can_add(owner, Kind.PILLARS, adding=2)
@@ -101,9 +109,9 @@ def test_adding_several_counts_them_all(billing_on, owner, counted):
 
 def test_staff_edit_the_limit_and_empty_means_none(billing_on, owner, counted):
     counted["used"] = 3
-    PlanLimit.objects.filter(kind=Kind.PILLARS).update(free_limit=5)
+    PlanLimit.objects.update_or_create(kind=Kind.PILLARS, defaults={"free_limit": 5})
     limits.ensure_can_add(owner, Kind.PILLARS)
-    PlanLimit.objects.filter(kind=Kind.PILLARS).update(free_limit=None)
+    PlanLimit.objects.update_or_create(kind=Kind.PILLARS, defaults={"free_limit": None})
     counted["used"] = 1000
     limits.ensure_can_add(owner, Kind.PILLARS)
 

@@ -12,7 +12,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
-from habits import library, services
+from habits import library
+from habits import pillars as pillar_services
 from habits.models import Habit, HabitTemplate, Pillar
 
 from .conftest import TODAY
@@ -61,7 +62,7 @@ def test_it_seeds_measurable_at_most_per_week_and_timed_templates():
 
 
 def test_every_seeded_template_is_valid_and_makes_a_valid_habit(owner):
-    services.create_default_pillars(owner)
+    pillar_services.create_default_pillars(owner)
     for template in seeded():
         template.full_clean()
         before = library.fields_of(template)

@@ -1,6 +1,6 @@
 """/pillars: list, create, read, rename/recolour, delete. Validation goes through
 habits.forms.PillarForm, the one place the pillar rules live (a name unique per user,
-ignoring case), and saving through habits.services.save_pillar (a new pillar goes last,
+ignoring case), and saving through habits.pillar_services.save_pillar (a new pillar goes last,
 within the Free plan's limit)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
-from habits import services
+from habits import pillars as pillar_services
 from habits.forms import PillarForm
 from habits.models import Pillar
 
@@ -33,7 +33,7 @@ def _save(user, pillar: Pillar | None, data: dict) -> Pillar:
             raise ApiError(409, details=details)
         raise invalid(details)
     try:  # a new one may pass the Free plan's limit: 403 plan_limit (envelope)
-        return services.save_pillar(form.save(commit=False))
+        return pillar_services.save_pillar(form.save(commit=False))
     except IntegrityError:  # the same name sent twice at once
         raise ApiError(409, details={"name": [DUPLICATE]}) from None
 
@@ -71,5 +71,5 @@ def update_pillar(request: HttpRequest, pillar_id: int, payload: PillarPatch):
 @router.delete("/pillars/{int:pillar_id}", response=responses(None), summary="Delete a pillar")
 def delete_pillar(request: HttpRequest, pillar_id: int):
     """Its habits stay, unsorted (`pillar: null`). Answers 200 with `data: null`."""
-    services.delete_pillar(pillar_for(user_of(request), pillar_id))
+    pillar_services.delete_pillar(pillar_for(user_of(request), pillar_id))
     return ok(None)
