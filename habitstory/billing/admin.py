@@ -39,7 +39,8 @@ class PlanLimitAdmin(admin.ModelAdmin):
     readonly_fields = ["updated_at"]
 
     def has_add_permission(self, request):
-        return False  # one row per kind, made by the migration
+        """One row per kind, made by the migration; a kind whose row is missing may be added."""
+        return super().has_add_permission(request) and PlanLimit.objects.count() < len(Kind)
 
     def has_delete_permission(self, request, obj=None):
         return False

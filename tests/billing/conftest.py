@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from habitstory.billing.models import Subscription
+from habitstory.billing.models import DEFAULT_FREE_LIMITS, PlanLimit, Subscription
 
 from .fake_stripe import FakeStripe
 
@@ -21,8 +21,15 @@ def fake_stripe():
 
 
 @pytest.fixture
-def billing_on(settings, fake_stripe):
-    """Billing configured as in production, against the local fake Stripe."""
+def seeded_limits(db):
+    """The Free limits' rows as migration 0002 seeds them (a transactional test's flush empties the table)."""
+    for kind, limit in DEFAULT_FREE_LIMITS.items():
+        PlanLimit.objects.get_or_create(kind=kind, defaults={"free_limit": limit})
+
+
+@pytest.fixture
+def billing_on(settings, fake_stripe, seeded_limits):
+    """Billing configured as in production, against the local fake Stripe, with the Free limits' rows."""
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, make_user):
+def staff_client(client, make_user, seeded_limits):
     client.force_login(make_user("staff@example.com", is_staff=True, is_superuser=True))
     return client
 
@@ -28,7 +28,13 @@ def test_staff_edit_a_free_limit_in_the_list(staff_client):
     response = staff_client.post("/admin/billing/planlimit/", data)
     assert response.status_code == 302
     assert PlanLimit.objects.get(kind="habits").free_limit == 5
-    assert staff_client.get("/admin/billing/planlimit/add/").status_code == 403
+    assert staff_client.get("/admin/billing/planlimit/add/").status_code == 403  # every kind has its row
+
+
+def test_a_missing_kind_may_be_added_back(staff_client):
+    PlanLimit.objects.filter(kind="uploads").delete()
+    response = staff_client.post("/admin/billing/planlimit/add/", {"kind": "uploads", "free_limit": "4"})
+    assert response.status_code == 302 and PlanLimit.objects.get(kind="uploads").free_limit == 4
 
 
 def test_a_subscription_is_shown_with_plan_grace_and_usage(staff_client, owner, make_premium):

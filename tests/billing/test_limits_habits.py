@@ -118,7 +118,7 @@ def test_resuming_or_unarchiving_past_the_limit_is_refused_with_the_link(billing
                                      HTTP_REFERER=f"http://testserver/habits/{habit.pk}/")
         assert response.status_code == 302 and response["Location"] == f"http://testserver/habits/{habit.pk}/"
         message = messages_of(response)[-1]
-        assert "The Free plan allows 1 active habits; you have 1." in message and PRICING in message
+        assert "The Free plan allows 1 active habit; you have 1." in message and PRICING in message
         habit.refresh_from_db()
         assert habit.status != Habit.Status.ACTIVE
     paused.refresh_from_db()

@@ -72,7 +72,7 @@ def test_the_import_page_says_which_limit_and_keeps_nothing(billing_on, owner_cl
     response = owner_client.post("/habits/import/", {"file": upload})
     html = response.content.decode()
     assert response.status_code == 200 and 'role="alert"' in html
-    assert "Nothing was imported. The Free plan allows 1 active habits; you have 1." in html
+    assert "Nothing was imported. The Free plan allows 1 active habit; you have 1." in html
     assert 'href="/billing/pricing/"' in html
     assert nothing_written(owner, habits_before=1)
 

@@ -72,7 +72,7 @@ def test_the_result_page_says_which_limit_and_keeps_the_ticks(billing_on, owner_
                                                                 "quests": [quests[0].pk]})
     html = response.content.decode()
     assert response.status_code == 200 and 'role="alert"' in html
-    assert "The Free plan allows 1 active habits; you have 1." in html and 'href="/billing/pricing/"' in html
+    assert "The Free plan allows 1 active habit; you have 1." in html and 'href="/billing/pricing/"' in html
     assert re.search(rf'name="habits" value="{habits[0].pk}"[^>]* checked', html)
     assert made(owner) == (0, 1, 0)
 
