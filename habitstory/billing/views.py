@@ -83,46 +83,40 @@ def pricing(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-@require_POST
-def checkout(request: HttpRequest) -> HttpResponse:
+def _to_stripe(request: HttpRequest, hosted_page) -> HttpResponse:
+    """Leave for one of Stripe's hosted pages (`hosted_page()` gives its URL), or come back
+    to the billing page with what stood in the way."""
     try:
-        url = services.start_checkout(
-            request.user, request.POST.get("interval", ""),
-            success_url=request.build_absolute_uri(reverse("billing:success")),
-            cancel_url=request.build_absolute_uri(reverse("billing:cancel")),
-        )
+        return _see_other(hosted_page())
     except services.BillingOff:
         messages.info(request, BILLING_OFF)
-        return redirect("billing:billing")
     except services.AlreadySubscribed:
         messages.info(request, "You already have a subscription: change it, or update your card, "
                                "with Manage subscription.")
-        return redirect("billing:billing")
+    except services.NoCustomer:
+        messages.info(request, "There is no subscription to manage yet: upgrade first.")
     except ValidationError:
         messages.error(request, "Choose monthly or yearly to upgrade.")
-        return redirect("billing:billing")
     except stripe.StripeError:
         messages.error(request, STRIPE_DOWN)
-        return redirect("billing:billing")
-    return _see_other(url)
+    return redirect("billing:billing")
+
+
+@login_required
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    return _to_stripe(request, lambda: services.start_checkout(
+        request.user, request.POST.get("interval", ""),
+        success_url=request.build_absolute_uri(reverse("billing:success")),
+        cancel_url=request.build_absolute_uri(reverse("billing:cancel")),
+    ))
 
 
 @login_required
 @require_POST
 def portal(request: HttpRequest) -> HttpResponse:
-    try:
-        url = services.portal_url(request.user, request.build_absolute_uri(reverse("billing:billing")))
-    except services.BillingOff:
-        messages.info(request, BILLING_OFF)
-        return redirect("billing:billing")
-    except services.NoCustomer:
-        messages.info(request, "There is no subscription to manage yet: upgrade first.")
-        return redirect("billing:billing")
-    except stripe.StripeError:
-        messages.error(request, STRIPE_DOWN)
-        return redirect("billing:billing")
-    return _see_other(url)
+    return _to_stripe(request, lambda: services.portal_url(
+        request.user, request.build_absolute_uri(reverse("billing:billing"))))
 
 
 @login_required
