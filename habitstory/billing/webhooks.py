@@ -221,6 +221,9 @@ def apply_event(event: dict) -> tuple[str, Subscription | None]:
         return IGNORED, None
     if kind in INVOICE_EVENTS and not invoice_subscription(obj):
         return IGNORED, None  # not a subscription's invoice
+    if kind in SUBSCRIPTION_EVENTS and not (isinstance(obj.get("id"), str) and obj["id"]):
+        log.warning("Stripe event %s (%s) carries no subscription id: ignored", event["id"], kind)
+        return IGNORED, None
     row = locked_row(kind, obj)
     if row is None:
         if kind != "checkout.session.completed" and object_id(obj.get("customer")):

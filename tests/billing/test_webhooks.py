@@ -202,6 +202,13 @@ def test_an_event_naming_no_customer_at_all_is_ignored(client, owner, customer, 
     assert HandledEvent.objects.get().outcome == "ignored" and "no known user" in caplog.text
 
 
+def test_a_subscription_event_without_its_id_is_ignored(client, owner, customer):
+    obj = subscription("sub_1", "cus_1", "active", created=T, period_end=T + DAY)
+    del obj["id"]
+    assert post(client, event("customer.subscription.updated", obj, created=T)).status_code == 200
+    assert HandledEvent.objects.get().outcome == "ignored" and row(owner).status == ""
+
+
 def test_an_invoice_without_a_subscription_is_ignored(client, owner, customer):
     obj = {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "open", "parent": None}
     assert post(client, event("invoice.payment_failed", obj, created=T)).status_code == 200
