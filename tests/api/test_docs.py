@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 PATHS = {
+    "/api/v1/plan": {"get"},
     "/api/v1/habits": {"get", "post"},
     "/api/v1/habits/{habit_id}": {"get", "patch", "delete"},
     "/api/v1/habits/{habit_id}/log/{day}": {"put", "delete"},
