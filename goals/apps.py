@@ -6,9 +6,9 @@ class GoalsConfig(AppConfig):
     verbose_name = "Goals"
 
     def ready(self) -> None:
+        # imported here, not at the top: these modules load models, which exist once apps are ready
         from habitstory.billing import limits
-        from habitstory.billing.models import Kind
 
         from . import services
 
-        limits.register(Kind.GOALS, services.active_count)
+        limits.register("goals", services.active_count)

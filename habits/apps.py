@@ -6,10 +6,10 @@ class HabitsConfig(AppConfig):
     verbose_name = "Habits"
 
     def ready(self) -> None:
+        # imported here, not at the top: these modules load models, which exist once apps are ready
         from habitstory.billing import limits
-        from habitstory.billing.models import Kind
 
         from . import usage
 
-        limits.register(Kind.PILLARS, usage.pillars)
-        limits.register(Kind.HABITS, usage.active_habits)
+        limits.register("pillars", usage.pillars)
+        limits.register("habits", usage.active_habits)

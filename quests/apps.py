@@ -7,12 +7,12 @@ class QuestsConfig(AppConfig):
     verbose_name = "Quests"
 
     def ready(self) -> None:
+        # imported here, not at the top: these modules load models, which exist once apps are ready
         from habitstory.billing import limits
-        from habitstory.billing.models import Kind
 
         from . import attachments, services
 
         # Storage housekeeping, not a domain rule: an attachment's files go when its row
         # does, however it goes (its quest or its user deleted too).
         post_delete.connect(attachments.remove_files, sender="quests.Attachment", dispatch_uid="quest-attachment-files")
-        limits.register(Kind.QUESTS, services.open_count)
+        limits.register("quests", services.open_count)

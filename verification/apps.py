@@ -7,11 +7,11 @@ class VerificationConfig(AppConfig):
     verbose_name = "Verification"
 
     def ready(self) -> None:
+        # imported here, not at the top: these modules load models, which exist once apps are ready
         from habitstory.billing import limits
-        from habitstory.billing.models import Kind
 
         from . import services, usage
         from .models import Submission
 
         post_delete.connect(services.remove_media, sender=Submission, dispatch_uid="verification_remove_media")
-        limits.register(Kind.UPLOADS, usage.uploads_this_month)
+        limits.register("uploads", usage.uploads_this_month)

@@ -68,11 +68,12 @@ class SubscriptionAdmin(ShownOnly, admin.ModelAdmin):
 
     @admin.display(description="plan now")
     def plan_now(self, obj: Subscription) -> str:
-        return "Premium" if limits.premium_state(obj) else "Free"
+        return "Premium" if limits.premium_state(obj) else "Free"  # the row's own state, billing on or off
 
     @admin.display(description="grace until")
     def grace(self, obj: Subscription) -> str:
-        return f"{obj.past_due_since + limits.GRACE:%Y-%m-%d %H:%M}" if limits.in_grace(obj) else "—"
+        until = limits.grace_until(obj)
+        return f"{until:%Y-%m-%d %H:%M}" if until else "—"
 
     @admin.display(description="usage")
     def usage(self, obj: Subscription) -> str:
@@ -86,12 +87,12 @@ class SubscriptionAdmin(ShownOnly, admin.ModelAdmin):
         """Every user: plan and each kind's used of its limit (searchable, 50 a page)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        users = get_user_model().objects.order_by("email").select_related("subscription")
+        users = get_user_model().objects.order_by("email")
         query = request.GET.get("q", "").strip()
         if query:
             users = users.filter(Q(email__icontains=query) | Q(subscription__customer_id=query))
         page = Paginator(users, USAGE_PAGE).get_page(request.GET.get("p"))
-        rows = [(user, limits.plan_name(user), limits.usage(user)) for user in page]
+        rows = [(user, limits.plan_state(user).name, limits.usage(user)) for user in page]
         context = {**self.admin_site.each_context(request), "title": "Usage", "opts": self.model._meta,
                    "kinds": Kind.choices, "rows": rows, "page": page, "q": query}
         return TemplateResponse(request, "admin/billing/usage.html", context)

@@ -16,7 +16,5 @@ def banner(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    sub = limits.subscription_of(user)
-    if not limits.in_grace(sub):
-        return {}
-    return {"billing_banner": {"until": sub.past_due_since + limits.GRACE}}
+    until = limits.plan_state(user).grace_until
+    return {"billing_banner": {"until": until}} if until else {}

@@ -85,7 +85,8 @@ def enabled() -> bool:
 
 
 def subscription_of(user) -> Subscription | None:
-    """The user's billing row (cached on the user object for the request)."""
+    """The user's billing row, read once and cached on the user object for the request (not
+    the ORM's `user.subscription`, which an assignment elsewhere may have left stale)."""
     if not hasattr(user, "_billing_subscription"):
         user._billing_subscription = Subscription.objects.filter(user_id=user.pk).first()
     return user._billing_subscription
@@ -102,18 +103,39 @@ def premium_state(sub: Subscription | None, now: dt.datetime | None = None) -> b
     return not (sub.past_due_since and now >= sub.past_due_since + GRACE)
 
 
-def in_grace(sub: Subscription | None, now: dt.datetime | None = None) -> bool:
-    """A payment failed and Premium is kept for now (the banner's question)."""
-    return bool(sub and sub.past_due_since and premium_state(sub, now))
+def grace_until(sub: Subscription | None, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When Premium ends if a payment failed and it is kept for now (the banner's date), else None."""
+    if sub and sub.past_due_since and premium_state(sub, now):
+        return sub.past_due_since + GRACE
+    return None
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What the billing page, the API, the banner, the profile and admin say of a plan now."""
+
+    billing_on: bool
+    premium: bool  # a Premium subscription in force (False when billing is off: nothing is sold)
+    subscription: Subscription | None
+    grace_until: dt.datetime | None
+
+    @property
+    def name(self) -> str:
+        return "Unlimited" if not self.billing_on else "Premium" if self.premium else "Free"
+
+
+def plan_state(user, now: dt.datetime | None = None) -> PlanState:
+    """The user's plan now; no query when billing is off, else their subscription row (cached)."""
+    if not enabled():
+        return PlanState(billing_on=False, premium=False, subscription=None, grace_until=None)
+    sub, now = subscription_of(user), now or timezone.now()
+    return PlanState(billing_on=True, premium=premium_state(sub, now), subscription=sub,
+                     grace_until=grace_until(sub, now))
 
 
 def is_premium(user, now: dt.datetime | None = None) -> bool:
     """Premium now (billing off: everyone has everything, so True)."""
     return not enabled() or premium_state(subscription_of(user), now)
-
-
-def plan_name(user) -> str:
-    return "Premium" if enabled() and premium_state(subscription_of(user)) else "Free"
 
 
 def free_limits() -> dict[str, int | None]:

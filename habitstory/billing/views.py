@@ -14,11 +14,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from . import limits, services
-from .models import Feature, Kind, Subscription
+from .models import Feature, Kind
 
 STRIPE_DOWN = "Stripe could not be reached; nothing was charged. Try again."
 BILLING_OFF = "Billing is off on this server: everything is unlimited."
@@ -41,22 +40,19 @@ def _see_other(url: str) -> HttpResponse:
 
 def _plan(user) -> dict:
     """What the billing page and the success page say about the user's plan now."""
-    on = limits.enabled()
-    sub: Subscription | None = limits.subscription_of(user) if on else None
-    now = timezone.now()
-    premium = on and limits.premium_state(sub, now)
-    grace = on and limits.in_grace(sub, now)
+    state = limits.plan_state(user)
+    sub = state.subscription
     return {
-        "billing_on": on,
-        "premium": premium,
-        "plan": limits.plan_name(user) if on else "Unlimited",
+        "billing_on": state.billing_on,
+        "premium": state.premium,
+        "plan": state.name,
         "sub": sub,
         "interval_label": {"month": "Monthly", "year": "Yearly"}.get(sub.interval if sub else "", ""),
-        "cancelling": premium and sub.cancel_at_period_end,
-        "grace_until": sub.past_due_since + limits.GRACE if grace else None,
+        "cancelling": state.premium and sub.cancel_at_period_end,
+        "grace_until": state.grace_until,
         # a subscription to change or cancel, or an ended one whose receipts the portal lists
-        "can_manage": on and bool(sub and sub.customer_id and sub.subscription_id),
-        "intervals": _intervals() if on and not premium else [],
+        "can_manage": bool(sub and sub.customer_id and sub.subscription_id),
+        "intervals": _intervals() if state.billing_on and not state.premium else [],
     }
 
 
@@ -78,7 +74,7 @@ def pricing(request: HttpRequest) -> HttpResponse:
         "limits": [(kind.label, free.get(kind.value)) for kind in Kind],
         "features": Feature.choices,
         "intervals": _intervals() if on else [],
-        "premium": on and signed_in and limits.premium_state(limits.subscription_of(request.user)),
+        "premium": signed_in and limits.plan_state(request.user).premium,
         "nav_section": "profile" if signed_in else "",
     })
 

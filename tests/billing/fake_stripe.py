@@ -130,7 +130,7 @@ def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def log_message(self, *args) -> None:
-            pass
+            """No request log: the tests' output is not the place for one."""
 
     return Handler
 

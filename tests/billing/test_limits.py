@@ -51,11 +51,11 @@ def test_cancelled_at_period_end_keeps_premium_until_the_end():
 
 def test_a_failed_payment_keeps_premium_for_seven_days_then_free():
     failed = sub(status="past_due", past_due_since=NOW)
-    assert limits.in_grace(failed, NOW)
+    assert limits.grace_until(failed, NOW) == NOW + dt.timedelta(days=7)
     assert limits.premium_state(failed, NOW + dt.timedelta(days=7) - dt.timedelta(seconds=1))
     assert not limits.premium_state(failed, NOW + dt.timedelta(days=7))
-    assert not limits.in_grace(failed, NOW + dt.timedelta(days=7))
-    assert not limits.in_grace(sub(), NOW)
+    assert limits.grace_until(failed, NOW + dt.timedelta(days=7)) is None
+    assert limits.grace_until(sub(), NOW) is None
 
 
 @given(st.sampled_from(["active", "trialing", "past_due", "canceled", "unpaid", ""]),
@@ -77,7 +77,8 @@ def test_billing_off_means_no_limits_and_no_queries(owner, counted, django_asser
         limits.ensure_can_add(owner, Kind.PILLARS)
         assert limits.is_premium(owner)
         assert limits.has_feature(owner, "forecasts")
-    assert limits.plan_name(owner) == "Free"  # nothing sold, nothing bought: the label stays honest
+    state = limits.plan_state(owner)
+    assert (state.name, state.premium, state.subscription) == ("Unlimited", False, None)  # nothing sold
 
 
 def test_free_user_at_the_limit_is_refused_with_the_numbers(billing_on, owner, counted):
@@ -120,7 +121,7 @@ def test_premium_has_no_limits_and_every_feature(billing_on, owner, counted, mak
     counted["used"] = 50
     make_premium(owner)
     limits.ensure_can_add(owner, Kind.PILLARS)
-    assert limits.has_feature(owner, "what_if") and limits.plan_name(owner) == "Premium"
+    assert limits.has_feature(owner, "what_if") and limits.plan_state(owner).name == "Premium"
 
 
 def test_features_are_premium_when_billing_is_on(billing_on, owner):
@@ -165,7 +166,7 @@ def test_the_subscription_is_read_once_per_user_object(billing_on, owner, django
     with django_assert_num_queries(1):
         limits.is_premium(owner)
         limits.is_premium(owner)
-        limits.plan_name(owner)
+        limits.plan_state(owner)
 
 
 SUGGESTED = {"pillars": 3, "habits": 10, "goals": 3, "quests": 10, "uploads": 10}

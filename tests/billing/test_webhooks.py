@@ -288,18 +288,18 @@ def test_a_failed_payment_keeps_premium_for_seven_days_then_free(client, owner, 
     post(client, invoice_event("payment_failed", T))
     post(client, sub_event("updated", "past_due", T + 1))
     stored = row(owner)
-    assert stored.past_due_since == NOW and limits.in_grace(stored) and limits.is_premium(owner)
+    assert stored.past_due_since == NOW and limits.grace_until(stored) == NOW + dt.timedelta(days=7) and limits.is_premium(owner)
     time_machine.move_to(NOW + dt.timedelta(days=7) - dt.timedelta(seconds=1), tick=False)
-    assert limits.premium_state(stored) and limits.in_grace(stored)
+    assert limits.premium_state(stored) and limits.grace_until(stored) is not None
     time_machine.move_to(NOW + dt.timedelta(days=7), tick=False)
-    assert not limits.premium_state(stored) and not limits.in_grace(stored)
+    assert not limits.premium_state(stored) and limits.grace_until(stored) is None
 
 
 def test_invoice_paid_ends_the_grace(client, owner, customer):
     post(client, sub_event("created", "active", T - 100))
     post(client, invoice_event("payment_failed", T))
     post(client, invoice_event("paid", T + 3 * DAY))
-    assert row(owner).past_due_since is None and not limits.in_grace(row(owner))
+    assert row(owner).past_due_since is None and limits.grace_until(row(owner)) is None
 
 
 def test_a_late_failure_older_than_the_payment_changes_nothing(client, owner, customer):

@@ -88,7 +88,7 @@ def test_upgrade_pays_on_checkout_and_the_success_page_turns_premium(server, pag
 
     _stripe_tells_it_is_paid(server.url, stripe_fake, user)
     expect(status.locator(".plan-name")).to_contain_text("Premium", timeout=10_000)
-    assert limits.plan_name(type(user).objects.get(pk=user.pk)) == "Premium"
+    assert limits.plan_state(type(user).objects.get(pk=user.pk)).name == "Premium"
     assert "hx-trigger" not in status.evaluate("node => node.outerHTML")  # and it stopped asking
 
     page.get_by_role("link", name="Plan and billing").click()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router
 
 from habitstory.billing import limits
@@ -38,18 +37,16 @@ class PlanOut(Out):
 
 
 def _plan(user) -> dict:
-    on = limits.enabled()
-    sub = limits.subscription_of(user) if on else None
-    now = timezone.now()
-    premium = on and limits.premium_state(sub, now)
+    state = limits.plan_state(user)
+    sub = state.subscription
     return {
-        "billing": on,
-        "plan": "unlimited" if not on else "premium" if premium else "free",
+        "billing": state.billing_on,
+        "plan": state.name.lower(),
         "status": sub.status if sub else "",
         "interval": sub.interval if sub else "",
         "current_period_end": sub.current_period_end if sub else None,
         "cancel_at_period_end": bool(sub and sub.cancel_at_period_end),
-        "grace_until": sub.past_due_since + limits.GRACE if on and limits.in_grace(sub, now) else None,
+        "grace_until": state.grace_until,
         "features": {feature.value: limits.has_feature(user, feature.value) for feature in Feature},
         "usage": [{"kind": row.kind, "label": row.label, "used": row.used, "limit": row.limit}
                   for row in limits.usage(user)],

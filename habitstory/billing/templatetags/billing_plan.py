@@ -14,5 +14,5 @@ def plan_card(context) -> dict:
     user = context["request"].user
     if not user.is_authenticated:
         return {}
-    on = limits.enabled()
-    return {"show": True, "billing_on": on, "plan": limits.plan_name(user) if on else ""}
+    state = limits.plan_state(user)
+    return {"show": True, "billing_on": state.billing_on, "plan": state.name if state.billing_on else ""}
